@@ -1,0 +1,164 @@
+//! The profiles file: where it is, reading and parsing it, and turning a
+//! profile name into a validated [`Profile`].
+
+mod profile;
+mod raw;
+
+use std::path::{Path, PathBuf};
+
+pub use profile::{
+    CacheKind, ClientAuth, Encoding, Endpoint, Field, Format, Grant, Http, OAuth2, Profile,
+    ResponseMap, check_transport, expand_home, is_secret_key, url_for_humans,
+};
+
+use crate::error::Failure;
+use crate::suggest;
+
+/// The parsed profiles file.
+#[derive(Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    file: raw::File,
+}
+
+/// Where the profiles file is: `--config`, else `$GETTOKEN_CONFIG`, else
+/// `<user config dir>/gettoken/profiles.toml`.
+pub fn locate(flag: Option<&Path>) -> Result<PathBuf, Failure> {
+    if let Some(path) = flag {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(path) = std::env::var_os("GETTOKEN_CONFIG").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    dirs::config_dir()
+        .map(|dir| dir.join("gettoken").join("profiles.toml"))
+        .ok_or_else(|| {
+            Failure::usage("no config directory is known for this user: pass --config PATH or set GETTOKEN_CONFIG")
+        })
+}
+
+impl Config {
+    /// Reads and parses the file at `path`. `reserved` are the names no
+    /// profile may take (the subcommands).
+    pub fn load(path: &Path, reserved: &[&str]) -> Result<Config, Failure> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                " (create it: see profiles.example.toml, or pass --config PATH)"
+            } else {
+                ""
+            };
+            Failure::usage(format!(
+                "cannot read profiles file {}: {e}{hint}",
+                path.display()
+            ))
+        })?;
+        Config::parse(path, &text, reserved)
+    }
+
+    pub fn parse(path: &Path, text: &str, reserved: &[&str]) -> Result<Config, Failure> {
+        let file: raw::File = toml::from_str(text).map_err(|e| parse_error(path, text, &e))?;
+        if let Some(defaults) = &file.defaults
+            && defaults.flavour.is_some()
+        {
+            return Err(Failure::usage(format!(
+                "{}: `flavour` cannot be set in [defaults]: set it in each profile",
+                path.display()
+            )));
+        }
+        if let Some(name) = file
+            .profiles
+            .keys()
+            .find(|n| reserved.contains(&n.as_str()))
+        {
+            return Err(Failure::usage(format!(
+                "{}: a profile cannot be named `{name}`, which is a gettoken command: rename [profiles.{name}]",
+                path.display()
+            )));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// The profile names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.file.profiles.keys().map(String::as_str)
+    }
+
+    /// The named profile with `[defaults]` applied, validated.
+    pub fn profile(&self, name: &str) -> Result<Profile, Failure> {
+        let raw = self.file.profiles.get(name).ok_or_else(|| {
+            let hint = suggest::hint(name, self.names());
+            let known = if self.file.profiles.is_empty() {
+                " (the file has no [profiles.NAME] tables)".to_string()
+            } else if hint.is_empty() {
+                format!(
+                    " (profiles: {})",
+                    self.names().collect::<Vec<_>>().join(", ")
+                )
+            } else {
+                String::new()
+            };
+            Failure::usage(format!(
+                "no profile `{name}` in {}{hint}{known}",
+                self.path.display()
+            ))
+        })?;
+        let merged = match &self.file.defaults {
+            Some(defaults) => raw.clone().merged_with(defaults),
+            None => raw.clone(),
+        };
+        Profile::resolve(name, merged)
+    }
+
+    /// The flavour written in a profile, without validating the rest.
+    pub fn flavour_of(&self, name: &str) -> Option<&str> {
+        self.file.profiles.get(name)?.flavour.as_deref()
+    }
+}
+
+/// A TOML or schema error as `file:line:column: message`, with a suggestion
+/// for an unknown key. The offending line itself is not quoted: it may hold
+/// a secret.
+fn parse_error(path: &Path, text: &str, err: &toml::de::Error) -> Failure {
+    let position = err
+        .span()
+        .map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!(":{line}:{column}")
+        })
+        .unwrap_or_default();
+    let message = err.message().trim_end();
+    Failure::usage(format!(
+        "{}{position}: {}",
+        path.display(),
+        explain_unknown(message).unwrap_or_else(|| message.to_string())
+    ))
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" as
+/// "unknown key `x`; did you mean `a`?".
+fn explain_unknown(message: &str) -> Option<String> {
+    let (what, rest) = if let Some(rest) = message.strip_prefix("unknown field `") {
+        ("key", rest)
+    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+        ("value", rest)
+    } else {
+        return None;
+    };
+    let (name, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let hint = suggest::hint(name, expected.iter().copied());
+    let hint = if hint.is_empty() && !expected.is_empty() {
+        format!("; expected one of: {}", expected.join(", "))
+    } else {
+        hint
+    };
+    Some(format!("unknown {what} `{name}`{hint}"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,133 @@
+//! The profiles file exactly as written: serde structs, no validation.
+//!
+//! Every table refuses unknown keys, so a typo is an error that
+//! `config/mod.rs` turns into "did you mean ...". Validation and defaults
+//! live in `config/profile.rs`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Text;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    pub defaults: Option<RawProfile>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, RawProfile>,
+}
+
+/// One `[profiles.NAME]` table, or `[defaults]`.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    #[serde(alias = "flavor")]
+    pub flavour: Option<String>,
+
+    // Keys for every profile.
+    pub output: Option<String>,
+    pub min_ttl: Option<String>,
+    pub cache: Option<String>,
+    pub header: Option<String>,
+    pub scheme: Option<String>,
+    pub timeout: Option<String>,
+    pub retries: Option<u32>,
+    pub ca_file: Option<String>,
+    pub insecure_http: Option<bool>,
+    pub headers: Option<BTreeMap<String, Text>>,
+    pub body: Option<String>,
+
+    // flavour = "oauth2"
+    pub token_url: Option<String>,
+    pub issuer: Option<String>,
+    pub device_url: Option<String>,
+    pub grant: Option<String>,
+    pub client_id: Option<Text>,
+    pub client_secret: Option<Text>,
+    pub client_auth: Option<String>,
+    pub username: Option<Text>,
+    pub password: Option<Text>,
+    pub refresh_token: Option<Text>,
+    pub scope: Option<Scope>,
+    pub audience: Option<Text>,
+    pub resource: Option<Text>,
+    pub params: Option<BTreeMap<String, Text>>,
+
+    // flavour = "http"
+    pub url: Option<String>,
+    pub method: Option<String>,
+    pub fields: Option<toml::Table>,
+
+    pub response: Option<RawResponse>,
+}
+
+/// `[profiles.NAME.response]`: JSON Pointers into the reply.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResponse {
+    pub token: Option<String>,
+    pub token_type: Option<String>,
+    pub expires_in: Option<String>,
+    pub expires_at: Option<String>,
+    pub lifetime: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    pub success: Option<String>,
+    pub error: Option<OneOrMany>,
+}
+
+/// `scope = "a b"` or `scope = ["a", "b"]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged, expecting = "a string or a list of strings")]
+pub enum Scope {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A path or a list of paths.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged, expecting = "a string or a list of strings")]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// Fills every key `self` lacks from `defaults` (a profile overrides its
+/// defaults key by key; `response` is merged key by key too).
+macro_rules! merge_fields {
+    ($self:ident, $defaults:ident; $($field:ident),* $(,)?) => {
+        $( if $self.$field.is_none() { $self.$field = $defaults.$field.clone(); } )*
+    };
+}
+
+impl RawProfile {
+    pub fn merged_with(mut self, defaults: &RawProfile) -> RawProfile {
+        merge_fields!(self, defaults;
+            output, min_ttl, cache, header, scheme, timeout, retries, ca_file,
+            insecure_http, headers, body, token_url, issuer, device_url, grant,
+            client_id, client_secret, client_auth, username, password,
+            refresh_token, scope, audience, resource, params, url, method, fields,
+        );
+        match (&mut self.response, &defaults.response) {
+            (Some(own), Some(def)) => {
+                merge_fields!(own, def;
+                    token, token_type, expires_in, expires_at, lifetime,
+                    refresh_token, scope, success, error,
+                );
+            }
+            (None, Some(def)) => self.response = Some(def.clone()),
+            _ => {}
+        }
+        self
+    }
+}

@@ -1,0 +1,262 @@
+use std::path::Path;
+use std::time::Duration;
+
+use super::*;
+
+const RESERVED: [&str; 3] = ["list", "get", "help"];
+
+fn parse(text: &str) -> Result<Config, Failure> {
+    Config::parse(Path::new("profiles.toml"), text, &RESERVED)
+}
+
+fn profile(text: &str, name: &str) -> Result<Profile, Failure> {
+    parse(text)?.profile(name)
+}
+
+const OAUTH: &str = r#"
+[defaults]
+min_ttl = "2m"
+timeout = "5s"
+
+[profiles.prod]
+flavour = "oauth2"
+token_url = "https://auth.example.com/oauth/token"
+client_id = "id"
+client_secret = { env = "PROD_SECRET" }
+scope = "read write"
+
+[profiles.web]
+flavor = "http"
+url = "https://api.example.com/v1/oauth/"
+body = "query"
+min_ttl = "10s"
+fields = { username = "u", password = { file = "~/.pw" } }
+[profiles.web.response]
+token = "/data/access_token"
+expires_at = "/data/expiry"
+success = "/success"
+error = "/errors"
+"#;
+
+#[test]
+fn defaults_apply_and_profiles_override() {
+    let prod = profile(OAUTH, "prod").unwrap();
+    assert_eq!(prod.min_ttl, Duration::from_secs(120));
+    assert_eq!(prod.timeout, Duration::from_secs(5));
+    assert_eq!(prod.retries, 2);
+    assert_eq!(prod.cache, CacheKind::Keyring);
+    assert_eq!(prod.output, Format::Token);
+    assert_eq!(prod.header, "Authorization");
+    let Endpoint::OAuth2(o) = &prod.endpoint else {
+        panic!()
+    };
+    assert_eq!(
+        o.client_auth,
+        ClientAuth::Basic,
+        "basic is the default with a secret"
+    );
+    assert_eq!(o.scope, vec!["read", "write"]);
+    assert_eq!(o.grant, Grant::ClientCredentials);
+    assert_eq!(prod.response.token, "/access_token");
+    assert_eq!(
+        prod.response.refresh_token.as_deref(),
+        Some("/refresh_token")
+    );
+
+    let web = profile(OAUTH, "web").unwrap();
+    assert_eq!(web.min_ttl, Duration::from_secs(10));
+    let Endpoint::Http(h) = &web.endpoint else {
+        panic!()
+    };
+    assert_eq!(h.url_text, "https://api.example.com/v1/oauth/");
+    assert_eq!(h.body, Encoding::Query);
+    assert_eq!(web.response.token, "/data/access_token");
+    assert_eq!(web.response.error, vec!["/errors"]);
+    assert_eq!(web.response.refresh_token, None);
+}
+
+#[test]
+fn unknown_key_names_the_nearest_with_line_and_column() {
+    let err = parse("[profiles.p]\nflavour = \"oauth2\"\ntokn_url = \"https://x\"\n").unwrap_err();
+    assert_eq!(err.kind, crate::error::Kind::Usage);
+    assert!(
+        err.message.starts_with("profiles.toml:3:1: "),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message
+            .contains("unknown key `tokn_url`; did you mean `token_url`?"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn broken_toml_gives_line_and_column_without_quoting_the_line() {
+    let err = parse("[profiles.p]\nclient_secret = \"hunter2\nx = 1\n").unwrap_err();
+    assert!(
+        err.message.starts_with("profiles.toml:2:"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains("hunter2"), "{}", err.message);
+}
+
+#[test]
+fn wrong_type_is_located() {
+    let err = parse("[profiles.p]\nflavour = \"oauth2\"\nretries = \"two\"\n").unwrap_err();
+    assert!(
+        err.message.starts_with("profiles.toml:3:"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn unknown_profile_suggests_near_names() {
+    let err = parse(OAUTH).unwrap().profile("prdo").unwrap_err();
+    assert!(
+        err.message.contains("did you mean `prod`?"),
+        "{}",
+        err.message
+    );
+    let err = parse(OAUTH).unwrap().profile("zzzzzz").unwrap_err();
+    assert!(
+        err.message.contains("profiles: prod, web"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn profile_named_after_a_command_is_refused() {
+    let err = parse("[profiles.list]\nflavour = \"oauth2\"\n").unwrap_err();
+    assert!(
+        err.message.contains("cannot be named `list`"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn flavour_in_defaults_is_refused() {
+    let err = parse("[defaults]\nflavour = \"http\"\n").unwrap_err();
+    assert!(err.message.contains("[defaults]"), "{}", err.message);
+}
+
+#[test]
+fn keys_of_the_other_flavour_are_refused() {
+    let text = "[profiles.p]\nflavour = \"http\"\nurl = \"https://x/\"\ngrant = \"password\"\nresponse = { token = \"/t\" }\n";
+    let err = profile(text, "p").unwrap_err();
+    assert!(
+        err.message
+            .contains("`grant` is a key of flavour \"oauth2\""),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn validation_errors_name_profile_and_key() {
+    let cases = [
+        ("flavour = \"oauth3\"", "unknown flavour"),
+        ("flavour = \"oauth2\"", "needs `token_url` or `issuer`"),
+        (
+            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\ngrant = \"password\"",
+            "needs `username`",
+        ),
+        (
+            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\nmin_ttl = \"5\"",
+            "no unit",
+        ),
+        (
+            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\noutput = \"xml\"",
+            "\"token\", \"header\", \"json\"",
+        ),
+        (
+            "flavour = \"oauth2\"\ntoken_url = \"http://auth.example.com/t\"",
+            "insecure_http",
+        ),
+        (
+            "flavour = \"oauth2\"\ntoken_url = \"ftp://x\"",
+            "unsupported URL scheme",
+        ),
+        (
+            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\nclient_auth = \"body\"",
+            "needs `client_id`",
+        ),
+        (
+            "flavour = \"http\"\nurl = \"https://x\"",
+            "needs `response.token`",
+        ),
+        (
+            "flavour = \"http\"\nurl = \"https://x\"\nbody = \"form\"\nfields = { a = { b = 1 } }\nresponse = { token = \"/t\" }",
+            "nested",
+        ),
+        (
+            "flavour = \"http\"\nurl = \"https://x\"\nresponse = { token = \"data/t\" }",
+            "not a JSON Pointer",
+        ),
+    ];
+    for (body, expected) in cases {
+        let text = format!("[profiles.p]\n{body}\n");
+        let err = profile(&text, "p").unwrap_err();
+        assert!(err.message.starts_with("profile `p`: "), "{}", err.message);
+        assert!(err.message.contains(expected), "{body}: {}", err.message);
+    }
+}
+
+#[test]
+fn loopback_http_is_allowed_and_insecure_http_opens_the_rest() {
+    let ok = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"http://127.0.0.1:9/t\"\n";
+    assert!(profile(ok, "p").is_ok());
+    let ok = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"http://[::1]:9/t\"\n";
+    assert!(profile(ok, "p").is_ok());
+    let ok = "[profiles.p]\nflavour = \"oauth2\"\ninsecure_http = true\ntoken_url = \"http://auth.internal/t\"\n";
+    assert!(profile(ok, "p").is_ok());
+}
+
+#[test]
+fn nested_fields_and_secret_sources() {
+    let text = r#"[profiles.p]
+flavour = "http"
+url = "https://x/login"
+fields = { AccountCode = "A1", Password = { env = "PW" }, opts = { n = 2, on = true, tags = ["a"] } }
+response = { token = "/Data/accessToken", lifetime = "15m" }
+"#;
+    let p = profile(text, "p").unwrap();
+    let Endpoint::Http(h) = &p.endpoint else {
+        panic!()
+    };
+    assert_eq!(h.fields[1].0, "Password");
+    assert_eq!(
+        h.fields[1].1,
+        Field::Text(crate::secret::Text::From(crate::secret::Source::Env(
+            "PW".into()
+        )))
+    );
+    assert!(matches!(&h.fields[2].1, Field::Table(t) if t.len() == 3));
+    assert_eq!(p.response.lifetime, Some(Duration::from_secs(900)));
+}
+
+#[test]
+fn fingerprint_follows_request_settings_not_display_or_secret_literals() {
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\nclient_id = \"a\"\nclient_secret = \"s1\"\n";
+    let fp = |extra: &str| profile(&format!("{base}{extra}"), "p").unwrap().fingerprint;
+    let same = fp("");
+    assert_eq!(
+        same,
+        fp("output = \"header\"\nmin_ttl = \"5m\"\ncache = \"file\"\n")
+    );
+    assert_ne!(same, fp("scope = \"admin\"\n"));
+    let rotated = profile(&base.replace("s1", "s2"), "p").unwrap().fingerprint;
+    assert_eq!(
+        same, rotated,
+        "a secret's literal value is not part of the fingerprint"
+    );
+    let other_client = profile(&base.replace("\"a\"", "\"b\""), "p")
+        .unwrap()
+        .fingerprint;
+    assert_ne!(same, other_client);
+}

@@ -1,0 +1,216 @@
+//! Getting a profile's token: from the cache while it is fresh, else from
+//! the endpoint under the profile's lock (refresh token first, then the
+//! profile's own grant), then stored.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::cache::{Cache, is_fresh};
+use crate::config::{Endpoint, Grant, OAuth2, Profile, check_transport};
+use crate::error::{Failure, Kind};
+use crate::http::Transport;
+use crate::lock;
+use crate::redact;
+use crate::request::{self, GrantKind};
+use crate::resolve::Resolver;
+use crate::response::map_reply;
+use crate::store;
+use crate::token::Token;
+
+/// How `gettoken PROFILE` may use the cache.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Fetch even when the cache holds a fresh token (and cache the result).
+    pub force: bool,
+    /// Neither read nor write the cache.
+    pub no_cache: bool,
+    /// Overrides the profile's `min_ttl`.
+    pub min_ttl: Option<Duration>,
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The profile's token, cached or fetched.
+pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
+    let min_ttl = opts.min_ttl.unwrap_or(profile.min_ttl);
+    let cache = if opts.no_cache {
+        None
+    } else {
+        Cache::open(profile.cache)
+    };
+    let Some(cache) = cache else {
+        return fetch(profile, None);
+    };
+    let fresh = |cached: &Option<Token>| {
+        cached
+            .as_ref()
+            .is_some_and(|t| !opts.force && is_fresh(t, now(), min_ttl))
+    };
+    let cached = cache.load(profile);
+    if fresh(&cached) {
+        crate::debug!("cache hit for `{}`", profile.name);
+        return Ok(cached.expect("fresh"));
+    }
+    let _lock = lock::acquire(&profile.name, lock_wait(profile))?;
+    // Another process may have fetched while this one waited for the lock.
+    let cached = cache.load(profile);
+    if fresh(&cached) {
+        crate::debug!(
+            "cache hit for `{}` (fetched by another gettoken)",
+            profile.name
+        );
+        return Ok(cached.expect("fresh"));
+    }
+    let token = fetch(profile, cached.as_ref())?;
+    cache.save(profile, &token);
+    Ok(token)
+}
+
+/// How long to wait for another process fetching the same profile: its
+/// worst case (a refresh and a grant, each with every retry), plus slack.
+fn lock_wait(profile: &Profile) -> Duration {
+    let tries = profile.retries + 1;
+    profile.timeout.saturating_mul(2 * tries) + Duration::from_secs(30)
+}
+
+/// Fetches a token from the endpoint; `cached` may hold a refresh token.
+pub fn fetch(profile: &Profile, cached: Option<&Token>) -> anyhow::Result<Token> {
+    let transport = Transport::new(profile)?;
+    let secrets = store::os_keyring();
+    let mut resolver = Resolver {
+        command_timeout: profile.timeout,
+        secrets: secrets.as_ref(),
+    };
+    let token = match &profile.endpoint {
+        Endpoint::Http(h) => {
+            let req = request::http(profile, h, &mut resolver)?;
+            let reply = transport.send(&req)?;
+            answer(profile, &reply)?
+        }
+        Endpoint::OAuth2(o) => {
+            let token_url = token_url(profile, o, &transport)?;
+            let refreshed = match cached.and_then(|t| t.refresh_token.as_ref()) {
+                Some(refresh) => {
+                    try_refresh(profile, o, &token_url, refresh, &transport, &mut resolver)?
+                }
+                None => None,
+            };
+            match refreshed {
+                Some(token) => token,
+                None if o.grant == Grant::DeviceCode => {
+                    return Err(Failure::usage(format!(
+                        "profile `{}`: grant \"device_code\" is not supported by this version yet",
+                        profile.name
+                    ))
+                    .into());
+                }
+                None => {
+                    let req =
+                        request::oauth2(profile, o, &token_url, GrantKind::Profile, &mut resolver)?;
+                    let reply = transport.send(&req)?;
+                    answer(profile, &reply)?
+                }
+            }
+        }
+    };
+    match token.seconds_left(now()) {
+        Some(left) => crate::debug!("token for `{}` expires in {left}s", profile.name),
+        None => crate::debug!("the reply states no expiry for `{}`", profile.name),
+    }
+    Ok(token)
+}
+
+/// The refresh grant with a stored refresh token. `Ok(None)` when the
+/// endpoint refused it (expired, revoked): the caller runs the profile's
+/// own grant. A kept refresh token survives a reply that rotates none.
+fn try_refresh(
+    profile: &Profile,
+    o: &OAuth2,
+    token_url: &str,
+    refresh: &crate::secret::Secret,
+    transport: &Transport,
+    resolver: &mut Resolver<'_>,
+) -> anyhow::Result<Option<Token>> {
+    redact::register(refresh);
+    crate::debug!("using the stored refresh token for `{}`", profile.name);
+    let req = request::oauth2(profile, o, token_url, GrantKind::Refresh(refresh), resolver)?;
+    let reply = transport.send(&req)?;
+    match answer(profile, &reply) {
+        Ok(mut token) => {
+            if token.refresh_token.is_none() {
+                token.refresh_token = Some(refresh.clone());
+            }
+            Ok(Some(token))
+        }
+        Err(f) if f.kind == Kind::Refused => {
+            crate::debug!(
+                "the refresh token was refused ({}); running grant \"{}\"",
+                f.message,
+                o.grant.grant_type()
+            );
+            Ok(None)
+        }
+        Err(f) => Err(f.into()),
+    }
+}
+
+/// `token_url`, or the `token_endpoint` named by the issuer's OpenID
+/// configuration.
+fn token_url(profile: &Profile, o: &OAuth2, transport: &Transport) -> anyhow::Result<String> {
+    if let Some(url) = &o.token_url {
+        return Ok(url.to_string());
+    }
+    let issuer = o.issuer.as_ref().expect("validated: token_url or issuer");
+    let doc = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.as_str().trim_end_matches('/')
+    );
+    crate::debug!("discovering the token endpoint at {doc}");
+    let reply = transport.get_json(&doc)?;
+    let discovery_failed =
+        |why: String| Failure::unreachable(format!("OpenID discovery at {doc} failed: {why}"));
+    if reply.status != 200 {
+        return Err(discovery_failed(format!("HTTP {}", reply.status)).into());
+    }
+    let json: serde_json::Value = serde_json::from_slice(&reply.body)
+        .map_err(|e| discovery_failed(format!("the document is not JSON ({e})")))?;
+    let endpoint = json
+        .get("token_endpoint")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| discovery_failed("the document names no token_endpoint".into()))?;
+    let url = reqwest::Url::parse(endpoint)
+        .map_err(|e| discovery_failed(format!("token_endpoint is not a URL ({e})")))?;
+    check_transport(&url, profile.insecure_http).map_err(discovery_failed)?;
+    Ok(url.to_string())
+}
+
+/// Reads a reply into a token. Its secrets are registered for redaction
+/// before the reply is shown by `--verbose`.
+fn answer(profile: &Profile, reply: &crate::http::Reply) -> Result<Token, Failure> {
+    let mapped = map_reply(reply.status, &reply.body, &profile.response, now());
+    if let Ok(token) = &mapped {
+        redact::register(&token.access_token);
+        if let Some(r) = &token.refresh_token {
+            redact::register(r);
+        }
+    }
+    if crate::log::verbose() {
+        log_reply(reply);
+    }
+    mapped
+}
+
+fn log_reply(reply: &crate::http::Reply) {
+    let text = match serde_json::from_slice::<serde_json::Value>(&reply.body) {
+        Ok(json) => redact::json_for_log(&json),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(&reply.body);
+            let cut: String = lossy.chars().take(300).collect();
+            redact::scrub(&cut)
+        }
+    };
+    crate::log::debug(format!("<   body: {text}"));
+}

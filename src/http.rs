@@ -1,0 +1,355 @@
+//! Sending a token request: the HTTP client, set up on purpose (rustls on
+//! the ring provider, system roots plus `ca_file`, no redirects, timeouts,
+//! proxies from the environment), bounded retries, and a cap on the reply.
+
+use std::io::Read;
+use std::sync::Once;
+use std::time::{Duration, SystemTime};
+
+use reqwest::blocking::Client;
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+
+use crate::config::{Profile, check_transport, url_for_humans};
+use crate::error::Failure;
+use crate::redact;
+use crate::request::{TokenRequest, USER_AGENT};
+
+/// Replies larger than this are refused.
+pub const MAX_REPLY: u64 = 1024 * 1024;
+/// The longest wait between two tries, whatever `Retry-After` says.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// A reply as read: status, headers and at most [`MAX_REPLY`] bytes.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// The HTTP side of one profile: its client and its retry budget.
+pub struct Transport {
+    client: Client,
+    retries: u32,
+    insecure_http: bool,
+}
+
+impl Transport {
+    /// Builds the client for `profile`. Done only when a request is made,
+    /// never for a cache hit.
+    pub fn new(profile: &Profile) -> anyhow::Result<Transport> {
+        static PROVIDER: Once = Once::new();
+        PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut builder = Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(profile.timeout)
+            .connect_timeout(profile.timeout.min(Duration::from_secs(10)))
+            .tls_backend_rustls();
+        if let Some(path) = &profile.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                Failure::usage(format!("cannot read ca_file {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Failure::usage(format!(
+                    "ca_file {} holds no usable PEM certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(Failure::usage(format!(
+                    "ca_file {} holds no PEM certificate",
+                    path.display()
+                ))
+                .into());
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder.build().map_err(|e| {
+            Failure::unreachable(format!("cannot set up the HTTP client: {}", chain(&e)))
+        })?;
+        Ok(Transport {
+            client,
+            retries: profile.retries,
+            insecure_http: profile.insecure_http,
+        })
+    }
+
+    /// A GET for a JSON document (OpenID discovery), with the same retries.
+    pub fn get_json(&self, url: &str) -> anyhow::Result<Reply> {
+        let req = TokenRequest {
+            method: reqwest::Method::GET,
+            url: url.to_string(),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+            secrets: vec![],
+        };
+        self.send(&req)
+    }
+
+    /// Sends `req`, retrying connection failures, 408, 429 and 5xx with
+    /// backoff (honouring `Retry-After`). Any reply that is not retried, or
+    /// the last one, is returned for the caller to read.
+    pub fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
+        let url = reqwest::Url::parse(&req.url).map_err(|e| {
+            Failure::usage(format!("`{}` is not a URL: {e}", redact::scrub(&req.url)))
+        })?;
+        check_transport(&url, self.insecure_http).map_err(Failure::usage)?;
+        let shown = url_for_humans(&url);
+        for secret in &req.secrets {
+            redact::register(secret);
+        }
+        let mut attempt = 0;
+        loop {
+            log_request(req, &shown, attempt);
+            let outcome = self.once(req, &url);
+            let retry_wait = match outcome {
+                Ok((reply, headers)) if retryable(reply.status) => {
+                    if attempt >= self.retries {
+                        return Ok(reply);
+                    }
+                    crate::debug!("HTTP {}: will try again", reply.status);
+                    retry_after(&headers)
+                }
+                Ok((reply, _)) => return Ok(reply),
+                // The same would come back: no point trying again.
+                Err(e @ (ReadError::Redirect(..) | ReadError::TooLarge)) => {
+                    return Err(transport_failure(&e, &shown).into());
+                }
+                Err(e) => {
+                    if attempt >= self.retries {
+                        return Err(transport_failure(&e, &shown).into());
+                    }
+                    crate::debug!("{e}: will try again");
+                    None
+                }
+            };
+            let wait = retry_wait
+                .unwrap_or_else(|| backoff(attempt))
+                .min(MAX_RETRY_WAIT);
+            crate::debug!(
+                "waiting {:.1}s before try {}",
+                wait.as_secs_f64(),
+                attempt + 2
+            );
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    fn once(
+        &self,
+        req: &TokenRequest,
+        url: &reqwest::Url,
+    ) -> Result<(Reply, HeaderMap), ReadError> {
+        let mut builder = self.client.request(req.method.clone(), url.clone());
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().map_err(ReadError::Http)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if response.status().is_redirection() {
+            let to = headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+                .map_or_else(
+                    || "elsewhere".to_string(),
+                    |u| format!("`{}`", url_for_humans(&u)),
+                );
+            return Err(ReadError::Redirect(status, to));
+        }
+        let mut body = Vec::new();
+        response
+            .take(MAX_REPLY + 1)
+            .read_to_end(&mut body)
+            .map_err(ReadError::Body)?;
+        if body.len() as u64 > MAX_REPLY {
+            return Err(ReadError::TooLarge);
+        }
+        crate::debug!("< HTTP {status}, {} bytes", body.len());
+        Ok((Reply { status, body }, headers))
+    }
+}
+
+/// Why one try produced no reply to read.
+#[derive(Debug)]
+enum ReadError {
+    Http(reqwest::Error),
+    Body(std::io::Error),
+    Redirect(u16, String),
+    TooLarge,
+}
+
+fn retryable(status: u16) -> bool {
+    status == 408 || status == 429 || (500..600).contains(&status)
+}
+
+/// The failure to report for a try that produced no reply.
+fn transport_failure(e: &ReadError, shown: &str) -> Failure {
+    match e {
+        ReadError::Redirect(status, to) => Failure::unreachable(format!(
+            "{shown} answered HTTP {status}, a redirect to {to}: token requests do not follow redirects; set the token URL to the final address"
+        )),
+        ReadError::TooLarge => Failure::unreachable(format!(
+            "the reply from {shown} is larger than {} KiB: not a token reply",
+            MAX_REPLY / 1024
+        )),
+        ReadError::Http(he) if he.is_timeout() => Failure::unreachable(format!(
+            "no complete reply from {shown} within the timeout ({}); raise `timeout` if the endpoint is slow",
+            chain(e)
+        )),
+        _ => Failure::unreachable(format!("cannot reach {shown}: {}", chain(e))),
+    }
+}
+
+/// An error and its causes on one line, without any URL (it may hold
+/// credentials in its query string).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        let text = match err.downcast_ref::<reqwest::Error>() {
+            Some(re) => {
+                let mut re_text = re.to_string();
+                if let Some(u) = re.url() {
+                    re_text = re_text
+                        .replace(&format!(" ({u})"), "")
+                        .replace(u.as_str(), "(url)");
+                }
+                re_text
+            }
+            None => err.to_string(),
+        };
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    redact::scrub(&parts.join(": "))
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Http(e) => write!(f, "{}", chain(e)),
+            ReadError::Body(e) => write!(f, "reading the reply: {e}"),
+            ReadError::Redirect(status, to) => write!(f, "redirect (HTTP {status}) to {to}"),
+            ReadError::TooLarge => write!(f, "reply over {} KiB", MAX_REPLY / 1024),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// 0.5 s, 1 s, 2 s, ... (at most 8 s) before the next try.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64.saturating_mul(1 << attempt.min(4)))
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn log_request(req: &TokenRequest, shown: &str, attempt: u32) {
+    if !crate::log::verbose() {
+        return;
+    }
+    let again = if attempt > 0 {
+        format!(" (try {})", attempt + 1)
+    } else {
+        String::new()
+    };
+    crate::log::debug(format!("> {} {shown}{again}", req.method));
+    for (name, value) in &req.headers {
+        let shown_value =
+            if name.eq_ignore_ascii_case("authorization") || crate::config::is_secret_key(name) {
+                match value.split_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} (redacted)"),
+                    None => "(redacted)".to_string(),
+                }
+            } else {
+                value.clone()
+            };
+        crate::log::debug(format!(">   {name}: {shown_value}"));
+    }
+    if let Some(query) = reqwest::Url::parse(&req.url)
+        .ok()
+        .and_then(|u| u.query().map(str::to_string))
+    {
+        crate::log::debug(format!(">   query: {}", redact_pairs(&query)));
+    }
+    if let Some(body) = &req.body {
+        let text = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(json) => redact::json_for_log(&json),
+            Err(_) => redact_pairs(&String::from_utf8_lossy(body)),
+        };
+        crate::log::debug(format!(">   body: {text}"));
+    }
+}
+
+/// `a=1&password=x` with the values of secret-looking keys hidden.
+fn redact_pairs(form: &str) -> String {
+    let pairs: Vec<String> = url::form_urlencoded::parse(form.as_bytes())
+        .map(|(k, v)| {
+            if crate::config::is_secret_key(&k) {
+                format!("{k}=(redacted)")
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect();
+    redact::scrub(&pairs.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_millis(500));
+        assert_eq!(backoff(1), Duration::from_secs(1));
+        assert_eq!(backoff(9), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let later = SystemTime::now() + Duration::from_secs(5);
+        h.insert(RETRY_AFTER, httpdate::fmt_http_date(later).parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d <= Duration::from_secs(5) && d >= Duration::from_secs(3),
+            "{d:?}"
+        );
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn verbose_pairs_hide_secret_keys() {
+        assert_eq!(
+            redact_pairs("grant_type=password&password=x1&username=u"),
+            "grant_type=password&password=(redacted)&username=u"
+        );
+    }
+}

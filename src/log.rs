@@ -1,0 +1,38 @@
+//! `--verbose` diagnostics on stderr, always scrubbed of secrets.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// Writes one diagnostic line when `--verbose` is on.
+pub fn debug(message: impl AsRef<str>) {
+    if verbose() {
+        eprintln!("gettoken: {}", crate::redact::scrub(message.as_ref()));
+    }
+}
+
+/// Writes one warning line, verbose or not.
+pub fn warn(message: impl AsRef<str>) {
+    eprintln!(
+        "gettoken: warning: {}",
+        crate::redact::scrub(message.as_ref())
+    );
+}
+
+/// `debug!("...", args)`: formats only when `--verbose` is on.
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)*) => {
+        if $crate::log::verbose() {
+            $crate::log::debug(format!($($arg)*));
+        }
+    };
+}

@@ -1,0 +1,34 @@
+//! gettoken: fetch an API access token by profile, cache it in the OS
+//! keyring until it expires, print it. `main` parses, runs, and turns an
+//! error into a message and an exit status, in one place.
+
+mod app;
+mod cache;
+mod cli;
+mod config;
+mod duration;
+mod error;
+mod fetch;
+mod http;
+mod jwt;
+mod lock;
+mod log;
+mod output;
+mod redact;
+mod request;
+mod resolve;
+mod response;
+mod secret;
+mod store;
+mod suggest;
+mod token;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    if let Err(err) = app::run(cli) {
+        eprintln!("gettoken: error: {}", redact::scrub(&format!("{err:#}")));
+        std::process::exit(error::exit_code(&err));
+    }
+}

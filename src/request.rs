@@ -1,0 +1,284 @@
+//! Building the token request from a profile: method, URL, headers, body.
+//! Pure: secret values come from a [`Resolve`] implementation, so tests can
+//! pass them in and the real one (`resolve.rs`) does the I/O.
+
+use base64::Engine;
+use reqwest::Method;
+use serde_json::{Map, Value};
+use url::form_urlencoded;
+
+use crate::config::{ClientAuth, Encoding, Field, Grant, Http, OAuth2, Profile, is_secret_key};
+use crate::secret::{Secret, Text};
+
+/// Turns a [`Text`] into its value, reading its source if it has one.
+pub trait Resolve {
+    /// `key` names the setting, for messages.
+    fn resolve(&mut self, text: &Text, key: &str) -> anyhow::Result<Secret>;
+}
+
+/// A request ready to send.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub method: Method,
+    /// Sent as it is.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Every secret value placed in the request, for redaction.
+    pub secrets: Vec<Secret>,
+}
+
+/// Which grant an OAuth 2.0 request makes.
+#[derive(Debug, Clone, Copy)]
+pub enum GrantKind<'a> {
+    /// The profile's own `grant`.
+    Profile,
+    /// `grant_type=refresh_token` with a refresh token from the cache.
+    Refresh(&'a Secret),
+}
+
+pub const USER_AGENT: &str = concat!("gettoken/", env!("CARGO_PKG_VERSION"));
+
+struct Builder<'r> {
+    resolver: &'r mut dyn Resolve,
+    secrets: Vec<Secret>,
+}
+
+impl Builder<'_> {
+    /// The value of `text`; remembered as a secret when it comes from a
+    /// source or sits under a secret-looking key.
+    fn value(&mut self, text: &Text, key: &str) -> anyhow::Result<String> {
+        let secret = self.resolver.resolve(text, key)?;
+        let value = secret.expose().to_string();
+        if (matches!(text, Text::From(_)) || is_secret_key(key)) && !value.is_empty() {
+            self.secrets.push(secret);
+        }
+        Ok(value)
+    }
+
+    fn secret(&mut self, value: String) -> String {
+        self.secrets.push(Secret::new(value.clone()));
+        value
+    }
+}
+
+/// An OAuth 2.0 token request (RFC 6749 section 4 and 6, RFC 8628 3.4).
+pub fn oauth2(
+    profile: &Profile,
+    o: &OAuth2,
+    token_url: &str,
+    kind: GrantKind<'_>,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<TokenRequest> {
+    let mut b = Builder {
+        resolver,
+        secrets: Vec::new(),
+    };
+    let mut fields: Vec<(String, String)> = Vec::new();
+    match kind {
+        GrantKind::Refresh(token) => {
+            fields.push(("grant_type".into(), "refresh_token".into()));
+            let token = b.secret(token.expose().to_string());
+            fields.push(("refresh_token".into(), token));
+        }
+        GrantKind::Profile => {
+            fields.push(("grant_type".into(), o.grant.grant_type().into()));
+            for (key, text) in [
+                ("username", &o.username),
+                ("password", &o.password),
+                ("refresh_token", &o.refresh_token),
+            ] {
+                let sent = matches!(
+                    (&o.grant, key),
+                    (Grant::Password, "username" | "password")
+                        | (Grant::RefreshToken, "refresh_token")
+                        | (Grant::Other(_), _)
+                );
+                if let (true, Some(text)) = (sent, text) {
+                    fields.push((key.into(), b.value(text, key)?));
+                }
+            }
+            if !o.scope.is_empty() {
+                fields.push(("scope".into(), o.scope.join(" ")));
+            }
+            for (key, text) in [("audience", &o.audience), ("resource", &o.resource)] {
+                if let Some(text) = text {
+                    fields.push((key.into(), b.value(text, key)?));
+                }
+            }
+            for (key, text) in &o.params {
+                fields.push((key.clone(), b.value(text, key)?));
+            }
+        }
+    }
+
+    let mut headers = base_headers();
+    match o.client_auth {
+        ClientAuth::Basic => {
+            let id = b.value(o.client_id.as_ref().expect("validated"), "client_id")?;
+            let secret = b.value(
+                o.client_secret.as_ref().expect("validated"),
+                "client_secret",
+            )?;
+            let pair = format!("{}:{}", form_encode(&id), form_encode(&secret));
+            let basic = format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            );
+            headers.push(("Authorization".into(), b.secret(basic)));
+        }
+        ClientAuth::Body => {
+            let id = b.value(o.client_id.as_ref().expect("validated"), "client_id")?;
+            fields.push(("client_id".into(), id));
+            let secret = b.value(
+                o.client_secret.as_ref().expect("validated"),
+                "client_secret",
+            )?;
+            fields.push(("client_secret".into(), secret));
+        }
+        ClientAuth::None => {
+            if let Some(id) = &o.client_id {
+                fields.push(("client_id".into(), b.value(id, "client_id")?));
+            }
+        }
+    }
+    let body = match o.body {
+        Encoding::Json => {
+            headers.push(("Content-Type".into(), "application/json".into()));
+            let map: Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            serde_json::to_vec(&map)?
+        }
+        _ => {
+            headers.push((
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ));
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish()
+                .into_bytes()
+        }
+    };
+    add_profile_headers(&mut b, profile, &mut headers)?;
+    Ok(TokenRequest {
+        method: Method::POST,
+        url: token_url.to_string(),
+        headers,
+        body: Some(body),
+        secrets: b.secrets,
+    })
+}
+
+/// A request to any other token endpoint (`flavour = "http"`).
+pub fn http(
+    profile: &Profile,
+    h: &Http,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<TokenRequest> {
+    let mut b = Builder {
+        resolver,
+        secrets: Vec::new(),
+    };
+    let mut headers = base_headers();
+    let mut url = h.url_text.clone();
+    let body = match h.body {
+        Encoding::Json => {
+            headers.push(("Content-Type".into(), "application/json".into()));
+            let mut map = Map::new();
+            for (key, field) in &h.fields {
+                map.insert(key.clone(), json_field(&mut b, key, field)?);
+            }
+            Some(serde_json::to_vec(&map)?)
+        }
+        Encoding::Form => {
+            headers.push((
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ));
+            Some(flat_fields(&mut b, &h.fields)?.into_bytes())
+        }
+        Encoding::Query => {
+            let query = flat_fields(&mut b, &h.fields)?;
+            if !query.is_empty() {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&query);
+            }
+            None
+        }
+        Encoding::None => None,
+    };
+    add_profile_headers(&mut b, profile, &mut headers)?;
+    Ok(TokenRequest {
+        method: h.method.clone(),
+        url,
+        headers,
+        body,
+        secrets: b.secrets,
+    })
+}
+
+fn base_headers() -> Vec<(String, String)> {
+    vec![
+        ("Accept".into(), "application/json".into()),
+        ("User-Agent".into(), USER_AGENT.into()),
+    ]
+}
+
+/// The profile's `headers`, replacing any header of the same name.
+fn add_profile_headers(
+    b: &mut Builder<'_>,
+    profile: &Profile,
+    headers: &mut Vec<(String, String)>,
+) -> anyhow::Result<()> {
+    for (name, text) in &profile.headers {
+        let value = b.value(text, name)?;
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        headers.push((name.clone(), value));
+    }
+    Ok(())
+}
+
+fn form_encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn json_field(b: &mut Builder<'_>, key: &str, field: &Field) -> anyhow::Result<Value> {
+    Ok(match field {
+        Field::Text(text) => Value::String(b.value(text, key)?),
+        Field::Number(n) => Value::Number(n.clone()),
+        Field::Bool(v) => Value::Bool(*v),
+        Field::List(items) => Value::Array(
+            items
+                .iter()
+                .map(|f| json_field(b, key, f))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        Field::Table(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, f)| Ok((k.clone(), json_field(b, k, f)?)))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+    })
+}
+
+/// Flat fields as `application/x-www-form-urlencoded` (form body or query).
+fn flat_fields(b: &mut Builder<'_>, fields: &[(String, Field)]) -> anyhow::Result<String> {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (key, field) in fields {
+        let value = match field {
+            Field::Text(text) => b.value(text, key)?,
+            Field::Number(n) => n.to_string(),
+            Field::Bool(v) => v.to_string(),
+            Field::List(_) | Field::Table(_) => unreachable!("validated: flat fields only"),
+        };
+        ser.append_pair(key, &value);
+    }
+    Ok(ser.finish())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,274 @@
+//! Reading a token endpoint's reply: the token, its type, expiry, refresh
+//! token and scope where the profile's [`ResponseMap`] says they are, or the
+//! endpoint's own error text. Pure: the clock is passed in.
+
+use serde_json::Value;
+
+use crate::config::ResponseMap;
+use crate::error::Failure;
+use crate::jwt;
+use crate::secret::Secret;
+use crate::token::Token;
+
+/// Expiries further away than this are clamped to it (ten years).
+const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
+/// Error texts longer than this are cut.
+const MAX_MESSAGE: usize = 600;
+
+/// Maps a reply (`status`, `body`) to a token, or to a [`Failure`] carrying
+/// the endpoint's own words: refused (4xx other than 408/429, or `success`
+/// not true) or failed (anything else).
+pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Result<Token, Failure> {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    if !(200..300).contains(&status) {
+        let words = json
+            .as_ref()
+            .and_then(|j| error_text(j, &map.error))
+            .unwrap_or_else(|| body_snippet(body));
+        let words = if words.is_empty() {
+            String::new()
+        } else {
+            format!(": {words}")
+        };
+        return Err(
+            if (400..500).contains(&status) && status != 408 && status != 429 {
+                Failure::refused(format!(
+                    "the endpoint refused the request (HTTP {status}){words}"
+                ))
+            } else {
+                Failure::unreachable(format!("the endpoint failed (HTTP {status}){words}"))
+            },
+        );
+    }
+    let Some(json) = json else {
+        let snippet = body_snippet(body);
+        return Err(Failure::unreachable(if snippet.is_empty() {
+            format!("the endpoint answered HTTP {status} with an empty body, not JSON")
+        } else {
+            format!("the endpoint's reply is not JSON: {snippet}")
+        }));
+    };
+    if let Some(path) = &map.success {
+        let flag = json.pointer(path);
+        if flag != Some(&Value::Bool(true)) {
+            let words = error_text(&json, &map.error).unwrap_or_else(|| {
+                format!(
+                    "`{path}` is {}",
+                    flag.map_or("missing".to_string(), Value::to_string)
+                )
+            });
+            return Err(Failure::refused(format!(
+                "the endpoint refused the request: {words}"
+            )));
+        }
+    }
+    let access_token = match json.pointer(&map.token) {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(Value::String(_)) => {
+            return Err(Failure::unreachable(format!(
+                "the token at `{}` is empty",
+                map.token
+            )));
+        }
+        None | Some(Value::Null) => {
+            let words = error_text(&json, &map.error)
+                .map(|w| format!(": {w}"))
+                .unwrap_or_default();
+            return Err(Failure::unreachable(format!(
+                "the reply has no token at `{}`{words} (set response.token to where the token is)",
+                map.token
+            )));
+        }
+        Some(other) => {
+            return Err(Failure::unreachable(format!(
+                "the value at `{}` is {}, not a string token",
+                map.token,
+                kind_of(other)
+            )));
+        }
+    };
+    let expires_at = expiry(&json, map, &access_token, now)?;
+    Ok(Token {
+        token_type: string_at(&json, map.token_type.as_deref()),
+        refresh_token: string_at(&json, map.refresh_token.as_deref()).map(Secret::new),
+        scope: map
+            .scope
+            .as_deref()
+            .and_then(|p| json.pointer(p))
+            .and_then(scope_text),
+        expires_at,
+        access_token: Secret::new(access_token),
+    })
+}
+
+fn string_at(json: &Value, path: Option<&str>) -> Option<String> {
+    match json.pointer(path?)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn scope_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Array(items) => {
+            let parts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+        _ => None,
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// When the token expires: `expires_at`, else `expires_in`, else the fixed
+/// `lifetime`, else a JWT's `exp`, else unknown.
+fn expiry(json: &Value, map: &ResponseMap, token: &str, now: i64) -> Result<Option<i64>, Failure> {
+    let clamp = |at: i64| at.min(now.saturating_add(MAX_LIFETIME));
+    if let Some(path) = &map.expires_at
+        && let Some(v) = json.pointer(path).filter(|v| !v.is_null())
+    {
+        return absolute_time(v)
+            .map(|at| Some(clamp(at)))
+            .ok_or_else(|| bad_expiry(path, v, "a UNIX time or an RFC 3339 time"));
+    }
+    if let Some(path) = &map.expires_in
+        && let Some(v) = json.pointer(path).filter(|v| !v.is_null())
+    {
+        return seconds(v)
+            .map(|s| Some(clamp(now.saturating_add(s))))
+            .ok_or_else(|| bad_expiry(path, v, "a number of seconds"));
+    }
+    if let Some(lifetime) = map.lifetime {
+        let secs = i64::try_from(lifetime.as_secs()).unwrap_or(MAX_LIFETIME);
+        return Ok(Some(clamp(now.saturating_add(secs))));
+    }
+    Ok(jwt::expiry(token).map(clamp))
+}
+
+fn bad_expiry(path: &str, v: &Value, expected: &str) -> Failure {
+    let shown: String = v.to_string().chars().take(60).collect();
+    Failure::unreachable(format!("the reply's `{path}` is {shown}, not {expected}"))
+}
+
+/// Whole seconds from a number or a numeric string; fractions are dropped.
+fn seconds(v: &Value) -> Option<i64> {
+    let f = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    f.is_finite().then(|| f.clamp(-1e15, 1e15) as i64)
+}
+
+/// UNIX seconds (milliseconds when implausibly large), or RFC 3339.
+fn absolute_time(v: &Value) -> Option<i64> {
+    if let Some(s) = v.as_str()
+        && let Ok(ts) = s.trim().parse::<jiff::Timestamp>()
+    {
+        return Some(ts.as_second());
+    }
+    let n = seconds(v)?;
+    Some(if n > 100_000_000_000 { n / 1000 } else { n })
+}
+
+/// The endpoint's own words at the `error` paths, joined by ": ".
+pub fn error_text(json: &Value, paths: &[String]) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for path in paths {
+        if let Some(text) = json
+            .pointer(path)
+            .and_then(render)
+            .filter(|t| !t.is_empty())
+            && !parts.contains(&text)
+        {
+            parts.push(text);
+        }
+    }
+    (!parts.is_empty()).then(|| cut(&parts.join(": ")))
+}
+
+/// A JSON value as words: strings as they are, objects as `key: value`.
+fn render(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Bool(_) | Value::Number(_) => Some(v.to_string()),
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(render)
+                .filter(|s| !s.is_empty())
+                .collect();
+            Some(parts.join("; "))
+        }
+        Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .filter_map(|(k, v)| {
+                    render(v)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| format!("{k}: {s}"))
+                })
+                .collect();
+            Some(parts.join("; "))
+        }
+    }
+}
+
+/// The start of a body that is not JSON, as printable text on one line.
+fn body_snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = strip_tags(&text);
+    let one_line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    cut(&one_line)
+}
+
+/// HTML error pages say more without their markup.
+fn strip_tags(text: &str) -> String {
+    if !text.trim_start().starts_with('<') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn cut(text: &str) -> String {
+    if text.chars().count() <= MAX_MESSAGE {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(MAX_MESSAGE).collect();
+        s.push_str("...");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+use std::time::Duration;
+
+use super::*;
+use crate::config::ResponseMap;
+use crate::error::Kind;
+
+const NOW: i64 = 1_700_000_000;
+
+/// The response map of a plain oauth2 profile: the defaults.
+fn oauth2_map() -> ResponseMap {
+    let text = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\n";
+    let config = crate::config::Config::parse(std::path::Path::new("t.toml"), text, &[]).unwrap();
+    config.profile("p").unwrap().response
+}
+
+fn ok(body: &str, map: &ResponseMap) -> Token {
+    map_reply(200, body.as_bytes(), map, NOW).unwrap()
+}
+
+fn err(status: u16, body: &str, map: &ResponseMap) -> Failure {
+    map_reply(status, body.as_bytes(), map, NOW).unwrap_err()
+}
+
+#[test]
+fn standard_reply() {
+    let t = ok(
+        r#"{"access_token":"at","token_type":"bearer","expires_in":43200,"refresh_token":"rt","scope":"adverts-write read"}"#,
+        &oauth2_map(),
+    );
+    assert_eq!(t.access_token.expose(), "at");
+    assert_eq!(t.token_type.as_deref(), Some("bearer"));
+    assert_eq!(t.expires_at, Some(NOW + 43200));
+    assert_eq!(t.refresh_token.as_ref().map(Secret::expose), Some("rt"));
+    assert_eq!(t.scope.as_deref(), Some("adverts-write read"));
+}
+
+#[test]
+fn expires_in_as_string_negative_zero_huge() {
+    let m = oauth2_map();
+    assert_eq!(
+        ok(r#"{"access_token":"a","expires_in":"3600"}"#, &m).expires_at,
+        Some(NOW + 3600)
+    );
+    assert_eq!(
+        ok(r#"{"access_token":"a","expires_in":-5}"#, &m).expires_at,
+        Some(NOW - 5)
+    );
+    assert_eq!(
+        ok(r#"{"access_token":"a","expires_in":0}"#, &m).expires_at,
+        Some(NOW)
+    );
+    assert_eq!(
+        ok(r#"{"access_token":"a","expires_in":1e300}"#, &m).expires_at,
+        Some(NOW + MAX_LIFETIME)
+    );
+    let e = err(200, r#"{"access_token":"a","expires_in":"soon"}"#, &m);
+    assert_eq!(e.kind, Kind::Unreachable);
+    assert!(
+        e.message.contains("not a number of seconds"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn json_envelope_with_success_flag_and_fixed_lifetime() {
+    let map = ResponseMap {
+        token: "/Data/accessToken".into(),
+        success: Some("/status".into()),
+        error: vec!["/message".into()],
+        lifetime: Some(Duration::from_secs(900)),
+        ..oauth2_map()
+    };
+    let t = ok(
+        r#"{"Data":{"accessToken":"tok"},"status":true,"message":null}"#,
+        &map,
+    );
+    assert_eq!(t.access_token.expose(), "tok");
+    assert_eq!(t.expires_at, Some(NOW + 900));
+    let e = err(
+        200,
+        r#"{"Data":null,"status":false,"message":"Invalid account code"}"#,
+        &map,
+    );
+    assert_eq!(e.kind, Kind::Refused);
+    assert!(e.message.contains("Invalid account code"), "{}", e.message);
+    let e = err(200, r#"{"Data":null,"status":"yes"}"#, &map);
+    assert!(e.message.contains("`/status` is \"yes\""), "{}", e.message);
+}
+
+#[test]
+fn absolute_expiry_unix_or_rfc3339() {
+    let map = ResponseMap {
+        token: "/data/access_token".into(),
+        expires_at: Some("/data/expiry".into()),
+        success: Some("/success".into()),
+        error: vec!["/errors".into()],
+        ..oauth2_map()
+    };
+    let t = ok(
+        r#"{"success":true,"data":{"access_token":"t","expiry":1700086400}}"#,
+        &map,
+    );
+    assert_eq!(t.expires_at, Some(1_700_086_400));
+    let t = ok(
+        r#"{"success":true,"data":{"access_token":"t","expiry":"2023-11-14T22:13:20Z"}}"#,
+        &map,
+    );
+    assert_eq!(t.expires_at, Some(1_700_000_000));
+    let t = ok(
+        r#"{"success":true,"data":{"access_token":"t","expiry":1700086400000}}"#,
+        &map,
+    );
+    assert_eq!(
+        t.expires_at,
+        Some(1_700_086_400),
+        "milliseconds are understood"
+    );
+    let e = err(
+        200,
+        r#"{"success":false,"errors":{"password":"Invalid password"}}"#,
+        &map,
+    );
+    assert_eq!(e.kind, Kind::Refused);
+    assert!(
+        e.message.contains("password: Invalid password"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn jwt_exp_is_the_fallback_expiry() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let jwt = format!(
+        "{}.{}.sig",
+        b64(r#"{"alg":"none"}"#),
+        b64(r#"{"exp":1700000500}"#)
+    );
+    let t = ok(&format!(r#"{{"access_token":"{jwt}"}}"#), &oauth2_map());
+    assert_eq!(t.expires_at, Some(1_700_000_500));
+    assert_eq!(
+        ok(r#"{"access_token":"opaque"}"#, &oauth2_map()).expires_at,
+        None
+    );
+}
+
+#[test]
+fn oauth2_errors_carry_the_endpoints_words() {
+    let m = oauth2_map();
+    let e = err(
+        400,
+        r#"{"error":"invalid_grant","error_description":"Invalid partner credentials parameter","error_human_title":"Błąd"}"#,
+        &m,
+    );
+    assert_eq!(e.kind, Kind::Refused);
+    assert!(e.message.contains("HTTP 400"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("invalid_grant: Invalid partner credentials parameter"),
+        "{}",
+        e.message
+    );
+    let e = err(
+        400,
+        r#"{"error":"invalid_request","message":"Missing","hint":"Check the `client_id` parameter"}"#,
+        &m,
+    );
+    assert!(
+        e.message
+            .contains("invalid_request: Missing: Check the `client_id` parameter"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn statuses_decide_the_kind() {
+    let m = oauth2_map();
+    assert_eq!(err(401, "{}", &m).kind, Kind::Refused);
+    assert_eq!(
+        err(404, r#"{"message":"client id not found"}"#, &m).kind,
+        Kind::Refused
+    );
+    assert_eq!(err(412, "{}", &m).kind, Kind::Refused);
+    assert_eq!(err(408, "", &m).kind, Kind::Unreachable);
+    assert_eq!(err(429, "", &m).kind, Kind::Unreachable);
+    let e = err(
+        502,
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        &m,
+    );
+    assert_eq!(e.kind, Kind::Unreachable);
+    assert!(
+        e.message.contains("502 Bad Gateway") && !e.message.contains("<h1>"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn odd_success_replies_are_clear_errors() {
+    let m = oauth2_map();
+    assert!(err(200, "", &m).message.contains("empty body"));
+    assert!(err(200, "hello", &m).message.contains("not JSON"));
+    assert!(
+        err(200, "{}", &m)
+            .message
+            .contains("no token at `/access_token`")
+    );
+    assert!(
+        err(200, r#"{"access_token":42}"#, &m)
+            .message
+            .contains("a number, not a string")
+    );
+    assert!(
+        err(200, r#"{"access_token":"  "}"#, &m)
+            .message
+            .contains("empty")
+    );
+    assert!(err(200, "[1,2]", &m).message.contains("no token"));
+    let long = "x".repeat(5000);
+    assert!(err(500, &long, &m).message.len() < 800);
+}

@@ -1,0 +1,88 @@
+//! Where gettoken keeps things between runs: cached tokens and
+//! `gettoken secret set` secrets, as strings by key, in the OS keyring or a
+//! private file. Each backend sits behind the small [`Backend`] trait so
+//! tests and callers need not know which one it is.
+//!
+//! Keys are `token/PROFILE` and `secret/NAME`, all under one service name.
+
+pub mod file;
+mod keyring;
+#[cfg(target_os = "linux")]
+mod linux;
+
+use std::fmt;
+
+pub use file::FileBackend;
+
+use crate::secret::Secret;
+
+/// The one service name every keyring entry is kept under.
+pub const SERVICE: &str = "gettoken";
+
+/// A failure of the store itself (not "no entry", which is `Ok(None)`).
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Strings kept by key.
+pub trait Backend {
+    /// What to call this store in messages: "Secret Service", "file ...".
+    fn describe(&self) -> String;
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Whether there was an entry to delete.
+    fn delete(&self, key: &str) -> Result<bool, StoreError>;
+}
+
+pub fn token_key(profile: &str) -> String {
+    format!("token/{profile}")
+}
+
+pub fn secret_key(name: &str) -> String {
+    format!("secret/{name}")
+}
+
+/// Secrets stored by `gettoken secret set`, for `{ keyring = "NAME" }`.
+pub trait SecretStore {
+    fn get_secret(&self, name: &str) -> Result<Option<Secret>, StoreError>;
+}
+
+impl<B: Backend + ?Sized> SecretStore for B {
+    fn get_secret(&self, name: &str) -> Result<Option<Secret>, StoreError> {
+        Ok(self.get(&secret_key(name))?.map(Secret::new))
+    }
+}
+
+/// The OS keyring of this platform: on Linux the Secret Service when it
+/// works, else the kernel keyring; the Keychain on macOS; the Credential
+/// Manager on Windows. Opened lazily, on first use.
+pub fn os_keyring() -> Box<dyn Backend> {
+    #[cfg(target_os = "linux")]
+    {
+        Box::new(linux::LinuxKeyring::new())
+    }
+    #[cfg(target_os = "macos")]
+    {
+        Box::new(keyring::KeyringBackend::open("macOS Keychain", || {
+            apple_native_keyring_store::keychain::Store::new()
+        }))
+    }
+    #[cfg(target_os = "windows")]
+    {
+        Box::new(keyring::KeyringBackend::open(
+            "Windows Credential Manager",
+            || windows_native_keyring_store::Store::new(),
+        ))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    {
+        Box::new(keyring::Unavailable)
+    }
+}
