@@ -260,3 +260,31 @@ fn fingerprint_follows_request_settings_not_display_or_secret_literals() {
         .fingerprint;
     assert_ne!(same, other_client);
 }
+
+#[test]
+fn every_example_profile_is_valid() {
+    let text = include_str!("../../profiles.example.toml");
+    let config = parse(text).unwrap();
+    let names: Vec<&str> = config.names().collect();
+    for expected in [
+        "demo",
+        "prod",
+        "availo",
+        "autovit",
+        "autovit-partner",
+        "vendor-json",
+        "resales",
+        "query-login",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "profiles.example.toml lacks `{expected}`"
+        );
+    }
+    for name in names {
+        let profile = config
+            .profile(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!profile.fingerprint.is_empty());
+    }
+}
