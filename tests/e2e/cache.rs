@@ -1,0 +1,494 @@
+//! The token cache against the real stores: the file store, the kernel
+//! keyring (no session bus), and gnome-keyring's Secret Service on the
+//! private bus that scripts/test-env.sh starts. Under CI=true a missing
+//! component fails the test; elsewhere it is reported and skipped.
+
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::util::*;
+
+/// A profile name no other test (or earlier run) uses: the kernel keyring
+/// and the Secret Service are shared by every process of the user.
+fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A counting token endpoint: token `tok-N` for the N-th request.
+fn token_server(expires_in: i64) -> Server {
+    Server::start(move |_, i| {
+        Reply::json(
+            200,
+            json!({"access_token": format!("tok-{i}"), "token_type": "bearer", "expires_in": expires_in}),
+        )
+    })
+}
+
+fn profile(name: &str, server: &Server, cache: &str, extra: &str) -> String {
+    format!(
+        "[profiles.{name}]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"c\"\nclient_secret = \"s3cret-c\"\ncache = \"{cache}\"\nmin_ttl = \"0s\"\n{extra}\n",
+        server.url()
+    )
+}
+
+/// Runs gettoken with `profiles` as the config, in `env`, with `vars`.
+fn run(env: &Env, profiles: &str, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+    let path = env.write_file("profiles.toml", profiles);
+    let mut cmd = env.bare_cmd();
+    cmd.arg("--config").arg(path).args(args);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run gettoken")
+}
+
+fn ok_stdout(out: &std::process::Output) -> String {
+    assert_code(out, 0);
+    stdout(out)
+}
+
+/// The private Secret Service bus, if the test setup started one.
+fn secret_service_bus() -> Option<String> {
+    match std::env::var("GETTOKEN_TEST_DBUS") {
+        Ok(addr) if !addr.is_empty() => Some(addr),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but no Secret Service was started: run the tests through scripts/test.sh"
+            );
+            eprintln!("skipped: no private Secret Service (run through scripts/test.sh)");
+            None
+        }
+    }
+}
+
+/// The store-independent checks, run against one store.
+fn second_call_is_a_hit(cache: &str, vars: &[(&str, &str)]) {
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("hit");
+    let profiles = profile(&name, &server, cache, "");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], vars)), "tok-0\n");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], vars)), "tok-0\n");
+    assert_eq!(
+        ok_stdout(&run(&env, &profiles, &[&name, "-H"], vars)),
+        "Authorization: Bearer tok-0\n"
+    );
+    assert_eq!(
+        server.count(),
+        1,
+        "a cached token is served without a request"
+    );
+    let list = ok_stdout(&run(&env, &profiles, &["list"], vars));
+    assert!(list.contains(&name) && list.contains("valid for"), "{list}");
+    // forget drops it: the next call fetches.
+    assert_code(&run(&env, &profiles, &["forget", &name], vars), 0);
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], vars)), "tok-1\n");
+    assert_code(&run(&env, &profiles, &["forget", &name], vars), 0);
+}
+
+#[test]
+fn file_store_serves_the_second_call() {
+    second_call_is_a_hit("file", &[]);
+}
+
+#[test]
+fn kernel_keyring_serves_the_second_call_without_a_bus() {
+    second_call_is_a_hit("keyring", &[]);
+}
+
+#[test]
+fn secret_service_serves_the_second_call() {
+    let Some(bus) = secret_service_bus() else {
+        return;
+    };
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("ss");
+    let profiles = profile(&name, &server, "keyring", "");
+    let vars = [("DBUS_SESSION_BUS_ADDRESS", bus.as_str())];
+    let first = run(&env, &profiles, &[&name, "-v"], &vars);
+    assert_eq!(ok_stdout(&first), "tok-0\n");
+    assert_stderr_contains(&first, "cached in the Secret Service");
+    // The entry is really in the Secret Service, under one service name.
+    let looked_up = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "gettoken",
+            "username",
+            &format!("token/{name}"),
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .output()
+        .expect("secret-tool");
+    let record: serde_json::Value =
+        serde_json::from_slice(&looked_up.stdout).expect("a JSON record");
+    assert_eq!(record["access_token"], "tok-0");
+    assert_eq!(record["v"], 1);
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &vars)), "tok-0\n");
+    assert_eq!(server.count(), 1);
+    assert_code(&run(&env, &profiles, &["forget", &name], &vars), 0);
+}
+
+#[test]
+fn a_token_is_fetched_again_when_it_runs_out() {
+    let env = Env::new();
+    let server = token_server(2);
+    let name = unique("short");
+    let profiles = profile(&name, &server, "file", "");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-1\n");
+    assert_eq!(server.count(), 2);
+}
+
+#[test]
+fn min_ttl_renews_early_and_the_flag_overrides_it() {
+    let env = Env::new();
+    let server = token_server(100);
+    let name = unique("ttl");
+    let profiles =
+        profile(&name, &server, "file", "").replace("min_ttl = \"0s\"", "min_ttl = \"200s\"");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    assert_eq!(
+        ok_stdout(&run(&env, &profiles, &[&name], &[])),
+        "tok-1\n",
+        "100s left < min_ttl 200s"
+    );
+    assert_eq!(
+        ok_stdout(&run(&env, &profiles, &[&name, "--min-ttl", "10s"], &[])),
+        "tok-1\n"
+    );
+    assert_eq!(server.count(), 2);
+}
+
+#[test]
+fn force_and_no_cache() {
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("force");
+    let profiles = profile(&name, &server, "file", "");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    assert_eq!(
+        ok_stdout(&run(&env, &profiles, &[&name, "--force"], &[])),
+        "tok-1\n"
+    );
+    assert_eq!(
+        ok_stdout(&run(&env, &profiles, &[&name], &[])),
+        "tok-1\n",
+        "--force caches its token"
+    );
+    assert_eq!(
+        ok_stdout(&run(&env, &profiles, &[&name, "--no-cache"], &[])),
+        "tok-2\n"
+    );
+    assert_eq!(
+        ok_stdout(&run(&env, &profiles, &[&name], &[])),
+        "tok-1\n",
+        "--no-cache writes nothing"
+    );
+}
+
+#[test]
+fn a_cache_hit_resolves_no_secret() {
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("lazy");
+    let counter = env.root().join("resolved");
+    let profiles = profile(&name, &server, "file", "").replace(
+        "client_secret = \"s3cret-c\"",
+        &format!(
+            "client_secret = {{ command = [\"sh\", \"-c\", \"echo x >> '{}'; printf s3cret-c\"] }}",
+            counter.display()
+        ),
+    );
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    let resolved = std::fs::read_to_string(&counter).unwrap();
+    assert_eq!(
+        resolved.lines().count(),
+        1,
+        "the secret command ran for the fetch only"
+    );
+}
+
+#[test]
+fn a_changed_profile_never_gets_the_old_token() {
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("changed");
+    let before = profile(&name, &server, "file", "scope = \"read\"");
+    let after = profile(&name, &server, "file", "scope = \"admin\"");
+    assert_eq!(ok_stdout(&run(&env, &before, &[&name], &[])), "tok-0\n");
+    assert_eq!(ok_stdout(&run(&env, &after, &[&name], &[])), "tok-1\n");
+    assert_eq!(
+        server.requests()[1].form_param("scope").as_deref(),
+        Some("admin")
+    );
+    // Display settings are not part of the fingerprint.
+    let display = profile(
+        &name,
+        &server,
+        "file",
+        "scope = \"admin\"\noutput = \"header\"",
+    );
+    assert_eq!(
+        ok_stdout(&run(&env, &display, &[&name], &[])),
+        "Authorization: Bearer tok-1\n"
+    );
+}
+
+#[test]
+fn a_corrupt_entry_is_replaced() {
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("corrupt");
+    let profiles = profile(&name, &server, "file", "");
+    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    let entry = env
+        .root()
+        .join("cache/gettoken")
+        .join(format!("token~{name}.json"));
+    assert!(entry.exists(), "{} exists", entry.display());
+    for garbage in ["{not json", "", "{\"v\":99}", "\u{0}\u{1}"] {
+        std::fs::write(&entry, garbage).unwrap();
+        let out = run(&env, &profiles, &[&name], &[]);
+        assert_code(&out, 0);
+        let record: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
+        assert_eq!(
+            record["access_token"].as_str().unwrap(),
+            stdout(&out).trim()
+        );
+    }
+    assert_eq!(server.count(), 5);
+}
+
+#[test]
+fn refresh_token_is_used_and_rotated_and_falls_back_when_refused() {
+    let env = Env::new();
+    // Tokens last 5 s and min_ttl is 10 s: every call needs a new one.
+    let server = Server::start(|req, i| {
+        let grant = req.form_param("grant_type").unwrap_or_default();
+        if grant == "refresh_token"
+            && req.form_param("refresh_token").as_deref() == Some("rt-revoked")
+        {
+            return Reply::json(
+                400,
+                json!({"error": "invalid_grant", "error_description": "refresh token revoked"}),
+            );
+        }
+        let refresh = if i == 2 {
+            "rt-revoked".to_string()
+        } else {
+            format!("rt-{i}")
+        };
+        Reply::json(
+            200,
+            json!({"access_token": format!("tok-{i}"), "expires_in": 5, "refresh_token": refresh}),
+        )
+    });
+    let name = unique("refresh");
+    let profiles =
+        profile(&name, &server, "file", "").replace("min_ttl = \"0s\"", "min_ttl = \"10s\"");
+    for expected in ["tok-0", "tok-1", "tok-2", "tok-4"] {
+        let out = run(&env, &profiles, &[&name, "-v"], &[]);
+        assert_eq!(ok_stdout(&out), format!("{expected}\n"));
+        assert_no_leak(&out, &["s3cret-c", "rt-0", "rt-1", "rt-revoked"]);
+    }
+    let grants: Vec<(String, Option<String>)> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.form_param("grant_type").unwrap(),
+                r.form_param("refresh_token"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        vec![
+            ("client_credentials".into(), None),
+            ("refresh_token".into(), Some("rt-0".into())),
+            ("refresh_token".into(), Some("rt-1".into()),),
+            ("refresh_token".into(), Some("rt-revoked".into())),
+            ("client_credentials".into(), None),
+        ],
+        "refresh first with the rotated token; the profile's grant when refused"
+    );
+}
+
+fn stampede(cache: &str, vars: &[(&str, &str)]) {
+    let env = Env::new();
+    let server = Server::start(|_, i| {
+        std::thread::sleep(Duration::from_millis(300));
+        Reply::json(
+            200,
+            json!({"access_token": format!("tok-{i}"), "expires_in": 3600}),
+        )
+    });
+    let name = unique("stampede");
+    let path = env.write_file("profiles.toml", &profile(&name, &server, cache, ""));
+    let children: Vec<std::process::Child> = (0..50)
+        .map(|_| {
+            let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+            isolate_std(&env, &mut cmd);
+            cmd.arg("--config").arg(&path).arg(&name);
+            for (k, v) in vars {
+                cmd.env(k, v);
+            }
+            cmd.stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let outputs: Vec<std::process::Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for out in &outputs {
+        assert_eq!(ok_stdout(out), "tok-0\n");
+    }
+    assert_eq!(server.count(), 1, "50 parallel calls make one request");
+}
+
+#[test]
+fn fifty_parallel_calls_make_one_request_file_store() {
+    stampede("file", &[]);
+}
+
+#[test]
+fn fifty_parallel_calls_make_one_request_kernel_keyring() {
+    stampede("keyring", &[]);
+}
+
+#[test]
+fn a_lock_holder_killed_with_sigkill_does_not_block_the_next() {
+    let env = Env::new();
+    let server = Server::start(|_, i| {
+        if i == 0 {
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        Reply::json(
+            200,
+            json!({"access_token": format!("tok-{i}"), "expires_in": 3600}),
+        )
+    });
+    let name = unique("killed");
+    let path = env.write_file("profiles.toml", &profile(&name, &server, "file", ""));
+    let mut holder = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+    isolate_std(&env, &mut holder);
+    let mut holder = holder
+        .arg("--config")
+        .arg(&path)
+        .arg(&name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.count() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the first process never sent its request"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // It holds the lock now, waiting for its reply.
+    holder.kill().unwrap(); // SIGKILL
+    holder.wait().unwrap();
+    let started = Instant::now();
+    let out = run(&env, &env_profiles(&path), &[&name], &[]);
+    assert_eq!(ok_stdout(&out), "tok-1\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+fn env_profiles(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// `Env::isolate` for a `std::process::Command` (for spawning many at once).
+fn isolate_std(env: &Env, cmd: &mut Command) {
+    cmd.current_dir(env.root())
+        .env("HOME", env.home())
+        .env("XDG_CONFIG_HOME", env.xdg_config_home())
+        .env("XDG_CACHE_HOME", env.root().join("cache"))
+        .env("XDG_RUNTIME_DIR", env.root().join("runtime"))
+        .env_remove("GETTOKEN_CONFIG")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
+    }
+}
+
+/// gnome-keyring running but locked: opening works, writing does not.
+/// gettoken must fall back to the kernel keyring (or warn), never fail.
+/// Uses a Secret Service of its own (locking the shared one would disturb
+/// the other tests): scripts/test-env.sh started anew, then locked.
+#[test]
+fn a_locked_secret_service_falls_back_to_the_kernel_keyring() {
+    if secret_service_bus().is_none() {
+        return;
+    }
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("locked");
+    let config = env.write_file("profiles.toml", &profile(&name, &server, "keyring", ""));
+    let script = r#"
+        dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets \
+            org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null || exit 97
+        secret-tool store --label=x probe locked <<< "x" 2>/dev/null && { echo "the collection is not locked" >&2; exit 98; }
+        "$GT" --config "$CFG" "$NAME" -v || exit 90
+        "$GT" --config "$CFG" "$NAME" || exit 91
+        "$GT" --config "$CFG" forget "$NAME" || exit 92
+    "#;
+    let mut cmd = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-env.sh"));
+    isolate_std(&env, &mut cmd);
+    let started = Instant::now();
+    let out = cmd
+        .args(["bash", "-c", script])
+        .env_remove("GETTOKEN_TEST_DBUS")
+        .env_remove("GETTOKEN_TEST_SECRET_SERVICE")
+        .env("GT", assert_cmd::cargo::cargo_bin("gettoken"))
+        .env("CFG", &config)
+        .env("NAME", &name)
+        .output()
+        .expect("scripts/test-env.sh");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}");
+    assert_eq!(stdout(&out), "tok-0\ntok-0\n", "{text}");
+    assert!(
+        text.contains("failed its probe") && text.contains("cached in the kernel keyring"),
+        "{text}"
+    );
+    assert_eq!(
+        server.count(),
+        1,
+        "the kernel keyring served the second call"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -1,0 +1,17 @@
+//! End-to-end tests: the built `gettoken` binary run against local servers
+//! that reproduce the token endpoints of PROVIDERS.md and the contract of
+//! CONFIG.md. One module per topic; helpers in `util`.
+
+mod util;
+
+mod cache;
+mod config_errors;
+mod http_flavour;
+mod oauth2_standard;
+mod outputs;
+mod secrets;
+mod vendor_form_only;
+mod vendor_json_client;
+mod vendor_json_login;
+mod vendor_password_grant;
+mod vendor_query_login;

@@ -1,0 +1,595 @@
+//! Helpers shared by the end-to-end tests: a recording HTTP server on
+//! `127.0.0.1:0`, an isolated environment to run the `gettoken` binary in,
+//! and assertions on its output (exit codes, exact stdout, no leaked secret).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long one run of the binary may take before the test fails.
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+/// A test server never lives (or loops) longer than this.
+const SERVER_LIFETIME: Duration = Duration::from_secs(120);
+/// A test server answers at most this many requests, then stops.
+const SERVER_MAX_REQUESTS: usize = 200;
+
+/// One request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// The request target exactly as sent: path and query.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub at: Instant,
+}
+
+impl Recorded {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.url.split('?').next().unwrap_or("")
+    }
+
+    /// The raw query string, if any.
+    pub fn raw_query(&self) -> Option<&str> {
+        self.url.split_once('?').map(|(_, q)| q)
+    }
+
+    /// The query string, decoded as `application/x-www-form-urlencoded`.
+    pub fn query(&self) -> Vec<(String, String)> {
+        decode_form(self.raw_query().unwrap_or("").as_bytes())
+    }
+
+    /// One query parameter, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    pub fn body_str(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body, decoded as `application/x-www-form-urlencoded`.
+    pub fn form(&self) -> Vec<(String, String)> {
+        decode_form(&self.body)
+    }
+
+    /// One form field, decoded.
+    pub fn form_param(&self, name: &str) -> Option<String> {
+        self.form()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The media type of the body, lower-cased, without parameters.
+    pub fn content_type(&self) -> Option<String> {
+        self.header("content-type").map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+
+    /// `Authorization: Basic ...` decoded into its raw `user:pass` text.
+    pub fn basic_auth_raw(&self) -> Option<String> {
+        use base64::Engine as _;
+        let value = self.header("authorization")?;
+        let (scheme, rest) = value.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?;
+        String::from_utf8(bytes).ok()
+    }
+
+    /// `Authorization: Basic ...` decoded per RFC 6749 2.3.1: split at the
+    /// colon, each half form-urldecoded.
+    pub fn basic_auth(&self) -> Option<(String, String)> {
+        let raw = self.basic_auth_raw()?;
+        let (id, secret) = raw.split_once(':')?;
+        Some((form_decode_component(id), form_decode_component(secret)))
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component.
+pub fn form_decode_component(s: &str) -> String {
+    let pairs = decode_form(format!("x={s}").as_bytes());
+    pairs.into_iter().next().map(|(_, v)| v).unwrap_or_default()
+}
+
+fn decode_form(bytes: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+/// Encodes one component as `application/x-www-form-urlencoded` (space as `+`).
+pub fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// What the server answers.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A JSON reply with the given status.
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: serde_json::to_vec(&body).unwrap(),
+        }
+    }
+
+    /// A plain-text reply with the given status.
+    pub fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+type Handler = dyn Fn(&Recorded, usize) -> Reply + Send + Sync + 'static;
+
+/// A local HTTP server on `127.0.0.1:0` that records every request and
+/// answers through a closure. It stops when dropped.
+pub struct Server {
+    port: u16,
+    inner: Arc<tiny_http::Server>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts a server answering every request through `handler`, which is
+    /// given the request and its index (0 for the first request).
+    pub fn start<F>(handler: F) -> Server
+    where
+        F: Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
+    {
+        let inner = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
+        let port = inner
+            .server_addr()
+            .to_ip()
+            .expect("an IP listen address")
+            .port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let thread = {
+            let inner = Arc::clone(&inner);
+            let requests = Arc::clone(&requests);
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || serve(&inner, &requests, &stop, &*handler))
+        };
+        Server {
+            port,
+            inner,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// A server that answers every request with the same reply.
+    pub fn always(reply: Reply) -> Server {
+        Server::start(move |_, _| reply.clone())
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+
+    /// The only request received; fails if there were none or several.
+    pub fn only_request(&self) -> Recorded {
+        let all = self.requests();
+        assert_eq!(
+            all.len(),
+            1,
+            "expected exactly one request, got {}: {all:#?}",
+            all.len()
+        );
+        all.into_iter().next().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.inner.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(
+    server: &tiny_http::Server,
+    requests: &Mutex<Vec<Recorded>>,
+    stop: &AtomicBool,
+    handler: &Handler,
+) {
+    let deadline = Instant::now() + SERVER_LIFETIME;
+    let mut served = 0usize;
+    while !stop.load(Ordering::SeqCst) && Instant::now() < deadline && served < SERVER_MAX_REQUESTS
+    {
+        let mut request = match server.recv_timeout(Duration::from_millis(100)) {
+            Ok(Some(request)) => request,
+            Ok(None) => continue,
+            Err(_) => break,
+        };
+        let mut body = Vec::new();
+        let _ = request.as_reader().read_to_end(&mut body);
+        let recorded = Recorded {
+            method: request.method().as_str().to_string(),
+            url: request.url().to_string(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|h| {
+                    (
+                        h.field.as_str().as_str().to_string(),
+                        h.value.as_str().to_string(),
+                    )
+                })
+                .collect(),
+            body,
+            at: Instant::now(),
+        };
+        let index = {
+            let mut all = requests.lock().unwrap();
+            all.push(recorded.clone());
+            all.len() - 1
+        };
+        served += 1;
+        let reply = handler(&recorded, index);
+        let mut response =
+            tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
+        for (name, value) in &reply.headers {
+            if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+                response.add_header(header);
+            }
+        }
+        let _ = request.respond(response);
+    }
+}
+
+/// A `http://127.0.0.1:PORT` URL where nothing listens.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// An isolated environment to run `gettoken` in: a temporary HOME and XDG
+/// directories, no proxy, no session bus, no `GETTOKEN_CONFIG`.
+pub struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["home", "config", "cache", "runtime"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let runtime = dir.path().join("runtime");
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        Env { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn xdg_config_home(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    /// The binary, isolated, with no arguments yet.
+    pub fn bare_cmd(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("gettoken").expect("the gettoken binary");
+        self.isolate(&mut cmd);
+        cmd
+    }
+
+    /// Applies the isolation to a command (also used with a custom
+    /// `std::process::Command`).
+    pub fn isolate(&self, cmd: &mut assert_cmd::Command) {
+        // An empty stdin that is closed at once: nothing can wait on it.
+        cmd.write_stdin("")
+            .timeout(RUN_TIMEOUT)
+            .current_dir(self.dir.path())
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.xdg_config_home())
+            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("runtime"))
+            .env("NO_COLOR", "1")
+            .env_remove("GETTOKEN_CONFIG")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("RUST_LOG");
+        for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+            cmd.env_remove(var);
+            cmd.env_remove(var.to_ascii_lowercase());
+        }
+    }
+
+    /// Writes `text` as is to a file in the temporary directory.
+    pub fn write_file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// A profiles file with `[defaults] cache = "none"` followed by `profiles`
+    /// (which must not have its own `[defaults]` table).
+    pub fn profiles_text(profiles: &str) -> String {
+        format!("[defaults]\ncache = \"none\"\n\n{profiles}")
+    }
+
+    /// Writes the profiles file (see `profiles_text`) and returns its path.
+    pub fn write_config(&self, profiles: &str) -> PathBuf {
+        self.write_file("profiles.toml", &Env::profiles_text(profiles))
+    }
+
+    /// The binary with `--config PATH` for the given profiles.
+    pub fn cmd(&self, profiles: &str) -> assert_cmd::Command {
+        let path = self.write_config(profiles);
+        let mut cmd = self.bare_cmd();
+        cmd.arg("--config").arg(path);
+        cmd
+    }
+
+    /// Runs the binary with `--config PATH` and the given arguments.
+    pub fn run(&self, profiles: &str, args: &[&str]) -> Output {
+        self.run_with_env(profiles, args, &[])
+    }
+
+    /// Like `run`, with extra environment variables.
+    pub fn run_with_env(&self, profiles: &str, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut cmd = self.cmd(profiles);
+        cmd.args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run gettoken")
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    )
+}
+
+/// The process exited with `code`.
+pub fn assert_code(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "expected exit code {code}\n{}",
+        describe(output)
+    );
+}
+
+/// Exit 0 and stdout exactly `expected`.
+pub fn assert_stdout(output: &Output, expected: &str) {
+    assert_code(output, 0);
+    assert_eq!(stdout(output), expected, "stdout\n{}", describe(output));
+}
+
+/// stderr contains `needle`.
+pub fn assert_stderr_contains(output: &Output, needle: &str) {
+    assert!(
+        stderr(output).contains(needle),
+        "stderr should contain {needle:?}\n{}",
+        describe(output)
+    );
+}
+
+/// stderr contains `needle`, ignoring ASCII case.
+pub fn assert_stderr_contains_ci(output: &Output, needle: &str) {
+    assert!(
+        stderr(output)
+            .to_ascii_lowercase()
+            .contains(&needle.to_ascii_lowercase()),
+        "stderr should contain {needle:?} (any case)\n{}",
+        describe(output)
+    );
+}
+
+/// A failed run: nothing at all on stdout.
+pub fn assert_failed_with(output: &Output, code: i32) {
+    assert_code(output, code);
+    assert_eq!(
+        stdout(output),
+        "",
+        "stdout must be empty on failure\n{}",
+        describe(output)
+    );
+}
+
+/// Neither stdout nor stderr contains any of `secrets`, nor their
+/// form-urlencoded or JSON-escaped spellings.
+pub fn assert_no_leak(output: &Output, secrets: &[&str]) {
+    let out = stdout(output);
+    let err = stderr(output);
+    for secret in secrets {
+        assert!(!secret.is_empty(), "an empty secret cannot be checked");
+        let mut spellings = vec![
+            secret.to_string(),
+            form_encode(secret),
+            form_encode(secret).replace('+', "%20"),
+        ];
+        let json = serde_json::to_string(secret).unwrap();
+        spellings.push(json[1..json.len() - 1].to_string());
+        spellings.dedup();
+        for s in &spellings {
+            assert!(
+                !out.contains(s.as_str()),
+                "secret {s:?} leaked on stdout\n{}",
+                describe(output)
+            );
+            assert!(
+                !err.contains(s.as_str()),
+                "secret {s:?} leaked on stderr\n{}",
+                describe(output)
+            );
+        }
+    }
+}
+
+/// A successful run printed `token` exactly once, as the whole of stdout
+/// (`TOKEN\n`), and never on stderr.
+pub fn assert_token_only_on_stdout(output: &Output, token: &str) {
+    assert_stdout(output, &format!("{token}\n"));
+    assert!(
+        !stderr(output).contains(token),
+        "token leaked on stderr\n{}",
+        describe(output)
+    );
+}
+
+/// The `HTTP Basic` header value for `id:secret`, each half form-urlencoded
+/// as RFC 6749 2.3.1 requires.
+pub fn basic_header(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    let raw = format!("{}:{}", form_encode(id), form_encode(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// The base64 part of `basic_header`, for leak checks.
+pub fn basic_credentials_b64(id: &str, secret: &str) -> String {
+    basic_header(id, secret)
+        .strip_prefix("Basic ")
+        .unwrap()
+        .to_string()
+}
+
+/// Parses stdout as JSON (for `--format json`).
+pub fn stdout_json(output: &Output) -> Value {
+    assert_code(output, 0);
+    serde_json::from_str(stdout(output).trim_end()).unwrap_or_else(|e| {
+        panic!("stdout is not JSON: {e}\n{}", describe(output));
+    })
+}
+
+/// Seconds since the UNIX epoch, now.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Parses an RFC 3339 timestamp into UNIX seconds.
+pub fn rfc3339_to_unix(s: &str) -> i64 {
+    s.parse::<jiff::Timestamp>()
+        .unwrap_or_else(|e| panic!("{s:?} is not an RFC 3339 time: {e}"))
+        .as_second()
+}
+
+/// `--format json`'s `expires_in` and `expires_at` agree with a token that
+/// lives `lifetime` seconds from now (within `slack` seconds).
+pub fn assert_json_expiry(json: &Value, lifetime: i64, slack: i64) {
+    let expires_in = json["expires_in"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("expires_in is not a number: {json}"))
+        as i64;
+    assert!(
+        (expires_in - lifetime).abs() <= slack,
+        "expires_in {expires_in} should be about {lifetime}: {json}"
+    );
+    let expires_at = json["expires_at"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expires_at is not a string: {json}"));
+    let at = rfc3339_to_unix(expires_at);
+    let expected = now_unix() + lifetime;
+    assert!(
+        (at - expected).abs() <= slack,
+        "expires_at {expires_at} should be about now + {lifetime}s: {json}"
+    );
+}
+
+/// A standard OAuth2 success body.
+pub fn oauth_token(token: &str) -> Value {
+    serde_json::json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    })
+}
