@@ -70,3 +70,17 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         .find_map(|e| e.downcast_ref::<Failure>())
         .map_or(1, |f| f.kind.exit_code())
 }
+
+/// What to do next, for failures at the endpoint.
+pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    let kind = err.chain().find_map(|e| e.downcast_ref::<Failure>())?.kind;
+    match kind {
+        Kind::Usage => None,
+        Kind::Refused => Some(
+            "the endpoint rejected the request: check the profile's credentials and settings; `-v` shows the exchange with secrets redacted",
+        ),
+        Kind::Unreachable => {
+            Some("check the profile's URL, the network and any proxy; `-v` shows every try")
+        }
+    }
+}

@@ -29,6 +29,9 @@ fn main() {
     let cli = cli::Cli::parse();
     if let Err(err) = app::run(cli) {
         eprintln!("gettoken: error: {}", redact::scrub(&format!("{err:#}")));
+        if let Some(hint) = error::hint(&err) {
+            eprintln!("gettoken: hint: {hint}");
+        }
         std::process::exit(error::exit_code(&err));
     }
 }
