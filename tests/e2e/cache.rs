@@ -366,6 +366,10 @@ fn stampede(cache: &str, vars: &[(&str, &str)]) {
         assert_eq!(ok_stdout(out), "tok-0\n");
     }
     assert_eq!(server.count(), 1, "50 parallel calls make one request");
+    assert_code(
+        &run(&env, &env_profiles(&path), &["forget", &name], vars),
+        0,
+    );
 }
 
 #[test]
