@@ -7,7 +7,7 @@
 
 use std::cell::{Cell, OnceCell};
 
-use super::keyring::{KeyringBackend, LIMIT, bounded};
+use super::keyring::{KeyringBackend, bounded};
 use super::{Backend, SERVICE, StoreError};
 
 const SECRET_SERVICE: &str = "Secret Service";
@@ -56,7 +56,7 @@ impl LinuxKeyring {
         })
     }
 
-    /// A real write, read and delete, all within [`LIMIT`]: opening the
+    /// A real write, read and delete, all within `keyring::LIMIT`: opening the
     /// store is no proof (a locked keyring opens fine and refuses writes).
     fn secret_service_works(&self) -> bool {
         *self.probed.get_or_init(|| {
@@ -193,5 +193,4 @@ fn join_session_keyring_if_needed() {
             crate::debug!("joined a new session keyring ({joined})");
         }
     }
-    let _ = LIMIT;
 }

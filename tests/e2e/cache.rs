@@ -496,3 +496,84 @@ fn a_locked_secret_service_falls_back_to_the_kernel_keyring() {
         started.elapsed()
     );
 }
+
+/// `gettoken secret set` (from stdin) feeds `{ keyring = "NAME" }`;
+/// `secret delete` removes it; `forget --all` drops every profile's token.
+#[test]
+fn keyring_secrets_and_forget_all() {
+    let env = Env::new();
+    let server = Server::start(|req, i| {
+        if req.basic_auth().map(|(_, s)| s).as_deref() == Some("from-the-keyring-42") {
+            Reply::json(
+                200,
+                json!({"access_token": format!("tok-{i}"), "expires_in": 3600}),
+            )
+        } else {
+            Reply::json(401, json!({"error": "invalid_client"}))
+        }
+    });
+    let name = unique("kr");
+    let secret = unique("secret");
+    let profiles = profile(&name, &server, "keyring", "").replace(
+        "client_secret = \"s3cret-c\"",
+        &format!("client_secret = {{ keyring = \"{secret}\" }}"),
+    );
+    let path = env.write_file("profiles.toml", &profiles);
+    let set = env
+        .bare_cmd()
+        .args(["secret", "set", &secret])
+        .write_stdin("from-the-keyring-42\n")
+        .output()
+        .unwrap();
+    assert_code(&set, 0);
+    assert_no_leak(&set, &["from-the-keyring-42"]);
+    let out = run(&env, &profiles, &[&name, "-v"], &[]);
+    assert_eq!(ok_stdout(&out), "tok-0\n");
+    assert_no_leak(&out, &["from-the-keyring-42"]);
+
+    assert_code(
+        &env.bare_cmd()
+            .arg("--config")
+            .arg(&path)
+            .args(["forget", "--all"])
+            .output()
+            .unwrap(),
+        0,
+    );
+    assert_code(
+        &env.bare_cmd()
+            .args(["secret", "delete", &secret])
+            .output()
+            .unwrap(),
+        0,
+    );
+    // Token forgotten, secret gone: the next call must fetch and cannot.
+    let out = run(&env, &profiles, &[&name], &[]);
+    assert_code(&out, 2);
+    assert_stderr_contains(&out, &format!("gettoken secret set {secret}"));
+    assert_eq!(server.count(), 1);
+    assert_code(
+        &env.bare_cmd()
+            .args(["secret", "delete", &secret])
+            .output()
+            .unwrap(),
+        2,
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = env
+            .bare_cmd()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        assert!(
+            stdout(&out).contains("gettoken") && stdout(&out).contains("forget"),
+            "{shell}"
+        );
+    }
+}

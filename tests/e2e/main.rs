@@ -9,6 +9,7 @@ mod config_errors;
 mod http_flavour;
 mod oauth2_standard;
 mod outputs;
+mod pipes;
 mod secrets;
 mod vendor_form_only;
 mod vendor_json_client;
