@@ -11,6 +11,7 @@ mod oauth2_standard;
 mod outputs;
 mod pipes;
 mod secrets;
+mod tls;
 mod vendor_form_only;
 mod vendor_json_client;
 mod vendor_json_login;
