@@ -7,6 +7,7 @@ mod util;
 mod cache;
 mod config_errors;
 mod http_flavour;
+mod http_rules;
 mod oauth2_standard;
 mod outputs;
 mod pipes;
