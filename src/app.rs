@@ -19,6 +19,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         ))
         .into());
     }
+    if cli.command.is_some() && cli.get.any_set() {
+        return Err(Failure::usage(
+            "options for printing a token go after the profile: `gettoken get PROFILE -H`, not `gettoken -H get PROFILE`",
+        )
+        .into());
+    }
     match cli.command {
         Some(Command::Get { profile, options }) => get(&cli.config, &profile, &options),
         Some(Command::List) => list(&cli.config),

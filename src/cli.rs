@@ -73,6 +73,15 @@ pub struct GetOptions {
 }
 
 impl GetOptions {
+    /// Whether any option was given.
+    pub fn any_set(&self) -> bool {
+        self.header
+            || self.format.is_some()
+            || self.min_ttl.is_some()
+            || self.force
+            || self.no_cache
+    }
+
     /// The output format asked for on the command line, if any.
     pub fn format(&self) -> Option<Format> {
         if self.header {

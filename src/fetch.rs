@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cache::{Cache, is_fresh};
-use crate::config::{Endpoint, Grant, OAuth2, Profile, check_transport};
+use crate::config::{Endpoint, OAuth2, Profile, check_transport};
 use crate::error::{Failure, Kind};
 use crate::http::Transport;
 use crate::lock;
@@ -100,13 +100,6 @@ pub fn fetch(profile: &Profile, cached: Option<&Token>) -> anyhow::Result<Token>
             };
             match refreshed {
                 Some(token) => token,
-                None if o.grant == Grant::DeviceCode => {
-                    return Err(Failure::usage(format!(
-                        "profile `{}`: grant \"device_code\" is not supported by this version yet",
-                        profile.name
-                    ))
-                    .into());
-                }
                 None => {
                     let req =
                         request::oauth2(profile, o, &token_url, GrantKind::Profile, &mut resolver)?;
@@ -177,6 +170,15 @@ fn token_url(profile: &Profile, o: &OAuth2, transport: &Transport) -> anyhow::Re
     }
     let json: serde_json::Value = serde_json::from_slice(&reply.body)
         .map_err(|e| discovery_failed(format!("the document is not JSON ({e})")))?;
+    // RFC 8414 3.3: the document must be the issuer's own.
+    let named = json.get("issuer").and_then(|v| v.as_str()).unwrap_or("");
+    if named.trim_end_matches('/') != issuer.as_str().trim_end_matches('/') {
+        return Err(discovery_failed(format!(
+            "the document names issuer `{named}`, not the configured `{}`",
+            crate::config::url_for_humans(issuer)
+        ))
+        .into());
+    }
     let endpoint = json
         .get("token_endpoint")
         .and_then(|v| v.as_str())

@@ -29,6 +29,7 @@ pub struct Reply {
 /// The HTTP side of one profile: its client and its retry budget.
 pub struct Transport {
     client: Client,
+    timeout: Duration,
     retries: u32,
     insecure_http: bool,
 }
@@ -73,6 +74,7 @@ impl Transport {
         })?;
         Ok(Transport {
             client,
+            timeout: profile.timeout,
             retries: profile.retries,
             insecure_http: profile.insecure_http,
         })
@@ -116,6 +118,15 @@ impl Transport {
                 }
                 Ok((reply, _)) => return Ok(reply),
                 // The same would come back: no point trying again.
+                // A request that cannot be built (a header value with a
+                // newline, say) is the profile's fault, not the network's.
+                Err(ReadError::Http(e)) if e.is_builder() => {
+                    return Err(Failure::usage(format!(
+                        "cannot build the request to {shown}: {}; check the profile's headers and fields",
+                        chain(&e)
+                    ))
+                    .into());
+                }
                 Err(e @ (ReadError::Redirect(..) | ReadError::TooLarge)) => {
                     return Err(transport_failure(&e, &shown).into());
                 }
@@ -152,6 +163,7 @@ impl Transport {
         if let Some(body) = &req.body {
             builder = builder.body(body.clone());
         }
+        let deadline = std::time::Instant::now() + self.timeout;
         let response = builder.send().map_err(ReadError::Http)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -166,16 +178,36 @@ impl Transport {
                 );
             return Err(ReadError::Redirect(status, to));
         }
-        let mut body = Vec::new();
-        response
-            .take(MAX_REPLY + 1)
-            .read_to_end(&mut body)
-            .map_err(ReadError::Body)?;
-        if body.len() as u64 > MAX_REPLY {
-            return Err(ReadError::TooLarge);
-        }
+        let body = read_body(response, deadline)?;
         crate::debug!("< HTTP {status}, {} bytes", body.len());
         Ok((Reply { status, body }, headers))
+    }
+}
+
+/// Reads at most [`MAX_REPLY`] bytes, and only until `deadline`: each read
+/// is bounded by the client's timeout, but a server trickling bytes must
+/// not stretch the whole reply past it.
+fn read_body(mut response: impl Read, deadline: std::time::Instant) -> Result<Vec<u8>, ReadError> {
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if std::time::Instant::now() > deadline {
+            return Err(ReadError::Body(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the reply did not arrive whole within the timeout",
+            )));
+        }
+        match response.read(&mut chunk) {
+            Ok(0) => return Ok(body),
+            Ok(n) => {
+                body.extend_from_slice(&chunk[..n]);
+                if body.len() as u64 > MAX_REPLY {
+                    return Err(ReadError::TooLarge);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Body(e)),
+        }
     }
 }
 
@@ -278,15 +310,13 @@ fn log_request(req: &TokenRequest, shown: &str, attempt: u32) {
     };
     crate::log::debug(format!("> {} {shown}{again}", req.method));
     for (name, value) in &req.headers {
-        let shown_value =
-            if name.eq_ignore_ascii_case("authorization") || crate::config::is_secret_key(name) {
-                match value.split_once(' ') {
-                    Some((scheme, _)) => format!("{scheme} (redacted)"),
-                    None => "(redacted)".to_string(),
-                }
-            } else {
-                value.clone()
-            };
+        let shown_value = match value.split_once(' ') {
+            _ if crate::config::is_public_key(name) => value.clone(),
+            Some((scheme, _)) if name.eq_ignore_ascii_case("authorization") => {
+                format!("{scheme} (redacted)")
+            }
+            _ => "(redacted)".to_string(),
+        };
         crate::log::debug(format!(">   {name}: {shown_value}"));
     }
     if let Some(query) = reqwest::Url::parse(&req.url)
@@ -308,7 +338,7 @@ fn log_request(req: &TokenRequest, shown: &str, attempt: u32) {
 fn redact_pairs(form: &str) -> String {
     let pairs: Vec<String> = url::form_urlencoded::parse(form.as_bytes())
         .map(|(k, v)| {
-            if crate::config::is_secret_key(&k) {
+            if !crate::config::is_public_key(&k) {
                 format!("{k}=(redacted)")
             } else {
                 format!("{k}={v}")

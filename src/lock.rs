@@ -64,7 +64,7 @@ pub fn acquire(name: &str, wait: Duration) -> Result<Option<ProfileLock>, Failur
             Err(std::fs::TryLockError::WouldBlock) => {
                 if started.elapsed() >= wait {
                     return Err(Failure::unreachable(format!(
-                        "profile `{name}`: another gettoken has been fetching this token for {}s; gave up waiting (lock file {})",
+                        "another gettoken has been fetching this token for {}s; gave up waiting (lock file {})",
                         wait.as_secs(),
                         path.display()
                     )));

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 use url::form_urlencoded;
 
-use crate::config::{ClientAuth, Encoding, Field, Grant, Http, OAuth2, Profile, is_secret_key};
+use crate::config::{ClientAuth, Encoding, Field, Grant, Http, OAuth2, Profile, is_public_key};
 use crate::secret::{Secret, Text};
 
 /// Turns a [`Text`] into its value, reading its source if it has one.
@@ -45,12 +45,12 @@ struct Builder<'r> {
 }
 
 impl Builder<'_> {
-    /// The value of `text`; remembered as a secret when it comes from a
-    /// source or sits under a secret-looking key.
+    /// The value of `text`; remembered as a secret (hidden from `-v` and
+    /// messages) unless it sits under a key known to be public.
     fn value(&mut self, text: &Text, key: &str) -> anyhow::Result<String> {
         let secret = self.resolver.resolve(text, key)?;
         let value = secret.expose().to_string();
-        if (matches!(text, Text::From(_)) || is_secret_key(key)) && !value.is_empty() {
+        if (matches!(text, Text::From(_)) || !is_public_key(key)) && !value.is_empty() {
             self.secrets.push(secret);
         }
         Ok(value)

@@ -95,52 +95,52 @@ fn prompt(label: &str) -> Result<Secret, String> {
 /// terminal stay with the user, so tools like `pass` can ask for a PIN.
 fn run_command(argv: &[String], timeout: Duration) -> Result<Secret, String> {
     let (program, args) = argv.split_first().ok_or("the command is empty")?;
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Its own process group, so a timeout stops whatever it started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .spawn()
         .map_err(|e| format!("cannot run `{program}`: {e}"))?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = (&mut stdout).take(1024 * 1024).read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut buf);
-        buf
-    });
-    let started = Instant::now();
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let out = read_in_background(stdout, 1024 * 1024);
+    let err = read_in_background(stderr, 64 * 1024);
+    let deadline = Instant::now() + timeout;
+    let too_slow = |child: &mut std::process::Child| {
+        stop(child);
+        format!(
+            "`{program}` did not finish within {}s and was stopped",
+            timeout.as_secs()
+        )
+    };
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "`{program}` did not finish within {}s and was stopped",
-                    timeout.as_secs()
-                ));
-            }
+            Ok(None) if Instant::now() >= deadline => return Err(too_slow(&mut child)),
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(format!("waiting for `{program}`: {e}")),
         }
     };
-    let out = out_reader.join().unwrap_or_default();
-    let err = err_reader.join().unwrap_or_default();
+    // Something it started may hold its output open: wait no longer than
+    // the deadline for the end of it.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let (Ok(out), Ok(err)) = (
+        out.recv_timeout(left),
+        err.recv_timeout(Duration::from_millis(200)),
+    ) else {
+        return Err(too_slow(&mut child));
+    };
     if !status.success() {
-        let err_text = String::from_utf8_lossy(&err);
-        let err_text = err_text.trim();
-        let shown = if err_text.is_empty() {
-            String::new()
-        } else {
-            format!(": {err_text}")
-        };
-        return Err(format!("`{program}` failed ({status}){shown}"));
+        return Err(format!(
+            "`{program}` failed ({status}){}",
+            stderr_summary(&err)
+        ));
     }
     let text = String::from_utf8(out)
         .map_err(|_| format!("`{program}` printed something that is not UTF-8"))?;
@@ -148,6 +148,47 @@ fn run_command(argv: &[String], timeout: Duration) -> Result<Secret, String> {
         text.trim().to_string(),
         &format!("`{program}` printed nothing"),
     )
+}
+
+fn read_in_background(
+    mut pipe: impl Read + Send + 'static,
+    limit: u64,
+) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = (&mut pipe).take(limit).read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+/// Kills the command and its process group.
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    // SAFETY: kill(2) on the group we created for this child.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The last line of a failed command's stderr, cut and without control
+/// characters: enough to say why, too little to carry much else.
+fn stderr_summary(err: &[u8]) -> String {
+    let text = String::from_utf8_lossy(err);
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(300).collect();
+    if clean.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", clean.trim())
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +217,38 @@ mod tests {
         let slow =
             run_command(&["sleep".into(), "5".into()], Duration::from_millis(200)).unwrap_err();
         assert!(slow.contains("did not finish"), "{slow}");
+    }
+
+    #[test]
+    fn a_background_child_holding_stdout_does_not_stretch_the_wait() {
+        let started = Instant::now();
+        let held = run_command(
+            &["sh".into(), "-c".into(), "echo x; sleep 20 &".into()],
+            Duration::from_secs(1),
+        );
+        assert!(held.unwrap_err().contains("did not finish"));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_failed_commands_stderr_is_cut_to_its_last_line() {
+        let err = run_command(
+            &[
+                "sh".into(),
+                "-c".into(),
+                "echo first-line-secret >&2; printf 'bad\\033[31m thing\\n' >&2; exit 1".into(),
+            ],
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        assert!(
+            !err.contains("first-line-secret") && !err.contains('\u{1b}'),
+            "{err}"
+        );
+        assert!(err.contains("bad[31m thing"), "{err}");
     }
 }

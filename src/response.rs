@@ -63,6 +63,16 @@ pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Resul
         }
     }
     let access_token = match json.pointer(&map.token) {
+        Some(Value::String(s))
+            if s.trim()
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            return Err(Failure::unreachable(format!(
+                "the token at `{}` contains spaces or control characters: refusing to print it",
+                map.token
+            )));
+        }
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Some(Value::String(_)) => {
             return Err(Failure::unreachable(format!(
@@ -201,7 +211,13 @@ pub fn error_text(json: &Value, paths: &[String]) -> Option<String> {
 fn render(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
-        Value::String(s) => Some(s.trim().to_string()),
+        Value::String(s) => Some(
+            s.chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+                .trim()
+                .to_string(),
+        ),
         Value::Bool(_) | Value::Number(_) => Some(v.to_string()),
         Value::Array(items) => {
             let parts: Vec<String> = items

@@ -108,7 +108,16 @@ impl<'de> Deserialize<'de> for Text {
                 Ok(Text::Plain(v.to_string()))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
-                Source::deserialize(de::value::MapAccessDeserializer::new(map)).map(Text::From)
+                let table = toml::Table::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                if table.len() != 1 {
+                    return Err(de::Error::custom(format!(
+                        "a secret source is a table with one key of: {}",
+                        Source::KEYS.join(", ")
+                    )));
+                }
+                Source::deserialize(toml::Value::Table(table))
+                    .map(Text::From)
+                    .map_err(|e| de::Error::custom(e.message()))
             }
         }
         deserializer.deserialize_any(TextVisitor)

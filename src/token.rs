@@ -15,6 +15,6 @@ pub struct Token {
 impl Token {
     /// Seconds left at `now`; `None` when the expiry is unknown.
     pub fn seconds_left(&self, now: i64) -> Option<i64> {
-        self.expires_at.map(|at| at - now)
+        self.expires_at.map(|at| at.saturating_sub(now))
     }
 }

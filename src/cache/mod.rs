@@ -53,6 +53,8 @@ impl Cache {
             crate::debug!(
                 "the reply states no expiry and the token is no JWT: not cached (set response.lifetime to cache it)"
             );
+            // An older entry (and its refresh token) is stale now.
+            let _ = self.backend.delete(&store::token_key(&profile.name));
             return;
         };
         match self.backend.set(&store::token_key(&profile.name), &text) {

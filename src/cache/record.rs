@@ -46,7 +46,13 @@ pub fn encode(token: &Token, fingerprint: &str) -> Option<String> {
 /// same profile settings; anything else is `None`.
 pub fn decode(text: &str, fingerprint: &str) -> Option<Token> {
     let record: Record = serde_json::from_str(text).ok()?;
-    if record.v != VERSION || record.fingerprint != fingerprint || record.access_token.is_empty() {
+    // Years beyond any token's life mean a damaged record.
+    let plausible = 0..=4_102_444_800; // 2100-01-01
+    if record.v != VERSION
+        || record.fingerprint != fingerprint
+        || record.access_token.is_empty()
+        || !plausible.contains(&record.expires_at)
+    {
         return None;
     }
     Some(Token {
@@ -120,6 +126,16 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn implausible_expiry_is_a_damaged_record() {
+        let extreme =
+            r#"{"v":1,"fingerprint":"fp","access_token":"a","expires_at":-9223372036854775808}"#;
+        assert_eq!(decode(extreme, "fp"), None);
+        let far =
+            r#"{"v":1,"fingerprint":"fp","access_token":"a","expires_at":9223372036854775807}"#;
+        assert_eq!(decode(far, "fp"), None);
     }
 
     #[test]

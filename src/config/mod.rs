@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub use profile::{
     CacheKind, ClientAuth, Encoding, Endpoint, Field, Format, Grant, Http, OAuth2, Profile,
-    ResponseMap, check_transport, expand_home, is_secret_key, url_for_humans,
+    ResponseMap, check_transport, expand_home, is_public_key, is_secret_key, url_for_humans,
 };
 
 use crate::error::Failure;
@@ -106,7 +106,9 @@ impl Config {
             ))
         })?;
         let merged = match &self.file.defaults {
-            Some(defaults) => raw.clone().merged_with(defaults),
+            Some(defaults) => raw
+                .clone()
+                .merged_with(&defaults.for_flavour(raw.flavour.as_deref())),
             None => raw.clone(),
         };
         Profile::resolve(name, merged)
@@ -131,12 +133,28 @@ fn parse_error(path: &Path, text: &str, err: &toml::de::Error) -> Failure {
             format!(":{line}:{column}")
         })
         .unwrap_or_default();
-    let message = err.message().trim_end();
+    let message = without_values(err.message().trim_end());
     Failure::usage(format!(
         "{}{position}: {}",
         path.display(),
-        explain_unknown(message).unwrap_or_else(|| message.to_string())
+        explain_unknown(&message).unwrap_or_else(|| message.clone())
     ))
+}
+
+/// serde's "invalid type: string \"x\", expected ..." quotes the value,
+/// which may be a secret: keep only what was expected.
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if message.starts_with(prefix)
+            && let Some((_, expected)) = message.split_once(", expected ")
+        {
+            return format!(
+                "{}: expected {expected}",
+                prefix.trim_end().trim_end_matches(':')
+            );
+        }
+    }
+    message.to_string()
 }
 
 /// serde's "unknown field `x`, expected one of `a`, `b`" as

@@ -61,7 +61,6 @@ pub enum Grant {
     ClientCredentials,
     Password,
     RefreshToken,
-    DeviceCode,
     /// Any other `grant_type`, sent as written (vendor grants).
     Other(String),
 }
@@ -72,7 +71,6 @@ impl Grant {
             Grant::ClientCredentials => "client_credentials",
             Grant::Password => "password",
             Grant::RefreshToken => "refresh_token",
-            Grant::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
             Grant::Other(s) => s,
         }
     }
@@ -174,8 +172,51 @@ const OAUTH2_ONLY: [&str; 14] = [
 /// Keys that only the `http` flavour takes.
 const HTTP_ONLY: [&str; 3] = ["url", "method", "fields"];
 
-/// Key names whose literal values are treated as secrets (redacted in
-/// `--verbose`, left out of the fingerprint).
+/// Key names whose values are shown by `--verbose` as they are: everything
+/// else a request carries is treated as a secret there.
+pub fn is_public_key(key: &str) -> bool {
+    const PUBLIC: [&str; 14] = [
+        "grant_type",
+        "scope",
+        "client_id",
+        "audience",
+        "resource",
+        "username",
+        "accept",
+        "content-type",
+        "user-agent",
+        "device-info",
+        "device_info",
+        "debug",
+        "response_type",
+        "redirect_uri",
+    ];
+    PUBLIC.iter().any(|p| p.eq_ignore_ascii_case(key))
+}
+
+/// Names of credentials, whose literal values are left out of the
+/// fingerprint (a narrow list: everything else decides which token comes
+/// back and must count).
+fn is_credential_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "secret",
+        "password",
+        "passwd",
+        "apikey",
+        "api_key",
+        "api-key",
+        "authorization",
+        "cookie",
+        "assertion",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+        || k == "refresh_token"
+}
+
+/// Key names that look secret in a reply or a log line (broad: redaction
+/// errs on the side of hiding).
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [
@@ -411,17 +452,21 @@ fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
             "flavour \"oauth2\" needs `token_url` or `issuer`",
         ));
     }
-    let device_url = raw
-        .device_url
-        .as_deref()
-        .map(|u| parse_url(name, "device_url", u, insecure))
-        .transpose()?;
+    // Checked now; used by the device flow when it comes.
+    if let Some(u) = &raw.device_url {
+        parse_url(name, "device_url", u, insecure)?;
+    }
     let grant = match raw.grant.as_deref().unwrap_or("client_credentials") {
         "" => return Err(bad(name, "`grant` is empty")),
         "client_credentials" => Grant::ClientCredentials,
         "password" => Grant::Password,
         "refresh_token" => Grant::RefreshToken,
-        "device_code" | "urn:ietf:params:oauth:grant-type:device_code" => Grant::DeviceCode,
+        "device_code" | "urn:ietf:params:oauth:grant-type:device_code" => {
+            return Err(bad(
+                name,
+                "grant \"device_code\" is not supported by this version yet",
+            ));
+        }
         other => Grant::Other(other.to_string()),
     };
     let need = |key: &str, value: &Option<Text>| {
@@ -440,15 +485,6 @@ fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
             need("password", &raw.password)?;
         }
         Grant::RefreshToken => need("refresh_token", &raw.refresh_token)?,
-        Grant::DeviceCode => {
-            need("client_id", &raw.client_id)?;
-            if device_url.is_none() && issuer.is_none() {
-                return Err(bad(
-                    name,
-                    "grant \"device_code\" needs `device_url` or `issuer`",
-                ));
-            }
-        }
         _ => {}
     }
     let client_auth = match raw.client_auth.as_deref() {
@@ -674,7 +710,7 @@ fn mask_secrets(value: &mut serde_json::Value, secret_key: bool) {
             for (k, v) in map.iter_mut() {
                 // `response` holds paths into the reply, not values.
                 if k != "response" {
-                    mask_secrets(v, secret_key || is_secret_key(k));
+                    mask_secrets(v, secret_key || is_credential_key(k));
                 }
             }
         }

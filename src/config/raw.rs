@@ -111,6 +111,26 @@ macro_rules! merge_fields {
 }
 
 impl RawProfile {
+    /// `[defaults]` as they apply to a profile of `flavour`: keys that only
+    /// the other flavour takes are left out, so shared defaults never break
+    /// a profile of the other kind.
+    pub fn for_flavour(&self, flavour: Option<&str>) -> RawProfile {
+        let mut d = self.clone();
+        match flavour {
+            Some("oauth2") => {
+                (d.url, d.method, d.fields) = (None, None, None);
+            }
+            Some("http") => {
+                (d.token_url, d.issuer, d.device_url, d.grant) = (None, None, None, None);
+                (d.client_id, d.client_secret, d.client_auth) = (None, None, None);
+                (d.username, d.password, d.refresh_token) = (None, None, None);
+                (d.scope, d.audience, d.resource, d.params) = (None, None, None, None);
+            }
+            _ => {}
+        }
+        d
+    }
+
     pub fn merged_with(mut self, defaults: &RawProfile) -> RawProfile {
         merge_fields!(self, defaults;
             output, min_ttl, cache, header, scheme, timeout, retries, ca_file,

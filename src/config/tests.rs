@@ -288,3 +288,89 @@ fn every_example_profile_is_valid() {
         assert!(!profile.fingerprint.is_empty());
     }
 }
+
+#[test]
+fn fingerprint_counts_urls_headers_and_params_but_not_credentials() {
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/staging/token\"\nclient_id = \"a\"\nclient_secret = \"s\"\nheaders = { X-Auth-Tenant = \"A\", X-Api-Key = \"k1\" }\nparams = { requested_token_type = \"t1\" }\n";
+    let fp = |text: &str| profile(text, "p").unwrap().fingerprint;
+    let same = fp(base);
+    assert_ne!(
+        same,
+        fp(&base.replace("staging", "production")),
+        "token_url counts"
+    );
+    assert_ne!(
+        same,
+        fp(&base.replace("\"A\"", "\"B\"")),
+        "a tenant header counts"
+    );
+    assert_ne!(
+        same,
+        fp(&base.replace("t1", "t2")),
+        "a *_token_type param counts"
+    );
+    assert_eq!(
+        same,
+        fp(&base.replace("k1", "k2")),
+        "an API key literal does not"
+    );
+}
+
+#[test]
+fn defaults_of_the_other_flavour_do_not_break_a_profile() {
+    let text = "[defaults]\nclient_id = \"shared\"\nfields = { a = \"1\" }\n[profiles.h]\nflavour = \"http\"\nurl = \"https://x/t\"\nresponse = { token = \"/t\" }\n[profiles.o]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\n";
+    assert!(profile(text, "h").is_ok());
+    let o = profile(text, "o").unwrap();
+    let Endpoint::OAuth2(o) = &o.endpoint else {
+        panic!()
+    };
+    assert_eq!(
+        o.client_id,
+        Some(crate::secret::Text::Plain("shared".into()))
+    );
+    // A profile's own key of the other flavour is still an error.
+    let own = "[profiles.h]\nflavour = \"http\"\nurl = \"https://x/t\"\nclient_id = \"c\"\nresponse = { token = \"/t\" }\n";
+    assert!(profile(own, "h").is_err());
+}
+
+#[test]
+fn type_errors_do_not_quote_the_value() {
+    for value in ["1234.5678", "true", "[\"hunter2\"]"] {
+        let err = parse(&format!(
+            "[profiles.p]\nflavour = \"oauth2\"\nclient_secret = {value}\n"
+        ))
+        .unwrap_err();
+        assert!(
+            !err.message.contains("1234.5678") && !err.message.contains("hunter2"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.starts_with("profiles.toml:3:"),
+            "{}",
+            err.message
+        );
+    }
+    let err = parse("[profiles.p]\nretries = \"hunter2\"\n").unwrap_err();
+    assert!(!err.message.contains("hunter2"), "{}", err.message);
+}
+
+#[test]
+fn a_secret_source_takes_exactly_one_key() {
+    let err =
+        parse("[profiles.p]\nclient_secret = { env = \"A\", command = [\"x\"] }\n").unwrap_err();
+    assert!(err.message.contains("one key"), "{}", err.message);
+}
+
+#[test]
+fn device_code_is_refused_until_supported() {
+    let text = "[profiles.p]\nflavour = \"oauth2\"\nissuer = \"https://x\"\nclient_id = \"c\"\ngrant = \"device_code\"\n";
+    let err = profile(text, "p").unwrap_err();
+    assert_eq!(
+        err.message.matches("profile `p`").count(),
+        1,
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("not supported"), "{}", err.message);
+}

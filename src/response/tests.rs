@@ -223,3 +223,23 @@ fn odd_success_replies_are_clear_errors() {
     let long = "x".repeat(5000);
     assert!(err(500, &long, &m).message.len() < 800);
 }
+
+#[test]
+fn tokens_with_spaces_or_control_characters_are_refused() {
+    let m = oauth2_map();
+    for bad in [
+        r#"{"access_token":"tok\r\nX-Evil: 1"}"#,
+        r#"{"access_token":"a b"}"#,
+        r#"{"access_token":"t\u001b]0;x\u0007"}"#,
+    ] {
+        let e = err(200, bad, &m);
+        assert_eq!(e.kind, Kind::Unreachable);
+        assert!(e.message.contains("control characters"), "{}", e.message);
+    }
+}
+
+#[test]
+fn error_text_loses_control_characters() {
+    let e = err(400, r#"{"error":"bad\u001b[31m red"}"#, &oauth2_map());
+    assert!(!e.message.contains('\u{1b}'), "{:?}", e.message);
+}
