@@ -125,27 +125,7 @@ fn list(flag: &Option<std::path::PathBuf>) -> anyhow::Result<()> {
         eprintln!("gettoken: {} has no profiles", config.path.display());
         return Ok(());
     }
-    let widths: Vec<usize> = (0..4)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let text: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            format!(
-                "{:w0$}  {:w1$}  {:w2$}  {}",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2]
-            )
-            .trim_end()
-            .to_string()
-        })
-        .collect();
-    print_line(&text.join("\n"))
+    print_line(&output::table(&rows))
 }
 
 fn forget(flag: &Option<std::path::PathBuf>, name: Option<&str>, all: bool) -> anyhow::Result<()> {

@@ -19,7 +19,7 @@ pub const MAX_REPLY: u64 = 1024 * 1024;
 /// The longest wait between two tries, whatever `Retry-After` says.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
-/// A reply as read: status, headers and at most [`MAX_REPLY`] bytes.
+/// A reply as read: its status and at most [`MAX_REPLY`] bytes of body.
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,

@@ -70,3 +70,12 @@ fn token_and_json() {
         })
     );
 }
+
+#[test]
+fn table_aligns_columns() {
+    let rows = [
+        ["PROFILE".to_string(), "STATE".to_string()],
+        ["p".to_string(), "valid".to_string()],
+    ];
+    assert_eq!(table(&rows), "PROFILE  STATE\np        valid");
+}
