@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cache::{Cache, is_fresh};
-use crate::config::{Endpoint, OAuth2, Profile, check_transport};
+use crate::config::{CacheKind, Endpoint, OAuth2, Profile, check_transport};
 use crate::error::{Failure, Kind};
 use crate::http::Transport;
 use crate::lock;
@@ -42,7 +42,7 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
         Cache::open(profile.cache)
     };
     let Some(cache) = cache else {
-        return fetch(profile, None);
+        return fetch(profile, None, None);
     };
     let fresh = |cached: &Option<Token>| {
         cached
@@ -64,7 +64,8 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
         );
         return Ok(cached.expect("fresh"));
     }
-    let token = fetch(profile, cached.as_ref())?;
+    let keyring = (profile.cache == CacheKind::Keyring).then(|| cache.backend());
+    let token = fetch(profile, cached.as_ref(), keyring)?;
     cache.save(profile, &token);
     Ok(token)
 }
@@ -77,12 +78,26 @@ fn lock_wait(profile: &Profile) -> Duration {
 }
 
 /// Fetches a token from the endpoint; `cached` may hold a refresh token.
-pub fn fetch(profile: &Profile, cached: Option<&Token>) -> anyhow::Result<Token> {
+/// `keyring` is the OS keyring already open for the cache, if it is one:
+/// `{ keyring = ... }` secrets are read through it, so a keyring that
+/// failed once is not waited on again in the same run.
+pub fn fetch(
+    profile: &Profile,
+    cached: Option<&Token>,
+    keyring: Option<&dyn store::Backend>,
+) -> anyhow::Result<Token> {
     let transport = Transport::new(profile)?;
-    let secrets = store::os_keyring();
+    let own_keyring;
+    let secrets = match keyring {
+        Some(k) => k,
+        None => {
+            own_keyring = store::os_keyring();
+            own_keyring.as_ref()
+        }
+    };
     let mut resolver = Resolver {
         command_timeout: profile.timeout,
-        secrets: secrets.as_ref(),
+        secrets,
     };
     let token = match &profile.endpoint {
         Endpoint::Http(h) => {

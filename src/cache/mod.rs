@@ -66,6 +66,11 @@ impl Cache {
         }
     }
 
+    /// The store behind this cache.
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
+    }
+
     /// Drops the cached token of the profile `name`; whether there was one.
     pub fn forget(&self, name: &str) -> Result<bool, store::StoreError> {
         self.backend.delete(&store::token_key(name))
