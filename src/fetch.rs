@@ -44,25 +44,20 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
     let Some(cache) = cache else {
         return fetch(profile, None, None);
     };
-    let fresh = |cached: &Option<Token>| {
-        cached
-            .as_ref()
-            .is_some_and(|t| !opts.force && is_fresh(t, now(), min_ttl))
-    };
-    let cached = cache.load(profile);
-    if fresh(&cached) {
+    let usable = |t: &Token| !opts.force && is_fresh(t, now(), min_ttl);
+    if let Some(token) = cache.load(profile).filter(usable) {
         crate::debug!("cache hit for `{}`", profile.name);
-        return Ok(cached.expect("fresh"));
+        return Ok(token);
     }
     let _lock = lock::acquire(&profile.name, lock_wait(profile))?;
     // Another process may have fetched while this one waited for the lock.
     let cached = cache.load(profile);
-    if fresh(&cached) {
+    if let Some(token) = cached.as_ref().filter(|t| usable(t)) {
         crate::debug!(
             "cache hit for `{}` (fetched by another gettoken)",
             profile.name
         );
-        return Ok(cached.expect("fresh"));
+        return Ok(token.clone());
     }
     let keyring = (profile.cache == CacheKind::Keyring).then(|| cache.backend());
     let token = fetch(profile, cached.as_ref(), keyring)?;

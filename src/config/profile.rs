@@ -152,26 +152,6 @@ pub enum CacheKind {
     None,
 }
 
-/// Keys that only the `oauth2` flavour takes.
-const OAUTH2_ONLY: [&str; 14] = [
-    "token_url",
-    "issuer",
-    "device_url",
-    "grant",
-    "client_id",
-    "client_secret",
-    "client_auth",
-    "username",
-    "password",
-    "refresh_token",
-    "scope",
-    "audience",
-    "resource",
-    "params",
-];
-/// Keys that only the `http` flavour takes.
-const HTTP_ONLY: [&str; 3] = ["url", "method", "fields"];
-
 /// Key names whose values are shown by `--verbose` as they are: everything
 /// else a request carries is treated as a secret there.
 pub fn is_public_key(key: &str) -> bool {
@@ -321,11 +301,11 @@ impl Profile {
         let insecure_http = raw.insecure_http.unwrap_or(false);
         let endpoint = match flavour.as_str() {
             "oauth2" => {
-                refuse_keys(name, &raw, &HTTP_ONLY, "oauth2", "http")?;
+                refuse_keys(name, &raw, "oauth2", "http")?;
                 Endpoint::OAuth2(Box::new(oauth2(name, &raw, insecure_http)?))
             }
             "http" => {
-                refuse_keys(name, &raw, &OAUTH2_ONLY, "http", "oauth2")?;
+                refuse_keys(name, &raw, "http", "oauth2")?;
                 Endpoint::Http(http(name, &raw, insecure_http)?)
             }
             other => {
@@ -416,23 +396,24 @@ pub fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-fn refuse_keys(
-    name: &str,
-    raw: &RawProfile,
-    keys: &[&str],
-    flavour: &str,
-    other: &str,
-) -> Result<()> {
-    let value = serde_json::to_value(raw).unwrap_or_default();
-    for key in keys {
-        if value.get(key).is_some_and(|v| !v.is_null()) {
-            return Err(bad(
-                name,
-                format!("`{key}` is a key of flavour \"{other}\", not \"{flavour}\""),
-            ));
-        }
+/// Refuses keys of the other flavour: those that `for_flavour` (the one
+/// list of which key belongs to which flavour) would drop.
+fn refuse_keys(name: &str, raw: &RawProfile, flavour: &str, other: &str) -> Result<()> {
+    let written = serde_json::to_value(raw).unwrap_or_default();
+    let kept = serde_json::to_value(raw.for_flavour(Some(flavour))).unwrap_or_default();
+    let set = |v: &serde_json::Value, key: &str| v.get(key).is_some_and(|x| !x.is_null());
+    let stray = written
+        .as_object()
+        .into_iter()
+        .flat_map(|map| map.keys())
+        .find(|key| set(&written, key) && !set(&kept, key));
+    match stray {
+        Some(key) => Err(bad(
+            name,
+            format!("`{key}` is a key of flavour \"{other}\", not \"{flavour}\""),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {

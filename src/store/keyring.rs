@@ -104,9 +104,10 @@ impl Backend for KeyringBackend {
 }
 
 /// A platform with no keyring support.
-#[allow(dead_code)]
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 pub struct Unavailable;
 
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 impl Backend for Unavailable {
     fn describe(&self) -> String {
         "no keyring".into()
