@@ -31,6 +31,20 @@ fn run(base: &str, extra: &str, args: &[&str]) -> std::process::Output {
     env.run_with_env(&cc_profile(base, extra), &all, &[("STD_SECRET", SECRET)])
 }
 
+/// Runs a failing case, then again with `-v`: both exit `code` and the
+/// verbose run shows neither the secret nor the Basic credentials.
+fn fails_quietly(base: &str, extra: &str, code: i32) {
+    let client = "client_id = \"svc-app\"\nclient_secret = { env = \"STD_SECRET\" }";
+    let profile = format!("{client}\n{extra}");
+    assert_failed_with(&run(base, &profile, &[]), code);
+    let verbose = run(base, &profile, &["-v"]);
+    assert_failed_with(&verbose, code);
+    assert_no_leak(
+        &verbose,
+        &[SECRET, &basic_credentials_b64("svc-app", SECRET)],
+    );
+}
+
 #[test]
 fn client_credentials_is_the_default_grant_with_basic_auth() {
     let server = token_server();
@@ -332,23 +346,7 @@ client_secret = { env = "STD_SECRET" }"#,
 #[test]
 fn reply_that_is_not_json_exits_4() {
     let server = Server::always(Reply::text(200, "<html>maintenance</html>"));
-    let out = run(
-        &server.url(),
-        r#"client_id = "svc-app"
-client_secret = { env = "STD_SECRET" }
-retries = 0"#,
-        &[],
-    );
-    assert_failed_with(&out, 4);
-    let out = run(
-        &server.url(),
-        r#"client_id = "svc-app"
-client_secret = { env = "STD_SECRET" }
-retries = 0"#,
-        &["-v"],
-    );
-    assert_failed_with(&out, 4);
-    assert_no_leak(&out, &[SECRET, &basic_credentials_b64("svc-app", SECRET)]);
+    fails_quietly(&server.url(), "retries = 0", 4);
 }
 
 #[test]
@@ -357,23 +355,7 @@ fn reply_without_a_token_exits_4() {
         200,
         json!({"token_type": "Bearer", "expires_in": 60}),
     ));
-    let out = run(
-        &server.url(),
-        r#"client_id = "svc-app"
-client_secret = { env = "STD_SECRET" }
-retries = 0"#,
-        &[],
-    );
-    assert_failed_with(&out, 4);
-    let out = run(
-        &server.url(),
-        r#"client_id = "svc-app"
-client_secret = { env = "STD_SECRET" }
-retries = 0"#,
-        &["-v"],
-    );
-    assert_failed_with(&out, 4);
-    assert_no_leak(&out, &[SECRET, &basic_credentials_b64("svc-app", SECRET)]);
+    fails_quietly(&server.url(), "retries = 0", 4);
 }
 
 #[test]
