@@ -36,6 +36,8 @@
 #   GETTOKEN_TEST_ENV_DIR           the temporary directory (pids, logs)
 #   GETTOKEN_TEST_OIDC_ISSUER       http://127.0.0.1:PORT, only when the
 #                                   OIDC server was started
+#   GETTOKEN_TEST_OIDC_KEYS         the directory holding its private_key_jwt
+#                                   clients' keys (with the issuer)
 #   GETTOKEN_TEST_KEYUTILS=1        only inside `keyctl session -` (exec mode
 #                                   / gettoken_test_env_run): the command has
 #                                   a fresh session keyring of its own
@@ -217,8 +219,10 @@ _gte_probe_secret_service() {
 #     OIDC_PORT_FILE=PATH    once listening, write the port number there
 #                            (write a temp file and rename it, so the file is
 #                            never seen half written)
+#     OIDC_KEY_DIR=PATH      where it writes its clients' private keys
 # wait (bounded) for the port file, and export
 #     GETTOKEN_TEST_OIDC_ISSUER=http://127.0.0.1:PORT
+#     GETTOKEN_TEST_OIDC_KEYS=DIR   client-rs256.pem, client-es256.pem
 # The server is killed by gettoken_test_env_stop. Its log: $GETTOKEN_TEST_ENV_DIR/oidc.log
 _gte_start_oidc() {
     local root=$1
@@ -240,7 +244,7 @@ $(tail -n 30 "$dir/npm.log")"
         return 1
     fi
     rm -f "$dir/oidc.port"
-    OIDC_HOST=127.0.0.1 OIDC_PORT=0 OIDC_PORT_FILE="$dir/oidc.port" \
+    OIDC_HOST=127.0.0.1 OIDC_PORT=0 OIDC_PORT_FILE="$dir/oidc.port" OIDC_KEY_DIR="$dir" \
         node "$oidc/server.js" >"$dir/oidc.log" 2>&1 </dev/null &
     local pid=$!
     printf '%s\n' "$pid" >"$dir/oidc.pid"
@@ -266,6 +270,7 @@ $(tail -n 30 "$dir/oidc.log")"
     port=$(tr -dc '0-9' <"$dir/oidc.port")
     [[ -n $port ]] || { _gte_fail "tests/oidc port file holds no port"; return 1; }
     export GETTOKEN_TEST_OIDC_ISSUER="http://127.0.0.1:$port"
+    export GETTOKEN_TEST_OIDC_KEYS=$dir
     _gte_log "OIDC server up (pid $pid): $GETTOKEN_TEST_OIDC_ISSUER"
 }
 # <<< OIDC test server hook >>>
@@ -300,7 +305,7 @@ gettoken_test_env_stop() {
     done
     rm -rf "$dir"
     unset GETTOKEN_TEST_ENV_DIR GETTOKEN_TEST_DBUS GETTOKEN_TEST_SECRET_SERVICE \
-        GETTOKEN_TEST_OIDC_ISSUER _GTE_OWNER
+        GETTOKEN_TEST_OIDC_ISSUER GETTOKEN_TEST_OIDC_KEYS _GTE_OWNER
     if [[ -n ${_GTE_PREV_DBUS+x} ]]; then
         export DBUS_SESSION_BUS_ADDRESS=$_GTE_PREV_DBUS
     else
@@ -372,7 +377,7 @@ gettoken_test_env_start() {
     chmod 700 "$GETTOKEN_TEST_ENV_DIR"
     export GETTOKEN_TEST_ENV_DIR
     _GTE_OWNER=$$
-    unset GETTOKEN_TEST_OIDC_ISSUER
+    unset GETTOKEN_TEST_OIDC_ISSUER GETTOKEN_TEST_OIDC_KEYS
 
     if _gte_start_bus && _gte_start_keyring && _gte_probe_secret_service &&
         _gte_start_oidc "$root"; then
