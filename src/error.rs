@@ -32,6 +32,8 @@ impl Kind {
 pub struct Failure {
     pub kind: Kind,
     pub message: String,
+    /// What to do next, when the kind's usual advice does not fit.
+    pub hint: Option<&'static str>,
 }
 
 impl Failure {
@@ -39,18 +41,30 @@ impl Failure {
         Failure {
             kind: Kind::Usage,
             message: message.into(),
+            hint: None,
         }
     }
     pub fn refused(message: impl Into<String>) -> Self {
         Failure {
             kind: Kind::Refused,
             message: message.into(),
+            hint: None,
         }
     }
     pub fn unreachable(message: impl Into<String>) -> Self {
         Failure {
             kind: Kind::Unreachable,
             message: message.into(),
+            hint: None,
+        }
+    }
+}
+
+impl Failure {
+    pub fn with_hint(self, hint: &'static str) -> Self {
+        Failure {
+            hint: Some(hint),
+            ..self
         }
     }
 }
@@ -73,8 +87,11 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 
 /// What to do next, for failures at the endpoint.
 pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
-    let kind = err.chain().find_map(|e| e.downcast_ref::<Failure>())?.kind;
-    match kind {
+    let failure = err.chain().find_map(|e| e.downcast_ref::<Failure>())?;
+    if failure.hint.is_some() {
+        return failure.hint;
+    }
+    match failure.kind {
         Kind::Usage => None,
         Kind::Refused => Some(
             "the endpoint rejected the request: check the profile's credentials and settings; `-v` shows the exchange with secrets redacted",

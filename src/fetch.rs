@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::cache::{Cache, is_fresh};
-use crate::config::{CacheKind, Endpoint, OAuth2, Profile, check_transport};
+use crate::config::{CacheKind, Endpoint, Grant, OAuth2, Profile};
 use crate::error::{Failure, Kind};
 use crate::http::Transport;
 use crate::lock;
@@ -15,6 +15,7 @@ use crate::resolve::Resolver;
 use crate::response::map_reply;
 use crate::store;
 use crate::token::Token;
+use crate::{browser, device, discovery};
 
 /// How `gettoken PROFILE` may use the cache.
 #[derive(Debug, Clone, Default)]
@@ -66,10 +67,15 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
 }
 
 /// How long to wait for another process fetching the same profile: its
-/// worst case (a refresh and a grant, each with every retry), plus slack.
+/// worst case (a refresh and a grant, each with every retry, and the
+/// user's login for an interactive grant), plus slack.
 fn lock_wait(profile: &Profile) -> Duration {
     let tries = profile.retries + 1;
-    profile.timeout.saturating_mul(2 * tries) + Duration::from_secs(30)
+    let login = match &profile.endpoint {
+        Endpoint::OAuth2(o) if o.grant.is_interactive() => o.login_timeout,
+        _ => Duration::ZERO,
+    };
+    profile.timeout.saturating_mul(2 * tries) + login + Duration::from_secs(30)
 }
 
 /// Fetches a token from the endpoint; `cached` may hold a refresh token.
@@ -101,18 +107,29 @@ pub fn fetch(
             answer(profile, &reply)?
         }
         Endpoint::OAuth2(o) => {
-            let token_url = token_url(profile, o, &transport)?;
+            let urls = discovery::endpoints(profile, o, &transport)?;
             let refreshed = match cached.and_then(|t| t.refresh_token.as_ref()) {
                 Some(refresh) => {
-                    try_refresh(profile, o, &token_url, refresh, &transport, &mut resolver)?
+                    try_refresh(profile, o, &urls.token, refresh, &transport, &mut resolver)?
                 }
                 None => None,
             };
-            match refreshed {
-                Some(token) => token,
-                None => {
-                    let req =
-                        request::oauth2(profile, o, &token_url, GrantKind::Profile, &mut resolver)?;
+            match (refreshed, &o.grant) {
+                (Some(token), _) => token,
+                (None, Grant::DeviceCode) => {
+                    device::login(profile, o, &urls, &transport, &mut resolver)?
+                }
+                (None, Grant::AuthorizationCode) => {
+                    browser::login(profile, o, &urls, &transport, &mut resolver)?
+                }
+                (None, _) => {
+                    let req = request::oauth2(
+                        profile,
+                        o,
+                        &urls.token,
+                        GrantKind::Profile,
+                        &mut resolver,
+                    )?;
                     let reply = transport.send(&req)?;
                     answer(profile, &reply)?
                 }
@@ -160,62 +177,30 @@ fn try_refresh(
     }
 }
 
-/// `token_url`, or the `token_endpoint` named by the issuer's OpenID
-/// configuration.
-fn token_url(profile: &Profile, o: &OAuth2, transport: &Transport) -> anyhow::Result<String> {
-    if let Some(url) = &o.token_url {
-        return Ok(url.to_string());
-    }
-    let issuer = o.issuer.as_ref().expect("validated: token_url or issuer");
-    let doc = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.as_str().trim_end_matches('/')
-    );
-    crate::debug!("discovering the token endpoint at {doc}");
-    let reply = transport.get_json(&doc)?;
-    let discovery_failed =
-        |why: String| Failure::unreachable(format!("OpenID discovery at {doc} failed: {why}"));
-    if reply.status != 200 {
-        return Err(discovery_failed(format!("HTTP {}", reply.status)).into());
-    }
-    let json: serde_json::Value = serde_json::from_slice(&reply.body)
-        .map_err(|e| discovery_failed(format!("the document is not JSON ({e})")))?;
-    // RFC 8414 3.3: the document must be the issuer's own.
-    let named = json.get("issuer").and_then(|v| v.as_str()).unwrap_or("");
-    if named.trim_end_matches('/') != issuer.as_str().trim_end_matches('/') {
-        return Err(discovery_failed(format!(
-            "the document names issuer `{named}`, not the configured `{}`",
-            crate::config::url_for_humans(issuer)
-        ))
-        .into());
-    }
-    let endpoint = json
-        .get("token_endpoint")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| discovery_failed("the document names no token_endpoint".into()))?;
-    let url = reqwest::Url::parse(endpoint)
-        .map_err(|e| discovery_failed(format!("token_endpoint is not a URL ({e})")))?;
-    check_transport(&url, profile.insecure_http).map_err(discovery_failed)?;
-    Ok(url.to_string())
-}
-
 /// Reads a reply into a token. Its secrets are registered for redaction
 /// before the reply is shown by `--verbose`.
-fn answer(profile: &Profile, reply: &crate::http::Reply) -> Result<Token, Failure> {
+pub fn answer(profile: &Profile, reply: &crate::http::Reply) -> Result<Token, Failure> {
     let mapped = map_reply(reply.status, &reply.body, &profile.response, now());
     if let Ok(token) = &mapped {
-        redact::register(&token.access_token);
-        if let Some(r) = &token.refresh_token {
-            redact::register(r);
-        }
+        remember(token);
     }
-    if crate::log::verbose() {
-        log_reply(reply);
-    }
+    log_reply(reply);
     mapped
 }
 
-fn log_reply(reply: &crate::http::Reply) {
+/// Registers a token's secrets for redaction.
+pub fn remember(token: &Token) {
+    redact::register(&token.access_token);
+    if let Some(r) = &token.refresh_token {
+        redact::register(r);
+    }
+}
+
+/// Shows a reply's body with `--verbose`, secrets redacted.
+pub fn log_reply(reply: &crate::http::Reply) {
+    if !crate::log::verbose() {
+        return;
+    }
     let text = match serde_json::from_slice::<serde_json::Value>(&reply.body) {
         Ok(json) => redact::json_for_log(&json),
         Err(_) => {

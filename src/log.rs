@@ -19,6 +19,12 @@ pub fn debug(message: impl AsRef<str>) {
     }
 }
 
+/// Writes one line for the user (an interactive login's instructions),
+/// verbose or not.
+pub fn info(message: impl AsRef<str>) {
+    eprintln!("gettoken: {}", crate::redact::scrub(message.as_ref()));
+}
+
 /// Writes one warning line, verbose or not.
 pub fn warn(message: impl AsRef<str>) {
     eprintln!(

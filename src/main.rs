@@ -3,9 +3,14 @@
 //! error into a message and an exit status, in one place.
 
 mod app;
+mod assertion;
+mod authcode;
+mod browser;
 mod cache;
 mod cli;
 mod config;
+mod device;
+mod discovery;
 mod duration;
 mod error;
 mod fetch;
@@ -14,6 +19,7 @@ mod jwt;
 mod lock;
 mod log;
 mod output;
+mod random;
 mod redact;
 mod request;
 mod resolve;

@@ -7,13 +7,26 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 use url::form_urlencoded;
 
+use crate::assertion;
 use crate::config::{ClientAuth, Encoding, Field, Grant, Http, OAuth2, Profile, is_public_key};
+use crate::error::Failure;
 use crate::secret::{Secret, Text};
 
-/// Turns a [`Text`] into its value, reading its source if it has one.
+/// What a request takes from the world: secret values (reading their
+/// sources), and for signed client assertions the time and a unique id.
 pub trait Resolve {
     /// `key` names the setting, for messages.
     fn resolve(&mut self, text: &Text, key: &str) -> anyhow::Result<Secret>;
+
+    /// UNIX seconds.
+    fn now(&self) -> i64 {
+        crate::fetch::now()
+    }
+
+    /// A fresh unguessable id.
+    fn unique_id(&mut self) -> String {
+        crate::random::token()
+    }
 }
 
 /// A request ready to send.
@@ -31,10 +44,19 @@ pub struct TokenRequest {
 /// Which grant an OAuth 2.0 request makes.
 #[derive(Debug, Clone, Copy)]
 pub enum GrantKind<'a> {
-    /// The profile's own `grant`.
+    /// The profile's own `grant` (not an interactive one).
     Profile,
     /// `grant_type=refresh_token` with a refresh token from the cache.
     Refresh(&'a Secret),
+    /// A poll with the device code (RFC 8628 3.4).
+    DeviceCode(&'a Secret),
+    /// The code from a browser login, with the PKCE verifier (RFC 6749
+    /// 4.1.3, RFC 7636 4.5).
+    AuthorizationCode {
+        code: &'a Secret,
+        verifier: &'a Secret,
+        redirect_uri: &'a str,
+    },
 }
 
 pub const USER_AGENT: &str = concat!("gettoken/", env!("CARGO_PKG_VERSION"));
@@ -75,14 +97,28 @@ pub fn oauth2(
         secrets: Vec::new(),
     };
     let mut fields: Vec<(String, String)> = Vec::new();
+    let mut field = |key: &str, value: String| fields.push((key.to_string(), value));
     match kind {
         GrantKind::Refresh(token) => {
-            fields.push(("grant_type".into(), "refresh_token".into()));
-            let token = b.secret(token.expose().to_string());
-            fields.push(("refresh_token".into(), token));
+            field("grant_type", "refresh_token".into());
+            field("refresh_token", b.secret(token.expose().to_string()));
+        }
+        GrantKind::DeviceCode(code) => {
+            field("grant_type", o.grant.grant_type().into());
+            field("device_code", b.secret(code.expose().to_string()));
+        }
+        GrantKind::AuthorizationCode {
+            code,
+            verifier,
+            redirect_uri,
+        } => {
+            field("grant_type", "authorization_code".into());
+            field("code", b.secret(code.expose().to_string()));
+            field("redirect_uri", redirect_uri.into());
+            field("code_verifier", b.secret(verifier.expose().to_string()));
         }
         GrantKind::Profile => {
-            fields.push(("grant_type".into(), o.grant.grant_type().into()));
+            field("grant_type", o.grant.grant_type().into());
             for (key, text) in [
                 ("username", &o.username),
                 ("password", &o.password),
@@ -95,32 +131,100 @@ pub fn oauth2(
                         | (Grant::Other(_), _)
                 );
                 if let (true, Some(text)) = (sent, text) {
-                    fields.push((key.into(), b.value(text, key)?));
+                    field(key, b.value(text, key)?);
                 }
             }
-            if !o.scope.is_empty() {
-                fields.push(("scope".into(), o.scope.join(" ")));
-            }
-            for (key, text) in [("audience", &o.audience), ("resource", &o.resource)] {
-                if let Some(text) = text {
-                    fields.push((key.into(), b.value(text, key)?));
-                }
-            }
-            for (key, text) in &o.params {
-                fields.push((key.clone(), b.value(text, key)?));
-            }
+            fields.extend(what_is_asked(&mut b, o)?);
         }
     }
+    client_request(b, profile, o, token_url, fields)
+}
 
+/// The device authorization request (RFC 8628 3.1): the client and what it
+/// asks for, no grant.
+pub fn device_authorization(
+    profile: &Profile,
+    o: &OAuth2,
+    device_url: &str,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<TokenRequest> {
+    let mut b = Builder {
+        resolver,
+        secrets: Vec::new(),
+    };
+    let fields = what_is_asked(&mut b, o)?;
+    client_request(b, profile, o, device_url, fields)
+}
+
+/// The query of the browser login's authorization request (RFC 6749 4.1.1,
+/// RFC 7636 4.3): what is asked, the client, the PKCE challenge, `state`.
+pub fn authorization_query(
+    o: &OAuth2,
+    redirect_uri: &str,
+    challenge: &str,
+    state: &str,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut b = Builder {
+        resolver,
+        secrets: Vec::new(),
+    };
+    let client_id = o.client_id.as_ref().expect("validated: client_id");
+    let mut fields = vec![
+        ("response_type".to_string(), "code".to_string()),
+        ("client_id".to_string(), b.value(client_id, "client_id")?),
+        ("redirect_uri".to_string(), redirect_uri.to_string()),
+        ("code_challenge".to_string(), challenge.to_string()),
+        ("code_challenge_method".to_string(), "S256".to_string()),
+        ("state".to_string(), state.to_string()),
+    ];
+    fields.extend(what_is_asked(&mut b, o)?);
+    Ok(fields)
+}
+
+/// `scope`, `audience`, `resource` and the profile's `params`.
+fn what_is_asked(b: &mut Builder<'_>, o: &OAuth2) -> anyhow::Result<Vec<(String, String)>> {
+    let mut fields = Vec::new();
+    if !o.scope.is_empty() {
+        fields.push(("scope".into(), o.scope.join(" ")));
+    }
+    for (key, text) in [("audience", &o.audience), ("resource", &o.resource)] {
+        if let Some(text) = text {
+            fields.push((key.into(), b.value(text, key)?));
+        }
+    }
+    for (key, text) in &o.params {
+        fields.push((key.clone(), b.value(text, key)?));
+    }
+    Ok(fields)
+}
+
+/// A POST to an endpoint of the authorization server: the client
+/// authenticated its way (RFC 6749 2.3, RFC 7523 2.2), `fields` encoded.
+fn client_request(
+    mut b: Builder<'_>,
+    profile: &Profile,
+    o: &OAuth2,
+    url: &str,
+    mut fields: Vec<(String, String)>,
+) -> anyhow::Result<TokenRequest> {
     let mut headers = base_headers();
+    let client_id = |b: &mut Builder<'_>| -> anyhow::Result<String> {
+        b.value(o.client_id.as_ref().expect("validated"), "client_id")
+    };
+    let client_secret = |b: &mut Builder<'_>| -> anyhow::Result<String> {
+        b.value(
+            o.client_secret.as_ref().expect("validated"),
+            "client_secret",
+        )
+    };
     match o.client_auth {
         ClientAuth::Basic => {
-            let id = b.value(o.client_id.as_ref().expect("validated"), "client_id")?;
-            let secret = b.value(
-                o.client_secret.as_ref().expect("validated"),
-                "client_secret",
-            )?;
-            let pair = format!("{}:{}", form_encode(&id), form_encode(&secret));
+            let pair = format!(
+                "{}:{}",
+                form_encode(&client_id(&mut b)?),
+                form_encode(&client_secret(&mut b)?)
+            );
             let basic = format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(pair)
@@ -128,13 +232,28 @@ pub fn oauth2(
             headers.push(("Authorization".into(), b.secret(basic)));
         }
         ClientAuth::Body => {
-            let id = b.value(o.client_id.as_ref().expect("validated"), "client_id")?;
+            fields.push(("client_id".into(), client_id(&mut b)?));
+            fields.push(("client_secret".into(), client_secret(&mut b)?));
+        }
+        ClientAuth::PrivateKeyJwt => {
+            let id = client_id(&mut b)?;
+            let key = b
+                .resolver
+                .resolve(o.private_key.as_ref().expect("validated"), "private_key")?;
+            let claims = assertion::Claims {
+                client_id: &id,
+                audience: url,
+                now: b.resolver.now(),
+                jti: &b.resolver.unique_id(),
+            };
+            let jwt = assertion::sign(key.expose(), o.signing_alg, o.key_id.as_deref(), &claims)
+                .map_err(|why| Failure::usage(format!("profile `{}`: {why}", profile.name)))?;
             fields.push(("client_id".into(), id));
-            let secret = b.value(
-                o.client_secret.as_ref().expect("validated"),
-                "client_secret",
-            )?;
-            fields.push(("client_secret".into(), secret));
+            fields.push((
+                "client_assertion_type".into(),
+                assertion::ASSERTION_TYPE.into(),
+            ));
+            fields.push(("client_assertion".into(), b.secret(jwt)));
         }
         ClientAuth::None => {
             if let Some(id) = &o.client_id {
@@ -165,7 +284,7 @@ pub fn oauth2(
     add_profile_headers(&mut b, profile, &mut headers)?;
     Ok(TokenRequest {
         method: Method::POST,
-        url: token_url.to_string(),
+        url: url.to_string(),
         headers,
         body: Some(body),
         secrets: b.secrets,

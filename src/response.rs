@@ -21,24 +21,7 @@ const MAX_MESSAGE: usize = 600;
 pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Result<Token, Failure> {
     let json: Option<Value> = serde_json::from_slice(body).ok();
     if !(200..300).contains(&status) {
-        let words = json
-            .as_ref()
-            .and_then(|j| error_text(j, &map.error))
-            .unwrap_or_else(|| body_snippet(body));
-        let words = if words.is_empty() {
-            String::new()
-        } else {
-            format!(": {words}")
-        };
-        return Err(
-            if (400..500).contains(&status) && status != 408 && status != 429 {
-                Failure::refused(format!(
-                    "the endpoint refused the request (HTTP {status}){words}"
-                ))
-            } else {
-                Failure::unreachable(format!("the endpoint failed (HTTP {status}){words}"))
-            },
-        );
+        return Err(http_error(status, body, json.as_ref(), &map.error));
     }
     let Some(json) = json else {
         let snippet = body_snippet(body);
@@ -109,6 +92,132 @@ pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Resul
         expires_at,
         access_token: Secret::new(access_token),
     })
+}
+
+/// A reply with an HTTP error status, in the endpoint's own words: refused
+/// for a 4xx other than 408/429, failed for the rest.
+fn http_error(status: u16, body: &[u8], json: Option<&Value>, paths: &[String]) -> Failure {
+    let words = json
+        .and_then(|j| error_text(j, paths))
+        .unwrap_or_else(|| body_snippet(body));
+    let words = if words.is_empty() {
+        String::new()
+    } else {
+        format!(": {words}")
+    };
+    if (400..500).contains(&status) && status != 408 && status != 429 {
+        Failure::refused(format!(
+            "the endpoint refused the request (HTTP {status}){words}"
+        ))
+    } else {
+        Failure::unreachable(format!("the endpoint failed (HTTP {status}){words}"))
+    }
+}
+
+/// A device authorization response (RFC 8628 3.2).
+#[derive(Debug, PartialEq, Eq)]
+pub struct DeviceAuthorization {
+    pub device_code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    /// Seconds the codes live.
+    pub expires_in: u64,
+    /// Seconds between polls.
+    pub interval: u64,
+}
+
+/// RFC 8628 3.2's default poll interval and a cap on what a server asks.
+const DEFAULT_INTERVAL: u64 = 5;
+const MAX_INTERVAL: u64 = 60;
+
+/// Reads the device authorization response. `verification_url` (Google's
+/// spelling) is read too.
+pub fn device_authorization(
+    status: u16,
+    body: &[u8],
+    errors: &[String],
+) -> Result<DeviceAuthorization, Failure> {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    if !(200..300).contains(&status) {
+        return Err(http_error(status, body, json.as_ref(), errors));
+    }
+    let json = json.ok_or_else(|| {
+        Failure::unreachable(format!(
+            "the device authorization endpoint's reply is not JSON: {}",
+            body_snippet(body)
+        ))
+    })?;
+    let text = |key: &str| {
+        json.get(key)
+            .and_then(Value::as_str)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
+    };
+    let missing = |key: &str| {
+        Failure::unreachable(format!(
+            "the device authorization endpoint's reply has no `{key}`"
+        ))
+    };
+    let number = |key: &str| {
+        json.get(key)
+            .and_then(seconds)
+            .and_then(|n| u64::try_from(n).ok())
+    };
+    Ok(DeviceAuthorization {
+        device_code: Secret::new(text("device_code").ok_or_else(|| missing("device_code"))?),
+        user_code: text("user_code").ok_or_else(|| missing("user_code"))?,
+        verification_uri: text("verification_uri")
+            .or_else(|| text("verification_url"))
+            .ok_or_else(|| missing("verification_uri"))?,
+        verification_uri_complete: text("verification_uri_complete"),
+        expires_in: number("expires_in").filter(|n| *n > 0).unwrap_or(1800),
+        interval: number("interval")
+            .unwrap_or(DEFAULT_INTERVAL)
+            .clamp(1, MAX_INTERVAL),
+    })
+}
+
+/// What one poll of the token endpoint in the device flow said (RFC 8628 3.5).
+#[derive(Debug)]
+pub enum Poll {
+    Token(Token),
+    /// `authorization_pending`: ask again after the interval.
+    Pending,
+    /// `slow_down`: ask again, 5 seconds slower.
+    SlowDown,
+    Failed(Failure),
+}
+
+pub fn device_poll(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Poll {
+    let code = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string));
+    match (status, code.as_deref()) {
+        (400..=499, Some("authorization_pending")) => Poll::Pending,
+        (400..=499, Some("slow_down")) => Poll::SlowDown,
+        (400..=499, Some("access_denied")) => Poll::Failed(Failure::refused(format!(
+            "the device login was denied{}",
+            error_words(body, map)
+        ))),
+        (400..=499, Some("expired_token")) => Poll::Failed(Failure::refused(format!(
+            "the device code expired before the login was approved{}; run gettoken again",
+            error_words(body, map)
+        ))),
+        _ => match map_reply(status, body, map, now) {
+            Ok(token) => Poll::Token(token),
+            Err(f) => Poll::Failed(f),
+        },
+    }
+}
+
+/// ": the endpoint's words", or nothing.
+fn error_words(body: &[u8], map: &ResponseMap) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|j| error_text(&j, &map.error))
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default()
 }
 
 fn string_at(json: &Value, path: Option<&str>) -> Option<String> {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::raw::{RawProfile, RawResponse, Scope};
+pub use crate::assertion::SigningAlg;
 use crate::duration;
 use crate::error::Failure;
 use crate::secret::{Source, Text};
@@ -42,10 +43,23 @@ pub enum Endpoint {
 pub struct OAuth2 {
     pub token_url: Option<Url>,
     pub issuer: Option<Url>,
+    /// The device authorization endpoint (RFC 8628), when not discovered.
+    pub device_url: Option<Url>,
+    /// The authorization endpoint (browser login), when not discovered.
+    pub authorization_url: Option<Url>,
+    /// The loopback port of the browser login's redirect; 0: any free port.
+    pub redirect_port: u16,
+    /// How long a device or browser login may wait for the user.
+    pub login_timeout: Duration,
     pub grant: Grant,
     pub client_id: Option<Text>,
     pub client_secret: Option<Text>,
     pub client_auth: ClientAuth,
+    /// For `client_auth = "private_key_jwt"`: a PEM private key.
+    pub private_key: Option<Text>,
+    pub key_id: Option<String>,
+    /// The JWS algorithm; `None`: chosen from the key.
+    pub signing_alg: Option<SigningAlg>,
     pub username: Option<Text>,
     pub password: Option<Text>,
     pub refresh_token: Option<Text>,
@@ -61,6 +75,10 @@ pub enum Grant {
     ClientCredentials,
     Password,
     RefreshToken,
+    /// RFC 8628: the user approves a code in a browser elsewhere.
+    DeviceCode,
+    /// RFC 6749 4.1 with PKCE and a loopback redirect: a browser login.
+    AuthorizationCode,
     /// Any other `grant_type`, sent as written (vendor grants).
     Other(String),
 }
@@ -71,15 +89,26 @@ impl Grant {
             Grant::ClientCredentials => "client_credentials",
             Grant::Password => "password",
             Grant::RefreshToken => "refresh_token",
+            Grant::DeviceCode => DEVICE_CODE_GRANT,
+            Grant::AuthorizationCode => "authorization_code",
             Grant::Other(s) => s,
         }
     }
+
+    /// The grant asks a person to approve it, in a browser.
+    pub fn is_interactive(&self) -> bool {
+        matches!(self, Grant::DeviceCode | Grant::AuthorizationCode)
+    }
 }
+
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientAuth {
     Basic,
     Body,
+    /// A JWT signed with the client's private key (RFC 7523 2.2).
+    PrivateKeyJwt,
     None,
 }
 
@@ -155,8 +184,9 @@ pub enum CacheKind {
 /// Key names whose values are shown by `--verbose` as they are: everything
 /// else a request carries is treated as a secret there.
 pub fn is_public_key(key: &str) -> bool {
-    const PUBLIC: [&str; 14] = [
+    const PUBLIC: [&str; 15] = [
         "grant_type",
+        "client_assertion_type",
         "scope",
         "client_id",
         "audience",
@@ -189,6 +219,7 @@ fn is_credential_key(key: &str) -> bool {
         "authorization",
         "cookie",
         "assertion",
+        "private_key",
     ]
     .iter()
     .any(|w| k.contains(w))
@@ -234,6 +265,14 @@ fn one_of<T: Copy>(name: &str, key: &str, value: &str, choices: &[(&str, T)]) ->
                 ),
             )
         })
+}
+
+/// A grant as users write it.
+fn grant_name(grant: &Grant) -> &str {
+    match grant {
+        Grant::DeviceCode => "device_code",
+        other => other.grant_type(),
+    }
 }
 
 fn parse_duration(name: &str, key: &str, value: &str) -> Result<Duration> {
@@ -433,28 +472,28 @@ fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
             "flavour \"oauth2\" needs `token_url` or `issuer`",
         ));
     }
-    // Checked now; used by the device flow when it comes.
-    if let Some(u) = &raw.device_url {
-        parse_url(name, "device_url", u, insecure)?;
-    }
+    let optional_url = |key: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|u| parse_url(name, key, u, insecure))
+            .transpose()
+    };
+    let device_url = optional_url("device_url", &raw.device_url)?;
+    let authorization_url = optional_url("authorization_url", &raw.authorization_url)?;
     let grant = match raw.grant.as_deref().unwrap_or("client_credentials") {
         "" => return Err(bad(name, "`grant` is empty")),
         "client_credentials" => Grant::ClientCredentials,
         "password" => Grant::Password,
         "refresh_token" => Grant::RefreshToken,
-        "device_code" | "urn:ietf:params:oauth:grant-type:device_code" => {
-            return Err(bad(
-                name,
-                "grant \"device_code\" is not supported by this version yet",
-            ));
-        }
+        "device_code" | DEVICE_CODE_GRANT => Grant::DeviceCode,
+        "authorization_code" => Grant::AuthorizationCode,
         other => Grant::Other(other.to_string()),
     };
     let need = |key: &str, value: &Option<Text>| {
         if value.is_none() {
             Err(bad(
                 name,
-                format!("grant \"{}\" needs `{key}`", grant.grant_type()),
+                format!("grant \"{}\" needs `{key}`", grant_name(&grant)),
             ))
         } else {
             Ok(())
@@ -466,6 +505,24 @@ fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
             need("password", &raw.password)?;
         }
         Grant::RefreshToken => need("refresh_token", &raw.refresh_token)?,
+        Grant::DeviceCode => {
+            need("client_id", &raw.client_id)?;
+            if device_url.is_none() && issuer.is_none() {
+                return Err(bad(
+                    name,
+                    "grant \"device_code\" needs `device_url` or `issuer` (whose discovery document names the device endpoint)",
+                ));
+            }
+        }
+        Grant::AuthorizationCode => {
+            need("client_id", &raw.client_id)?;
+            if authorization_url.is_none() && issuer.is_none() {
+                return Err(bad(
+                    name,
+                    "grant \"authorization_code\" needs `authorization_url` or `issuer` (whose discovery document names the authorization endpoint)",
+                ));
+            }
+        }
         _ => {}
     }
     let client_auth = match raw.client_auth.as_deref() {
@@ -476,20 +533,60 @@ fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
             &[
                 ("basic", ClientAuth::Basic),
                 ("body", ClientAuth::Body),
+                ("private_key_jwt", ClientAuth::PrivateKeyJwt),
                 ("none", ClientAuth::None),
             ],
         )?,
         None if raw.client_secret.is_some() => ClientAuth::Basic,
+        None if raw.private_key.is_some() => ClientAuth::PrivateKeyJwt,
         None => ClientAuth::None,
     };
-    if client_auth != ClientAuth::None {
-        need("client_id", &raw.client_id)?;
-        if raw.client_secret.is_none() {
-            return Err(bad(
-                name,
-                "`client_auth` \"basic\" or \"body\" needs `client_secret`",
-            ));
+    match client_auth {
+        ClientAuth::Basic | ClientAuth::Body => {
+            need("client_id", &raw.client_id)?;
+            if raw.client_secret.is_none() {
+                return Err(bad(
+                    name,
+                    "`client_auth` \"basic\" or \"body\" needs `client_secret`",
+                ));
+            }
         }
+        ClientAuth::PrivateKeyJwt => {
+            need("client_id", &raw.client_id)?;
+            if raw.private_key.is_none() {
+                return Err(bad(
+                    name,
+                    "`client_auth` \"private_key_jwt\" needs `private_key`, a PEM private key, e.g. private_key = { file = \"~/.config/gettoken/client.pem\" }",
+                ));
+            }
+        }
+        ClientAuth::None => {}
+    }
+    if client_auth != ClientAuth::PrivateKeyJwt {
+        for (key, set) in [
+            ("private_key", raw.private_key.is_some()),
+            ("key_id", raw.key_id.is_some()),
+            ("signing_alg", raw.signing_alg.is_some()),
+        ] {
+            if set {
+                return Err(bad(
+                    name,
+                    format!("`{key}` is only used with client_auth = \"private_key_jwt\""),
+                ));
+            }
+        }
+    }
+    let signing_alg = match raw.signing_alg.as_deref() {
+        Some(v) => Some(one_of(name, "signing_alg", v, &SigningAlg::CHOICES)?),
+        None => None,
+    };
+    let login_timeout = parse_duration(
+        name,
+        "login_timeout",
+        raw.login_timeout.as_deref().unwrap_or("5m"),
+    )?;
+    if login_timeout.is_zero() {
+        return Err(bad(name, "`login_timeout` must be more than 0s"));
     }
     let body = match raw.body.as_deref() {
         Some(v) => one_of(
@@ -508,10 +605,17 @@ fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
     Ok(OAuth2 {
         token_url,
         issuer,
+        device_url,
+        authorization_url,
+        redirect_port: raw.redirect_port.unwrap_or(0),
+        login_timeout,
         grant,
         client_id: raw.client_id.clone(),
         client_secret: raw.client_secret.clone(),
         client_auth,
+        private_key: raw.private_key.clone(),
+        key_id: raw.key_id.clone(),
+        signing_alg,
         username: raw.username.clone(),
         password: raw.password.clone(),
         refresh_token: raw.refresh_token.clone(),

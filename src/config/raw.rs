@@ -42,10 +42,16 @@ pub struct RawProfile {
     pub token_url: Option<String>,
     pub issuer: Option<String>,
     pub device_url: Option<String>,
+    pub authorization_url: Option<String>,
+    pub redirect_port: Option<u16>,
+    pub login_timeout: Option<String>,
     pub grant: Option<String>,
     pub client_id: Option<Text>,
     pub client_secret: Option<Text>,
     pub client_auth: Option<String>,
+    pub private_key: Option<Text>,
+    pub key_id: Option<String>,
+    pub signing_alg: Option<String>,
     pub username: Option<Text>,
     pub password: Option<Text>,
     pub refresh_token: Option<Text>,
@@ -122,7 +128,9 @@ impl RawProfile {
             }
             Some("http") => {
                 (d.token_url, d.issuer, d.device_url, d.grant) = (None, None, None, None);
+                (d.authorization_url, d.redirect_port, d.login_timeout) = (None, None, None);
                 (d.client_id, d.client_secret, d.client_auth) = (None, None, None);
+                (d.private_key, d.key_id, d.signing_alg) = (None, None, None);
                 (d.username, d.password, d.refresh_token) = (None, None, None);
                 (d.scope, d.audience, d.resource, d.params) = (None, None, None, None);
             }
@@ -134,8 +142,9 @@ impl RawProfile {
     pub fn merged_with(mut self, defaults: &RawProfile) -> RawProfile {
         merge_fields!(self, defaults;
             output, min_ttl, cache, header, scheme, timeout, retries, ca_file,
-            insecure_http, headers, body, token_url, issuer, device_url, grant,
-            client_id, client_secret, client_auth, username, password,
+            insecure_http, headers, body, token_url, issuer, device_url,
+            authorization_url, redirect_port, login_timeout, grant, client_id,
+            client_secret, client_auth, private_key, key_id, signing_alg, username, password,
             refresh_token, scope, audience, resource, params, url, method, fields,
         );
         match (&mut self.response, &defaults.response) {

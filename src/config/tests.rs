@@ -363,14 +363,86 @@ fn a_secret_source_takes_exactly_one_key() {
 }
 
 #[test]
-fn device_code_is_refused_until_supported() {
-    let text = "[profiles.p]\nflavour = \"oauth2\"\nissuer = \"https://x\"\nclient_id = \"c\"\ngrant = \"device_code\"\n";
-    let err = profile(text, "p").unwrap_err();
+fn interactive_grants_need_a_client_and_an_endpoint_to_send_the_user_to() {
+    let base =
+        "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/token\"\nclient_id = \"c\"\n";
+    let err = profile(&format!("{base}grant = \"device_code\"\n"), "p").unwrap_err();
+    assert!(
+        err.message.contains("`device_url` or `issuer`"),
+        "{}",
+        err.message
+    );
     assert_eq!(
         err.message.matches("profile `p`").count(),
         1,
         "{}",
         err.message
     );
-    assert!(err.message.contains("not supported"), "{}", err.message);
+    let err = profile(&format!("{base}grant = \"authorization_code\"\n"), "p").unwrap_err();
+    assert!(
+        err.message.contains("`authorization_url` or `issuer`"),
+        "{}",
+        err.message
+    );
+    let ok = profile(
+        &format!("{base}grant = \"device_code\"\ndevice_url = \"https://x/device\"\n"),
+        "p",
+    )
+    .unwrap();
+    let Endpoint::OAuth2(o) = ok.endpoint else {
+        panic!()
+    };
+    assert_eq!(o.grant, Grant::DeviceCode);
+    assert_eq!(
+        o.grant.grant_type(),
+        "urn:ietf:params:oauth:grant-type:device_code"
+    );
+    assert_eq!(o.login_timeout, std::time::Duration::from_secs(300));
+    let no_client = "[profiles.p]\nflavour = \"oauth2\"\nissuer = \"https://x\"\ngrant = \"authorization_code\"\n";
+    let err = profile(no_client, "p").unwrap_err();
+    assert!(err.message.contains("needs `client_id`"), "{}", err.message);
+}
+
+#[test]
+fn private_key_jwt_needs_a_key_and_its_settings_need_it() {
+    let base =
+        "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/token\"\nclient_id = \"c\"\n";
+    let err = profile(&format!("{base}client_auth = \"private_key_jwt\"\n"), "p").unwrap_err();
+    assert!(
+        err.message.contains("needs `private_key`"),
+        "{}",
+        err.message
+    );
+    let ok = profile(
+        &format!(
+            "{base}private_key = {{ file = \"k.pem\" }}\nkey_id = \"k1\"\nsigning_alg = \"es256\"\n"
+        ),
+        "p",
+    )
+    .unwrap();
+    let Endpoint::OAuth2(o) = ok.endpoint else {
+        panic!()
+    };
+    assert_eq!(
+        o.client_auth,
+        ClientAuth::PrivateKeyJwt,
+        "the default with a private_key"
+    );
+    assert_eq!(o.signing_alg, Some(crate::assertion::SigningAlg::ES256));
+    let err = profile(
+        &format!("{base}client_secret = \"s\"\nkey_id = \"k1\"\n"),
+        "p",
+    )
+    .unwrap_err();
+    assert!(
+        err.message.contains("only used with client_auth"),
+        "{}",
+        err.message
+    );
+    let err = profile(
+        &format!("{base}private_key = \"x\"\nsigning_alg = \"HS256\"\n"),
+        "p",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("RS256"), "{}", err.message);
 }

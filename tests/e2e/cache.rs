@@ -347,7 +347,7 @@ fn stampede(cache: &str, vars: &[(&str, &str)]) {
     let children: Vec<std::process::Child> = (0..50)
         .map(|_| {
             let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
-            isolate_std(&env, &mut cmd);
+            env.isolate_std(&mut cmd);
             cmd.arg("--config").arg(&path).arg(&name);
             for (k, v) in vars {
                 cmd.env(k, v);
@@ -397,7 +397,7 @@ fn a_lock_holder_killed_with_sigkill_does_not_block_the_next() {
     let name = unique("killed");
     let path = env.write_file("profiles.toml", &profile(&name, &server, "file", ""));
     let mut holder = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
-    isolate_std(&env, &mut holder);
+    env.isolate_std(&mut holder);
     let mut holder = holder
         .arg("--config")
         .arg(&path)
@@ -431,20 +431,6 @@ fn env_profiles(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-/// `Env::isolate` for a `std::process::Command` (for spawning many at once).
-fn isolate_std(env: &Env, cmd: &mut Command) {
-    cmd.current_dir(env.root())
-        .env("HOME", env.home())
-        .env("XDG_CONFIG_HOME", env.xdg_config_home())
-        .env("XDG_CACHE_HOME", env.root().join("cache"))
-        .env("XDG_RUNTIME_DIR", env.root().join("runtime"))
-        .env_remove("GETTOKEN_CONFIG")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS");
-    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
-        cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
-    }
-}
-
 /// gnome-keyring running but locked: opening works, writing does not.
 /// gettoken must fall back to the kernel keyring (or warn), never fail.
 /// Uses a Secret Service of its own (locking the shared one would disturb
@@ -467,7 +453,7 @@ fn a_locked_secret_service_falls_back_to_the_kernel_keyring() {
         "$GT" --config "$CFG" forget "$NAME" || exit 92
     "#;
     let mut cmd = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-env.sh"));
-    isolate_std(&env, &mut cmd);
+    env.isolate_std(&mut cmd);
     let started = Instant::now();
     let out = cmd
         .args(["bash", "-c", script])

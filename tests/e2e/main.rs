@@ -9,6 +9,7 @@ mod config_errors;
 mod http_flavour;
 mod http_rules;
 mod oauth2_standard;
+mod oidc;
 mod outputs;
 mod pipes;
 mod secrets;

@@ -310,6 +310,18 @@ pub fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// Variables a test run never inherits: proxies, and what would open a
+/// real browser.
+const UNSET: [&str; 7] = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "BROWSER",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+];
+
 /// An isolated environment to run `gettoken` in: a temporary HOME and XDG
 /// directories, no proxy, no session bus, no `GETTOKEN_CONFIG`.
 pub struct Env {
@@ -365,9 +377,26 @@ impl Env {
             .env_remove("GETTOKEN_CONFIG")
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env_remove("RUST_LOG");
-        for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        for var in UNSET {
             cmd.env_remove(var);
             cmd.env_remove(var.to_ascii_lowercase());
+        }
+    }
+
+    /// `isolate` for a `std::process::Command` (for spawning many at once,
+    /// or reading a running process's output).
+    pub fn isolate_std(&self, cmd: &mut std::process::Command) {
+        cmd.current_dir(self.root())
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.xdg_config_home())
+            .env("XDG_CACHE_HOME", self.root().join("cache"))
+            .env("XDG_RUNTIME_DIR", self.root().join("runtime"))
+            .env("NO_COLOR", "1")
+            .env_remove("GETTOKEN_CONFIG")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("RUST_LOG");
+        for var in UNSET {
+            cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
         }
     }
 
