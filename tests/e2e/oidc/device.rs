@@ -1,0 +1,235 @@
+//! The device authorization grant (RFC 8628) against the real server; the
+//! test plays the user, approving or denying the code in "a browser".
+
+use super::*;
+use crate::util::*;
+
+fn device_profile(issuer: &str, client: &str, extra: &str) -> String {
+    // `cache = "file"` unless `extra` chooses.
+    let cache = if extra.contains("cache =") {
+        ""
+    } else {
+        "cache = \"file\"\n"
+    };
+    format!(
+        "[profiles.dev]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\ngrant = \"device_code\"\nclient_id = \"{client}\"\nscope = \"openid offline_access\"\nmin_ttl = \"5s\"\n{cache}{extra}"
+    )
+}
+
+/// What gettoken told the user: (verification_uri, user code,
+/// verification_uri_complete).
+fn instructions(run: &Running) -> (String, String, String) {
+    let uri = run.wait_for("verification URI", |l| after(l, "open").map(str::to_string));
+    let code = run.wait_for("user code", |l| after(l, "code").map(str::to_string));
+    let complete = run.wait_for("complete URI", |l| after(l, "or open").map(str::to_string));
+    (uri, code, complete)
+}
+
+#[test]
+fn approving_the_code_brings_a_token_and_later_calls_are_silent() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_file("profiles.toml", &device_profile(&issuer, "device", ""));
+    let before = stats(&issuer, "device");
+    let run = Running::start(&env, &config, &["dev"], &[]);
+    let (uri, code, complete) = instructions(&run);
+    assert_eq!(uri, format!("{issuer}/device"));
+    assert!(
+        complete.starts_with(&format!("{issuer}/device?user_code=")),
+        "{complete}"
+    );
+    assert_eq!(code.len(), 9, "{code}");
+
+    let mut browser = Browser::default();
+    let page = browser.get(&complete);
+    // oidc-provider's page posts the code; then it asks to confirm it.
+    let form = forms(&page.body).into_iter().next().expect("a form");
+    let page = browser.submit(&page, &form, &[]);
+    let confirm = forms(&page.body)
+        .into_iter()
+        .next()
+        .expect("the confirm form");
+    assert!(page.body.contains(&code), "{}", page.body);
+    let page = browser.submit(&page, &confirm, &[]);
+    let done = browser.sign_in(page, true);
+    assert!(done.body.contains("Device approved"), "{}", done.body);
+
+    let out = run.finish();
+    assert_code(&out, 0);
+    let token = stdout(&out).trim().to_string();
+    assert!(!token.is_empty());
+    assert!(!stderr(&out).contains(&token), "token on stderr");
+    assert_stderr_contains(&out, "approved");
+
+    let after_stats = stats(&issuer, "device");
+    assert_eq!(
+        count(&after_stats, "/early_polls"),
+        count(&before, "/early_polls"),
+        "every poll waited the interval"
+    );
+    assert!(count(&after_stats, "/polls") > count(&before, "/polls"));
+
+    // Cached with its refresh token: the next call asks nobody anything.
+    let again = env
+        .bare_cmd()
+        .arg("--config")
+        .arg(&config)
+        .arg("dev")
+        .output()
+        .unwrap();
+    assert_code(&again, 0);
+    assert_stdout(&again, &format!("{token}\n"));
+    assert_eq!(stderr(&again), "", "a cached token is silent");
+    let cache = std::fs::read_to_string(env.root().join("cache/gettoken/token~dev.json"))
+        .expect("the file cache entry");
+    let record: Value = serde_json::from_str(&cache).unwrap();
+    assert!(
+        record["refresh_token"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+}
+
+#[test]
+fn typing_the_code_at_the_verification_uri_works_too() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_file(
+        "profiles.toml",
+        &device_profile(&issuer, "device", "cache = \"none\"\n"),
+    );
+    let run = Running::start(&env, &config, &["dev", "-v"], &[]);
+    let (uri, code, _) = instructions(&run);
+    let mut browser = Browser::default();
+    let page = browser.get(&uri);
+    let form = forms(&page.body)
+        .into_iter()
+        .find(|f| f.fields.iter().any(|(n, _)| n == "user_code"))
+        .expect("the code form");
+    let page = browser.submit(&page, &form, &[("user_code", Some(&code))]);
+    let confirm = forms(&page.body)
+        .into_iter()
+        .next()
+        .expect("the confirm form");
+    let page = browser.submit(&page, &confirm, &[]);
+    let done = browser.sign_in(page, true);
+    assert!(done.body.contains("Device approved"), "{}", done.body);
+    let out = run.finish();
+    assert_code(&out, 0);
+    let token = stdout(&out).trim().to_string();
+    assert!(!stderr(&out).contains(&token), "token on stderr with -v");
+    assert_stderr_contains(&out, "device_code=(redacted)");
+}
+
+#[test]
+fn denying_the_code_ends_with_access_denied() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_file("profiles.toml", &device_profile(&issuer, "device", ""));
+    let run = Running::start(&env, &config, &["dev"], &[]);
+    let (_, _, complete) = instructions(&run);
+    let mut browser = Browser::default();
+    let page = browser.get(&complete);
+    let form = forms(&page.body).into_iter().next().expect("a form");
+    let page = browser.submit(&page, &form, &[]);
+    let confirm = forms(&page.body)
+        .into_iter()
+        .next()
+        .expect("the confirm form");
+    // The confirm page's "cancel": the same form with `abort` instead.
+    browser.submit(
+        &page,
+        &confirm,
+        &[("confirm", None), ("abort", Some("yes"))],
+    );
+    let out = run.finish();
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "denied");
+    assert_stderr_contains(&out, "hint: run gettoken again and approve");
+    assert!(
+        !env.root().join("cache/gettoken/token~dev.json").exists(),
+        "nothing cached"
+    );
+}
+
+/// `device-short`'s codes live 3 seconds: nobody approves, the server says
+/// `expired_token`.
+#[test]
+fn a_code_nobody_approves_expires() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_file(
+        "profiles.toml",
+        &device_profile(&issuer, "device-short", ""),
+    );
+    let started = Instant::now();
+    let out = Running::start(&env, &config, &["dev", "-v"], &[]).finish();
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "expired");
+    assert_stderr_contains(&out, "authorization_pending");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// `login_timeout` bounds the wait even when the code lives longer.
+#[test]
+fn the_wait_is_bounded_by_login_timeout() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_file(
+        "profiles.toml",
+        &device_profile(&issuer, "device", "login_timeout = \"3s\"\n"),
+    );
+    let started = Instant::now();
+    let out = Running::start(&env, &config, &["dev"], &[]).finish();
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "not approved within 3s");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// `device-slow`'s first poll is answered `slow_down`: the next one must
+/// come at least 5 seconds later (the server counts early polls).
+#[test]
+fn slow_down_stretches_the_interval() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_file(
+        "profiles.toml",
+        &device_profile(&issuer, "device-slow", "cache = \"none\"\n"),
+    );
+    let before = stats(&issuer, "device-slow");
+    let run = Running::start(&env, &config, &["dev", "-v"], &[]);
+    let (_, _, complete) = instructions(&run);
+    let started = Instant::now();
+    let mut browser = Browser::default();
+    let page = browser.get(&complete);
+    let form = forms(&page.body).into_iter().next().expect("a form");
+    let page = browser.submit(&page, &form, &[]);
+    let confirm = forms(&page.body)
+        .into_iter()
+        .next()
+        .expect("the confirm form");
+    let page = browser.submit(&page, &confirm, &[]);
+    browser.sign_in(page, true);
+    let out = run.finish();
+    assert_code(&out, 0);
+    assert_stderr_contains(&out, "slow down");
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let after_stats = stats(&issuer, "device-slow");
+    assert_eq!(
+        count(&after_stats, "/early_polls"),
+        count(&before, "/early_polls")
+    );
+    assert!(count(&after_stats, "/errors/slow_down") > count(&before, "/errors/slow_down"));
+}
