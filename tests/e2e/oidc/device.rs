@@ -40,18 +40,7 @@ fn approving_the_code_brings_a_token_and_later_calls_are_silent() {
     );
     assert_eq!(code.len(), 9, "{code}");
 
-    let mut browser = Browser::default();
-    let page = browser.get(&complete);
-    // oidc-provider's page posts the code; then it asks to confirm it.
-    let form = forms(&page.body).into_iter().next().expect("a form");
-    let page = browser.submit(&page, &form, &[]);
-    let confirm = forms(&page.body)
-        .into_iter()
-        .next()
-        .expect("the confirm form");
-    assert!(page.body.contains(&code), "{}", page.body);
-    let page = browser.submit(&page, &confirm, &[]);
-    let done = browser.sign_in(page, true);
+    let done = Browser::default().device_login(&complete, None, true);
     assert!(done.body.contains("Device approved"), "{}", done.body);
 
     let out = run.finish();
@@ -100,19 +89,7 @@ fn typing_the_code_at_the_verification_uri_works_too() {
     );
     let run = Running::start(&env, &config, &["dev", "-v"], &[]);
     let (uri, code, _) = instructions(&run);
-    let mut browser = Browser::default();
-    let page = browser.get(&uri);
-    let form = forms(&page.body)
-        .into_iter()
-        .find(|f| f.fields.iter().any(|(n, _)| n == "user_code"))
-        .expect("the code form");
-    let page = browser.submit(&page, &form, &[("user_code", Some(&code))]);
-    let confirm = forms(&page.body)
-        .into_iter()
-        .next()
-        .expect("the confirm form");
-    let page = browser.submit(&page, &confirm, &[]);
-    let done = browser.sign_in(page, true);
+    let done = Browser::default().device_login(&uri, Some(&code), true);
     assert!(done.body.contains("Device approved"), "{}", done.body);
     let out = run.finish();
     assert_code(&out, 0);
@@ -128,20 +105,8 @@ fn denying_the_code_ends_with_access_denied() {
     let config = env.write_file("profiles.toml", &device_profile(&issuer, "device", ""));
     let run = Running::start(&env, &config, &["dev"], &[]);
     let (_, _, complete) = instructions(&run);
-    let mut browser = Browser::default();
-    let page = browser.get(&complete);
-    let form = forms(&page.body).into_iter().next().expect("a form");
-    let page = browser.submit(&page, &form, &[]);
-    let confirm = forms(&page.body)
-        .into_iter()
-        .next()
-        .expect("the confirm form");
-    // The confirm page's "cancel": the same form with `abort` instead.
-    browser.submit(
-        &page,
-        &confirm,
-        &[("confirm", None), ("abort", Some("yes"))],
-    );
+    // Cancelled at the confirm page.
+    Browser::default().device_login(&complete, None, false);
     let out = run.finish();
     assert_failed_with(&out, 3);
     assert_stderr_contains(&out, "denied");
@@ -208,16 +173,7 @@ fn slow_down_stretches_the_interval() {
     let run = Running::start(&env, &config, &["dev", "-v"], &[]);
     let (_, _, complete) = instructions(&run);
     let started = Instant::now();
-    let mut browser = Browser::default();
-    let page = browser.get(&complete);
-    let form = forms(&page.body).into_iter().next().expect("a form");
-    let page = browser.submit(&page, &form, &[]);
-    let confirm = forms(&page.body)
-        .into_iter()
-        .next()
-        .expect("the confirm form");
-    let page = browser.submit(&page, &confirm, &[]);
-    browser.sign_in(page, true);
+    Browser::default().device_login(&complete, None, true);
     let out = run.finish();
     assert_code(&out, 0);
     assert_stderr_contains(&out, "slow down");

@@ -198,6 +198,34 @@ impl Browser {
         panic!("the login pages did not end: {}", page.body);
     }
 
+    /// The user's side of a device login opened at `uri` (the complete
+    /// verification URI, or the plain one with the code to type): the code
+    /// is confirmed, then approved, or cancelled at the confirm page.
+    pub fn device_login(&mut self, uri: &str, code: Option<&str>, approve: bool) -> Page {
+        let page = self.get(uri);
+        let form = forms(&page.body)
+            .into_iter()
+            .find(|f| f.fields.iter().any(|(n, _)| n == "user_code"))
+            .expect("the code form");
+        let typed: Vec<(&str, Option<&str>)> =
+            code.map(|c| ("user_code", Some(c))).into_iter().collect();
+        let page = self.submit(&page, &form, &typed);
+        let confirm = forms(&page.body)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no confirm form: {}", page.body));
+        if approve {
+            let page = self.submit(&page, &confirm, &[]);
+            self.sign_in(page, true)
+        } else {
+            self.submit(
+                &page,
+                &confirm,
+                &[("confirm", None), ("abort", Some("yes"))],
+            )
+        }
+    }
+
     fn go(&mut self, method: &str, url: &str, body: Option<&str>) -> Page {
         let (mut method, mut url, mut body) = (method.to_string(), url.to_string(), body);
         for _ in 0..20 {

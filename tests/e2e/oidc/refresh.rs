@@ -29,16 +29,7 @@ fn an_expired_token_is_renewed_with_the_rotated_refresh_token() {
 
     let run = Running::start(&env, &config, &["dev"], &[]);
     let complete = run.wait_for("complete URI", |l| after(l, "or open").map(str::to_string));
-    let mut browser = Browser::default();
-    let page = browser.get(&complete);
-    let form = forms(&page.body).into_iter().next().expect("a form");
-    let page = browser.submit(&page, &form, &[]);
-    let confirm = forms(&page.body)
-        .into_iter()
-        .next()
-        .expect("the confirm form");
-    let page = browser.submit(&page, &confirm, &[]);
-    browser.sign_in(page, true);
+    Browser::default().device_login(&complete, None, true);
     let first = run.finish();
     assert_code(&first, 0);
     let first_token = stdout(&first).trim().to_string();
