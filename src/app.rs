@@ -1,15 +1,18 @@
 //! Running a parsed command line: one function per command.
 
-use std::io::{IsTerminal, Read, Write};
+use std::ffi::OsString;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 use crate::cache::{Cache, is_fresh};
-use crate::cli::{Cli, Command, GetOptions, SecretCommand};
-use crate::config::{self, CacheKind, Config};
+use crate::cli::{Cli, Command, ConfigCommand, FetchOptions, GetOptions, SecretCommand};
+use crate::config::{self, CacheKind, Config, Format, Profile};
 use crate::error::Failure;
 use crate::fetch::{self, Options};
-use crate::{duration, output, store};
+use crate::token::Token;
+use crate::{duration, git_credential, output, store};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::log::set_verbose(cli.verbose);
@@ -27,10 +30,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Some(Command::Get { profile, options }) => get(&cli.config, &profile, &options),
+        Some(Command::Exec {
+            profile,
+            env,
+            fetch,
+            command,
+        }) => exec(&cli.config, &profile, &env, &fetch, &command),
+        Some(Command::Show { profile, reveal }) => show(&cli.config, &profile, reveal),
         Some(Command::List) => list(&cli.config),
         Some(Command::Forget { profile, all }) => forget(&cli.config, profile.as_deref(), all),
+        Some(Command::GitCredential { profile, operation }) => {
+            git_credential(&cli.config, &profile, &operation)
+        }
+        Some(Command::Config(ConfigCommand::Check)) => config_check(&cli.config),
+        Some(Command::Config(ConfigCommand::Path)) => config_path(&cli.config),
+        Some(Command::Init) => init(&cli.config),
         Some(Command::Secret(cmd)) => secret(cmd),
         Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Man { dir }) => man(dir.as_deref()),
         None => match cli.profile {
             Some(profile) => get(&cli.config, &profile, &cli.get),
             None => Err(Failure::usage(
@@ -41,24 +58,79 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn load(flag: &Option<std::path::PathBuf>) -> Result<Config, Failure> {
+fn load(flag: &Option<PathBuf>) -> Result<Config, Failure> {
     let path = config::locate(flag.as_deref())?;
     let reserved = crate::cli::reserved_names();
     let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
     Config::load(&path, &reserved)
 }
 
-fn get(flag: &Option<std::path::PathBuf>, name: &str, options: &GetOptions) -> anyhow::Result<()> {
-    let config = load(flag)?;
-    let profile = config.profile(name)?;
+/// The named profile of the file.
+fn load_profile(flag: &Option<PathBuf>, name: &str) -> Result<Profile, Failure> {
+    load(flag)?.profile(name)
+}
+
+/// The profile's token, cached or fetched as `options` allow.
+fn token(profile: &Profile, options: &FetchOptions) -> anyhow::Result<Token> {
     let opts = Options {
         force: options.force,
         no_cache: options.no_cache,
         min_ttl: options.min_ttl,
     };
-    let token = fetch::token(&profile, &opts).with_context(|| format!("profile `{name}`"))?;
+    fetch::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
+}
+
+fn get(flag: &Option<PathBuf>, name: &str, options: &GetOptions) -> anyhow::Result<()> {
+    let profile = load_profile(flag, name)?;
     let format = options.format().unwrap_or(profile.output);
-    print_line(&output::render(&profile, &token, format, fetch::now()))
+    if options.env.is_some() && format != Format::Env {
+        return Err(Failure::usage(
+            "--env NAME goes with --format env (or `gettoken exec --env NAME`)",
+        )
+        .into());
+    }
+    let token = token(&profile, &options.fetch)?;
+    match &options.env {
+        Some(name) => print_line(&output::export_line(name, token.access_token.expose())),
+        None => print_line(&output::render(&profile, &token, format, fetch::now())),
+    }
+}
+
+/// Replaces gettoken with `command`, the token in `$var` (see exec.rs).
+fn exec(
+    flag: &Option<PathBuf>,
+    name: &str,
+    var: &str,
+    options: &FetchOptions,
+    command: &[OsString],
+) -> anyhow::Result<()> {
+    let profile = load_profile(flag, name)?;
+    let token = token(&profile, options)?;
+    Err(crate::exec::run(command, var, &token.access_token))
+}
+
+/// The profile and its cached token, as they are: nothing is fetched.
+fn show(flag: &Option<PathBuf>, name: &str, reveal: bool) -> anyhow::Result<()> {
+    let profile = load_profile(flag, name)?;
+    let cache = Cache::open(profile.cache);
+    let token = cache.as_ref().and_then(|c| c.load(&profile));
+    let state = match &cache {
+        None => output::CacheState::Off,
+        Some(c) => output::CacheState::Store {
+            store: format!(
+                "{} ({})",
+                format!("{:?}", profile.cache).to_lowercase(),
+                c.backend().describe()
+            ),
+            token: token.as_ref(),
+        },
+    };
+    print_line(&output::show(&output::Shown {
+        profile: &profile,
+        cache: state,
+        now: fetch::now(),
+        reveal,
+    }))
 }
 
 /// Writes `text` and a newline to stdout; a closed stdout ends quietly.
@@ -209,10 +281,135 @@ fn secret(cmd: SecretCommand) -> anyhow::Result<()> {
     }
 }
 
+/// git's credential helper protocol: `get` answers with the token, `erase`
+/// forgets it, anything else (`store`) is read and ignored.
+fn git_credential(flag: &Option<PathBuf>, name: &str, operation: &str) -> anyhow::Result<()> {
+    let request = read_git_request()?;
+    match operation {
+        "get" => {
+            crate::debug!(
+                "git asks for {}://{}",
+                request.protocol.as_deref().unwrap_or("?"),
+                request.host.as_deref().unwrap_or("?")
+            );
+            let profile = load_profile(flag, name)?;
+            let token = token(&profile, &FetchOptions::default())?;
+            print_line(&git_credential::answer(&profile.git_username, &token))
+        }
+        "erase" => {
+            let profile = load_profile(flag, name)?;
+            let Some(cache) = Cache::open(profile.cache) else {
+                return Ok(());
+            };
+            let cached = cache.load(&profile);
+            if let (Some(rejected), Some(token)) = (&request.password, &cached)
+                && *rejected != token.access_token
+            {
+                crate::debug!("git rejects another password, not the cached token: kept");
+                return Ok(());
+            }
+            if cache.forget(name)? {
+                crate::debug!("forgot the cached token of `{name}`");
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// git's request on stdin: lines up to a blank line or the end, at most
+/// [`git_credential::MAX_REQUEST`] bytes.
+fn read_git_request() -> anyhow::Result<git_credential::Request> {
+    let limit = git_credential::MAX_REQUEST;
+    let mut input = std::io::stdin().lock().take(limit as u64 + 1);
+    let mut bytes = Vec::new();
+    loop {
+        let start = bytes.len();
+        if input
+            .read_until(b'\n', &mut bytes)
+            .context("reading git's request from stdin")?
+            == 0
+        {
+            break;
+        }
+        if bytes[start..].iter().all(|b| matches!(b, b'\r' | b'\n')) {
+            break;
+        }
+    }
+    if bytes.len() > limit {
+        return Err(Failure::usage(format!(
+            "git's request on stdin is longer than {} KiB",
+            limit / 1024
+        ))
+        .into());
+    }
+    git_credential::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| Failure::usage(e).into())
+}
+
+/// Every profile validated, every problem listed; exit 2 when any.
+fn config_check(flag: &Option<PathBuf>) -> anyhow::Result<()> {
+    let path = config::locate(flag.as_deref())?;
+    let reserved = crate::cli::reserved_names();
+    let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
+    let report = config::check::check(&path, &reserved)?;
+    if report.problems.is_empty() {
+        let s = if report.profiles == 1 { "" } else { "s" };
+        return print_line(&format!(
+            "{}: {} profile{s}, no problems",
+            path.display(),
+            report.profiles
+        ));
+    }
+    for problem in &report.problems {
+        eprintln!("gettoken: error: {problem}");
+    }
+    let n = report.problems.len();
+    Err(Failure::usage(format!(
+        "{}: {n} problem{}",
+        path.display(),
+        if n == 1 { "" } else { "s" }
+    ))
+    .into())
+}
+
+/// The path of the profiles file that would be used.
+fn config_path(flag: &Option<PathBuf>) -> anyhow::Result<()> {
+    let path = config::locate(flag.as_deref())?;
+    if !path.exists() {
+        eprintln!(
+            "gettoken: {} does not exist yet: `gettoken init` writes a starter file there",
+            path.display()
+        );
+    }
+    print_line(&path.display().to_string())
+}
+
+/// Writes the starter profiles file where the file is looked for.
+fn init(flag: &Option<PathBuf>) -> anyhow::Result<()> {
+    let path = config::locate(flag.as_deref())?;
+    config::starter::write(&path)?;
+    eprintln!(
+        "gettoken: wrote {}: edit it, then run `gettoken config check`",
+        path.display()
+    );
+    Ok(())
+}
+
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
-    use clap::CommandFactory;
-    let mut cmd = Cli::command();
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "gettoken", &mut buf);
-    print_line(String::from_utf8_lossy(&buf).trim_end())
+    let script = crate::complete::script(shell).map_err(Failure::usage)?;
+    print_line(&script)
+}
+
+fn man(dir: Option<&Path>) -> anyhow::Result<()> {
+    match dir {
+        Some(dir) => {
+            let written = crate::man::write_all(dir)
+                .with_context(|| format!("writing man pages into {}", dir.display()))?;
+            for path in written {
+                eprintln!("gettoken: wrote {}", path.display());
+            }
+            Ok(())
+        }
+        None => print_line(String::from_utf8_lossy(&crate::man::page()?).trim_end()),
+    }
 }

@@ -1,11 +1,15 @@
 //! The command line, as one clap definition. Parsing does no I/O.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCandidates;
 
+use crate::complete::profile_names;
 use crate::config::Format;
+use crate::output::DEFAULT_ENV;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -13,8 +17,12 @@ Examples:
   curl -H \"$(gettoken prod -H)\" https://api.example.com/v1/things
   TOKEN=$(gettoken ci) && ./deploy.sh
   gettoken prod --format json        token, type, expiry and scope as JSON
+  gettoken exec prod -- ./deploy.sh  run a command with $GETTOKEN_TOKEN set
+  eval \"$(gettoken prod --format env)\"   export GETTOKEN_TOKEN in this shell
+  gettoken show prod                 what is cached, when it expires, JWT claims
   gettoken list                      profiles and what is cached
   gettoken forget prod               drop the cached token
+  gettoken config check              validate every profile, offline
 
 Profiles live in ~/.config/gettoken/profiles.toml (see --config).
 Exit status: 0 token printed, 2 usage or configuration error,
@@ -33,7 +41,7 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// The profile whose token to print
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
     pub profile: Option<String>,
 
     #[command(flatten)]
@@ -59,6 +67,17 @@ pub struct GetOptions {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
+    /// The variable named by --format env [default: GETTOKEN_TOKEN] (implies --format env)
+    #[arg(long, value_name = "NAME", value_parser = parse_env_name, conflicts_with = "header")]
+    pub env: Option<String>,
+
+    #[command(flatten)]
+    pub fetch: FetchOptions,
+}
+
+/// How a command that needs a token may use the cache.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FetchOptions {
     /// Renew a cached token with less than this left (e.g. 5m), overriding `min_ttl`
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub min_ttl: Option<Duration>,
@@ -77,15 +96,18 @@ impl GetOptions {
     pub fn any_set(&self) -> bool {
         self.header
             || self.format.is_some()
-            || self.min_ttl.is_some()
-            || self.force
-            || self.no_cache
+            || self.env.is_some()
+            || self.fetch.min_ttl.is_some()
+            || self.fetch.force
+            || self.fetch.no_cache
     }
 
     /// The output format asked for on the command line, if any.
     pub fn format(&self) -> Option<Format> {
         if self.header {
             Some(Format::Header)
+        } else if self.format.is_none() && self.env.is_some() {
+            Some(Format::Env)
         } else {
             self.format
         }
@@ -96,30 +118,112 @@ impl GetOptions {
 pub enum Command {
     /// Print a profile's token (the same as `gettoken PROFILE`)
     Get {
-        #[arg(value_name = "PROFILE")]
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
         profile: String,
         #[command(flatten)]
         options: GetOptions,
+    },
+    /// Run a command with the profile's token in an environment variable
+    ///
+    /// The token goes in $GETTOKEN_TOKEN (or --env NAME), never on a command
+    /// line. On Unix gettoken replaces itself with CMD (exec), so CMD's exit
+    /// status and signals are its own. CMD not found: exit 127; found but not
+    /// runnable: exit 126.
+    #[command(
+        after_help = "Example:\n  gettoken exec prod -- sh -c 'curl -H \"Authorization: Bearer $GETTOKEN_TOKEN\" https://api.example.com/'"
+    )]
+    Exec {
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+        /// The environment variable to put the token in
+        #[arg(long, value_name = "NAME", default_value = DEFAULT_ENV, value_parser = parse_env_name)]
+        env: String,
+        #[command(flatten)]
+        fetch: FetchOptions,
+        /// The command and its arguments (after `--`)
+        #[arg(
+            value_name = "CMD",
+            required = true,
+            num_args = 1..,
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        command: Vec<OsString>,
+    },
+    /// Show what is known of a profile and its cached token, without fetching
+    ///
+    /// Flavour, endpoint, cache store, expiry and time left, scope, token
+    /// type, and for a JWT its decoded header and claims (not verified). The
+    /// token itself only with --reveal.
+    Show {
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+        /// Print the token itself too
+        #[arg(long)]
+        reveal: bool,
     },
     /// List the profiles, their flavour and what is cached
     List,
     /// Drop cached tokens
     Forget {
         /// The profile whose cached token to drop
-        #[arg(value_name = "PROFILE", required_unless_present = "all")]
+        #[arg(
+            value_name = "PROFILE",
+            required_unless_present = "all",
+            add = ArgValueCandidates::new(profile_names)
+        )]
         profile: Option<String>,
         /// Drop the cached tokens of every profile in the file
         #[arg(long, conflicts_with = "profile")]
         all: bool,
     },
+    /// A git credential helper: answers git with the profile's token
+    ///
+    /// In git's config: credential.helper = "!gettoken git-credential PROFILE".
+    /// `get` answers a username (the profile's `git_username`, default
+    /// "oauth2") and the token as password, with password_expiry_utc; `erase`
+    /// forgets the cached token; `store` and anything else is ignored.
+    #[command(name = "git-credential")]
+    GitCredential {
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+        /// What git asks: get, store or erase
+        #[arg(value_name = "OPERATION")]
+        operation: String,
+    },
+    /// The profiles file: check it, or say where it is
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Write a commented starter profiles file (never over an existing one)
+    Init,
     /// Keep a secret in the OS keyring, for `{ keyring = "NAME" }` values
     #[command(subcommand)]
     Secret(SecretCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (it completes profile names too)
+    ///
+    /// bash: `source <(gettoken completions bash)` in ~/.bashrc;
+    /// zsh: `source <(gettoken completions zsh)` in ~/.zshrc;
+    /// fish: `gettoken completions fish | source` in ~/.config/fish/config.fish;
+    /// PowerShell: `gettoken completions powershell | Out-String | Invoke-Expression` in $PROFILE.
     Completions {
         /// bash, zsh, fish, powershell or elvish
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff), or write one page per command into DIR
+    #[command(hide = true)]
+    Man {
+        /// Write gettoken.1 and a page per command into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate every profile offline; list every problem; exit 2 if there is any
+    Check,
+    /// Print the path of the profiles file that would be used
+    Path,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +236,23 @@ pub enum SecretCommand {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::duration::parse(text)
+}
+
+/// An environment variable name a shell can `export`: a letter or `_`,
+/// then letters, digits and `_`.
+pub fn parse_env_name(text: &str) -> Result<String, String> {
+    let mut chars = text.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a shell variable name: use letters, digits and _, not starting with a digit"
+        ))
+    }
 }
 
 /// Names no profile may take: every subcommand, and `help`.
@@ -189,7 +310,11 @@ mod tests {
         assert!(parse(&["prod", "-H", "--format", "json"]).is_err());
         assert!(parse(&["prod", "--min-ttl", "5"]).is_err());
         assert_eq!(
-            parse(&["prod", "--min-ttl", "5m"]).unwrap().get.min_ttl,
+            parse(&["prod", "--min-ttl", "5m"])
+                .unwrap()
+                .get
+                .fetch
+                .min_ttl,
             Some(Duration::from_secs(300))
         );
         assert!(parse(&["forget"]).is_err());
@@ -199,5 +324,67 @@ mod tests {
                 .unwrap()
                 .verbose
         );
+    }
+
+    #[test]
+    fn exec_takes_everything_after_the_profile() {
+        match parse(&["exec", "prod", "--env", "T", "--", "curl", "-v", "--env"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Exec {
+                profile,
+                env,
+                command,
+                ..
+            }) => {
+                assert_eq!(profile, "prod");
+                assert_eq!(env, "T");
+                assert_eq!(command, ["curl", "-v", "--env"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["exec", "prod", "env"]).unwrap().command {
+            Some(Command::Exec { env, command, .. }) => {
+                assert_eq!(env, DEFAULT_ENV);
+                assert_eq!(command, ["env"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse(&["exec", "prod"]).is_err());
+        assert!(parse(&["exec", "prod", "--env", "9x", "--", "env"]).is_err());
+    }
+
+    #[test]
+    fn env_names_are_shell_identifiers() {
+        for good in ["A", "_", "API_TOKEN", "x9"] {
+            assert!(parse_env_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "9x", "A-B", "A=B", "A B", "É"] {
+            assert!(parse_env_name(bad).is_err(), "{bad}");
+        }
+        let cli = parse(&["prod", "--env", "API"]).unwrap();
+        assert_eq!(cli.get.format(), Some(Format::Env));
+        assert!(parse(&["prod", "--env", "API", "-H"]).is_err());
+    }
+
+    #[test]
+    fn the_new_commands_parse_and_are_reserved() {
+        assert!(matches!(
+            parse(&["git-credential", "p", "get"]).unwrap().command,
+            Some(Command::GitCredential { .. })
+        ));
+        assert!(matches!(
+            parse(&["config", "check"]).unwrap().command,
+            Some(Command::Config(ConfigCommand::Check))
+        ));
+        assert!(matches!(
+            parse(&["show", "p", "--reveal"]).unwrap().command,
+            Some(Command::Show { reveal: true, .. })
+        ));
+        let reserved = reserved_names();
+        for name in ["exec", "show", "config", "init", "git-credential", "man"] {
+            assert!(reserved.contains(&name.to_string()), "{name}");
+        }
     }
 }

@@ -15,6 +15,9 @@ pub enum Kind {
     Refused,
     /// The endpoint could not be reached or failed: exit 4.
     Unreachable,
+    /// The command of `gettoken exec` could not be started: 127 when it is
+    /// not found, 126 when it cannot be run, as shells do.
+    Command(i32),
 }
 
 impl Kind {
@@ -23,6 +26,7 @@ impl Kind {
             Kind::Usage => 2,
             Kind::Refused => 3,
             Kind::Unreachable => 4,
+            Kind::Command(code) => code,
         }
     }
 }
@@ -92,7 +96,7 @@ pub fn hint(err: &anyhow::Error) -> Option<&'static str> {
         return failure.hint;
     }
     match failure.kind {
-        Kind::Usage => None,
+        Kind::Usage | Kind::Command(_) => None,
         Kind::Refused => Some(
             "the endpoint rejected the request: check the profile's credentials and settings; `-v` shows the exchange with secrets redacted",
         ),

@@ -8,16 +8,20 @@ mod authcode;
 mod browser;
 mod cache;
 mod cli;
+mod complete;
 mod config;
 mod device;
 mod discovery;
 mod duration;
 mod error;
+mod exec;
 mod fetch;
+mod git_credential;
 mod http;
 mod jwt;
 mod lock;
 mod log;
+mod man;
 mod output;
 mod random;
 mod redact;
@@ -32,6 +36,7 @@ mod token;
 use clap::Parser;
 
 fn main() {
+    complete::answer_if_asked();
     let cli = cli::Cli::parse();
     if let Err(err) = app::run(cli) {
         eprintln!("gettoken: error: {}", redact::scrub(&format!("{err:#}")));

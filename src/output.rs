@@ -1,4 +1,9 @@
-//! What `gettoken PROFILE` prints: the token, a header line, or JSON.
+//! What `gettoken PROFILE` prints: the token, a header line, JSON, a
+//! kubectl ExecCredential or a shell `export` line; and tables.
+
+mod show;
+
+pub use show::{CacheState, Shown, show};
 
 use serde_json::json;
 
@@ -32,26 +37,61 @@ pub fn header_line(profile: &Profile, token: &Token) -> String {
     }
 }
 
-/// The text to print (without the final newline).
+/// The variable `--format env` and `gettoken exec` put the token in when
+/// no `--env NAME` is given.
+pub const DEFAULT_ENV: &str = "GETTOKEN_TOKEN";
+
+/// The text to print (without the final newline). [`Format::Env`] names
+/// [`DEFAULT_ENV`]; [`export_line`] takes another name.
 pub fn render(profile: &Profile, token: &Token, format: Format, now: i64) -> String {
     match format {
         Format::Token => token.access_token.expose().to_string(),
         Format::Header => header_line(profile, token),
-        Format::Json => {
-            let expires_at = token
-                .expires_at
-                .and_then(|at| jiff::Timestamp::from_second(at).ok())
-                .map(|ts| ts.to_string());
-            json!({
-                "access_token": token.access_token.expose(),
-                "token_type": scheme(profile, token),
-                "expires_at": expires_at,
-                "expires_in": token.seconds_left(now).map(|s| s.max(0)),
-                "scope": token.scope,
-            })
-            .to_string()
-        }
+        Format::Json => json!({
+            "access_token": token.access_token.expose(),
+            "token_type": scheme(profile, token),
+            "expires_at": rfc3339(token.expires_at),
+            "expires_in": token.seconds_left(now).map(|s| s.max(0)),
+            "scope": token.scope,
+        })
+        .to_string(),
+        Format::ExecCredential => exec_credential(token),
+        Format::Env => export_line(DEFAULT_ENV, token.access_token.expose()),
     }
+}
+
+/// UNIX seconds as an RFC 3339 time in UTC (`2025-01-02T03:04:05Z`).
+pub fn rfc3339(at: Option<i64>) -> Option<String> {
+    at.and_then(|at| jiff::Timestamp::from_second(at).ok())
+        .map(|ts| ts.to_string())
+}
+
+/// The `client.authentication.k8s.io/v1` ExecCredential kubectl reads from
+/// a credential plugin: `status.token`, and `status.expirationTimestamp`
+/// when the expiry is known (kubectl reuses the token until then; without
+/// one, until the API server refuses it).
+pub fn exec_credential(token: &Token) -> String {
+    let mut status = json!({ "token": token.access_token.expose() });
+    if let Some(at) = rfc3339(token.expires_at) {
+        status["expirationTimestamp"] = at.into();
+    }
+    json!({
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": status,
+    })
+    .to_string()
+}
+
+/// `export NAME='value'`: the value single-quoted, so a shell takes it
+/// literally whatever it holds. `name` is checked by the command line.
+pub fn export_line(name: &str, value: &str) -> String {
+    format!("export {name}={}", shell_quote(value))
+}
+
+/// `value` in single quotes for a POSIX shell (`'` written as `'\''`).
+pub fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
 }
 
 /// Rows as aligned columns (two spaces apart), no trailing blanks.

@@ -1,8 +1,10 @@
 //! The profiles file: where it is, reading and parsing it, and turning a
 //! profile name into a validated [`Profile`].
 
+pub mod check;
 mod profile;
 mod raw;
+pub mod starter;
 
 use std::path::{Path, PathBuf};
 
@@ -43,7 +45,7 @@ impl Config {
     pub fn load(path: &Path, reserved: &[&str]) -> Result<Config, Failure> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                " (create it: see profiles.example.toml, or pass --config PATH)"
+                " (create one with `gettoken init`, or pass --config PATH)"
             } else {
                 ""
             };

@@ -28,6 +28,8 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     pub insecure_http: bool,
     pub headers: Vec<(String, Text)>,
+    /// The username `gettoken git-credential` gives git with the token.
+    pub git_username: String,
     /// Identifies the request settings as written (secret references, never
     /// secret values): a cached token is served only to the same settings.
     pub fingerprint: String,
@@ -164,6 +166,12 @@ pub const DEFAULT_ERROR_PATHS: [&str; 6] = [
     "/detail",
 ];
 
+/// The username git is given with the token when a profile names none.
+/// GitLab wants exactly this with an OAuth token; a forge that wants
+/// another (GitHub App tokens: `x-access-token`, Bitbucket:
+/// `x-token-auth`) is told so by the profile's `git_username`.
+pub const DEFAULT_GIT_USERNAME: &str = "oauth2";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// The bare token.
@@ -172,6 +180,10 @@ pub enum Format {
     Header,
     /// access_token, token_type, expires_at, expires_in, scope as JSON.
     Json,
+    /// A kubectl `client.authentication.k8s.io/v1` ExecCredential (JSON).
+    ExecCredential,
+    /// `export GETTOKEN_TOKEN='<token>'`, shell-quoted (see --env).
+    Env,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -365,6 +377,8 @@ impl Profile {
                     ("token", Format::Token),
                     ("header", Format::Header),
                     ("json", Format::Json),
+                    ("exec-credential", Format::ExecCredential),
+                    ("env", Format::Env),
                 ],
             )?,
             None => Format::Token,
@@ -404,6 +418,13 @@ impl Profile {
                 ));
             }
         }
+        let git_username = raw
+            .git_username
+            .clone()
+            .unwrap_or_else(|| DEFAULT_GIT_USERNAME.into());
+        if git_username.is_empty() || git_username.chars().any(char::is_control) {
+            return Err(bad(name, "`git_username` must be a non-empty line of text"));
+        }
         let timeout = parse_duration(name, "timeout", raw.timeout.as_deref().unwrap_or("30s"))?;
         if timeout.is_zero() {
             return Err(bad(name, "`timeout` must be more than 0s"));
@@ -423,6 +444,7 @@ impl Profile {
             ca_file: raw.ca_file.as_deref().map(expand_home),
             insecure_http,
             headers,
+            git_username,
         })
     }
 }
@@ -779,6 +801,7 @@ fn fingerprint(raw: &RawProfile) -> String {
     r.timeout = None;
     r.retries = None;
     r.ca_file = None;
+    r.git_username = None;
     let mut value = serde_json::to_value(&r).unwrap_or_default();
     mask_secrets(&mut value, false);
     fnv1a64(value.to_string().as_bytes())

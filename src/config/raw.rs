@@ -37,6 +37,7 @@ pub struct RawProfile {
     pub insecure_http: Option<bool>,
     pub headers: Option<BTreeMap<String, Text>>,
     pub body: Option<String>,
+    pub git_username: Option<String>,
 
     // flavour = "oauth2"
     pub token_url: Option<String>,
@@ -142,7 +143,7 @@ impl RawProfile {
     pub fn merged_with(mut self, defaults: &RawProfile) -> RawProfile {
         merge_fields!(self, defaults;
             output, min_ttl, cache, header, scheme, timeout, retries, ca_file,
-            insecure_http, headers, body, token_url, issuer, device_url,
+            insecure_http, headers, body, git_username, token_url, issuer, device_url,
             authorization_url, redirect_port, login_timeout, grant, client_id,
             client_secret, client_auth, private_key, key_id, signing_alg, username, password,
             refresh_token, scope, audience, resource, params, url, method, fields,

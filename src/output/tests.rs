@@ -79,3 +79,81 @@ fn table_aligns_columns() {
     ];
     assert_eq!(table(&rows), "PROFILE  STATE\np        valid");
 }
+
+#[test]
+fn exec_credential_for_kubectl() {
+    let json: serde_json::Value = serde_json::from_str(&render(
+        &profile(""),
+        &token(None),
+        Format::ExecCredential,
+        0,
+    ))
+    .unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "kind": "ExecCredential",
+            "status": {"token": "abc", "expirationTimestamp": "1970-01-12T13:48:20Z"}
+        })
+    );
+    let mut t = token(None);
+    t.expires_at = None;
+    let json: serde_json::Value = serde_json::from_str(&exec_credential(&t)).unwrap();
+    assert_eq!(json["status"], serde_json::json!({"token": "abc"}));
+}
+
+#[test]
+fn export_line_quotes_for_the_shell() {
+    assert_eq!(
+        render(&profile(""), &token(None), Format::Env, 0),
+        "export GETTOKEN_TOKEN='abc'"
+    );
+    assert_eq!(export_line("T", r"a'b$c\d"), r"export T='a'\''b$c\d'");
+    assert_eq!(shell_quote(""), "''");
+}
+
+fn shown(profile: &Profile, token: Option<&Token>, reveal: bool) -> String {
+    show(&Shown {
+        profile,
+        cache: CacheState::Store {
+            store: "file (test)".into(),
+            token,
+        },
+        now: 1_000_000,
+        reveal,
+    })
+}
+
+#[test]
+fn show_hides_the_token_unless_asked() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let jwt = format!(
+        "{}.{}.sig",
+        b64(r#"{"alg":"ES256"}"#),
+        b64(r#"{"sub":"me","exp":1000100}"#)
+    );
+    let mut t = token(Some("bearer"));
+    t.access_token = Secret::new(jwt.clone());
+    let p = profile("scope = \"read\"\nmin_ttl = \"5m\"\n");
+    let text = shown(&p, Some(&t), false);
+    assert!(!text.contains(&jwt), "{text}");
+    for needle in [
+        "oauth2",
+        "https://x/t",
+        "valid for 1m 40s, less than min_ttl",
+        "1970-01-12T13:48:20Z",
+        "\"sub\": \"me\"",
+        "\"alg\": \"ES256\"",
+        "(decoded, not verified)",
+        "exp: 1970-01-12T13:48:20Z",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in\n{text}");
+    }
+    assert!(shown(&p, Some(&t), true).contains(&jwt));
+    let none = shown(&p, None, false);
+    assert!(none.contains("none cached"), "{none}");
+    t.expires_at = Some(999_000);
+    assert!(shown(&p, Some(&t), false).contains("expired 16m 40s ago"));
+}

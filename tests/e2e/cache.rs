@@ -546,20 +546,3 @@ fn keyring_secrets_and_forget_all() {
         2,
     );
 }
-
-#[test]
-fn completions_are_generated() {
-    let env = Env::new();
-    for shell in ["bash", "zsh", "fish", "powershell"] {
-        let out = env
-            .bare_cmd()
-            .args(["completions", shell])
-            .output()
-            .unwrap();
-        assert_code(&out, 0);
-        assert!(
-            stdout(&out).contains("gettoken") && stdout(&out).contains("forget"),
-            "{shell}"
-        );
-    }
-}

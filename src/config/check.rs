@@ -1,0 +1,117 @@
+//! `gettoken config check`: every profile of the file validated offline,
+//! with every problem found, not only the first. No secret is resolved and
+//! no request is made.
+
+use std::path::Path;
+
+use super::Config;
+use crate::error::Failure;
+
+/// What a check found.
+#[derive(Debug)]
+pub struct Report {
+    /// How many profiles the file has.
+    pub profiles: usize,
+    /// One message per problem, each naming its profile.
+    pub problems: Vec<String>,
+}
+
+/// Checks the file at `path`. A file that cannot be read or parsed at all
+/// is an error; problems in profiles are listed in the report.
+/// `reserved` are the names no profile may take.
+pub fn check(path: &Path, reserved: &[&str]) -> Result<Report, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::usage(format!("cannot read profiles file {}: {e}", path.display()))
+    })?;
+    check_text(path, &text, reserved)
+}
+
+fn check_text(path: &Path, text: &str, reserved: &[&str]) -> Result<Report, Failure> {
+    let config = Config::parse(path, text, &[])?;
+    let mut problems = Vec::new();
+    let names: Vec<&str> = config.names().collect();
+    if names.is_empty() {
+        problems.push(format!(
+            "{} has no profiles: add a [profiles.NAME] table",
+            path.display()
+        ));
+    }
+    for name in &names {
+        if reserved.contains(name) {
+            problems.push(format!(
+                "profile `{name}`: the name is a gettoken command: rename [profiles.{name}]"
+            ));
+            continue;
+        }
+        match config.profile(name) {
+            Err(e) => problems.push(e.message),
+            Ok(profile) => {
+                if let Some(ca) = &profile.ca_file
+                    && let Err(e) = std::fs::metadata(ca)
+                {
+                    problems.push(format!(
+                        "profile `{name}`: `ca_file` {} cannot be read: {e}",
+                        ca.display()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(Report {
+        profiles: names.len(),
+        problems,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Report {
+        check_text(Path::new("p.toml"), text, &["list", "show"]).unwrap()
+    }
+
+    #[test]
+    fn the_starter_file_passes() {
+        let report = run(super::super::starter::TEXT);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.profiles, 1);
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let text = r#"
+[profiles.ok]
+flavour = "oauth2"
+token_url = "https://a.example/t"
+[profiles.noflavour]
+url = "https://a.example/t"
+[profiles.list]
+flavour = "oauth2"
+token_url = "https://a.example/t"
+[profiles.badttl]
+flavour = "oauth2"
+token_url = "https://a.example/t"
+min_ttl = "5"
+[profiles.noca]
+flavour = "oauth2"
+token_url = "https://a.example/t"
+ca_file = "/nonexistent/ca.pem"
+"#;
+        let report = run(text);
+        assert_eq!(report.profiles, 5);
+        let all = report.problems.join("\n");
+        assert_eq!(report.problems.len(), 4, "{all}");
+        for name in ["noflavour", "list", "badttl", "noca"] {
+            assert!(all.contains(&format!("profile `{name}`")), "{all}");
+        }
+        assert!(!all.contains("`ok`"), "{all}");
+    }
+
+    #[test]
+    fn no_profiles_is_a_problem_and_bad_toml_an_error() {
+        assert_eq!(run("[defaults]\nmin_ttl = \"1m\"\n").problems.len(), 1);
+        let err = check_text(Path::new("p.toml"), "[profiles.a\n", &[]).unwrap_err();
+        assert!(err.message.contains("p.toml:1:"), "{}", err.message);
+    }
+}

@@ -1,0 +1,194 @@
+//! What `gettoken show PROFILE` prints: the profile's settings and what is
+//! known of its cached token, as aligned `key  value` lines. Pure: the
+//! caller reads the cache. The token itself appears only when asked for.
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use serde_json::Value;
+
+use crate::config::{Endpoint, Profile, url_for_humans};
+use crate::token::Token;
+use crate::{duration, jwt};
+
+/// Where the profile's token is kept, and what is there.
+pub enum CacheState<'a> {
+    /// `cache = "none"`: nothing is kept.
+    Off,
+    /// A store (described for people) and the token cached in it, if any.
+    Store {
+        store: String,
+        token: Option<&'a Token>,
+    },
+}
+
+/// Everything `show` prints, gathered by the caller.
+pub struct Shown<'a> {
+    pub profile: &'a Profile,
+    pub cache: CacheState<'a>,
+    pub now: i64,
+    /// Print the token itself.
+    pub reveal: bool,
+}
+
+/// The lines of `gettoken show`, without the final newline.
+pub fn show(s: &Shown) -> String {
+    let p = s.profile;
+    let mut rows: Vec<[String; 2]> = Vec::new();
+    let mut row = |k: &str, v: String| rows.push([format!("{k}:"), v]);
+    row("profile", p.name.clone());
+    match &p.endpoint {
+        Endpoint::OAuth2(o) => {
+            row("flavour", "oauth2".into());
+            let endpoint = match (&o.token_url, &o.issuer) {
+                (Some(url), _) => url_for_humans(url),
+                (None, Some(issuer)) => format!(
+                    "found through OpenID discovery at issuer {}",
+                    url_for_humans(issuer)
+                ),
+                (None, None) => "-".into(),
+            };
+            row("endpoint", endpoint);
+            row("grant", o.grant.grant_type().to_string());
+            if !o.scope.is_empty() {
+                row("scope asked", o.scope.join(" "));
+            }
+        }
+        Endpoint::Http(h) => {
+            row("flavour", "http".into());
+            let url = match reqwest::Url::parse(&h.url_text) {
+                Ok(url) => url_for_humans(&url),
+                Err(_) => "(not a URL)".into(),
+            };
+            row("endpoint", format!("{} {url}", h.method));
+        }
+    }
+    let output = p
+        .output
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string());
+    row("output", output);
+    row("min_ttl", duration::human(p.min_ttl));
+    let token = match &s.cache {
+        CacheState::Off => {
+            row("cache", "none (cache = \"none\": nothing is kept)".into());
+            row(
+                "token",
+                format!("not kept: each `gettoken {}` fetches one", p.name),
+            );
+            None
+        }
+        CacheState::Store { store, token } => {
+            row("cache", store.clone());
+            if token.is_none() {
+                row(
+                    "token",
+                    format!(
+                        "none cached (or cached for other settings): `gettoken {}` fetches one",
+                        p.name
+                    ),
+                );
+            }
+            *token
+        }
+    };
+    let mut jwt_parts = None;
+    if let Some(t) = token {
+        row("token", state(p, t, s.now));
+        if let Some(at) = super::rfc3339(t.expires_at) {
+            row("expires at", at);
+        }
+        row(
+            "token type",
+            t.token_type
+                .clone()
+                .unwrap_or_else(|| "(not stated)".into()),
+        );
+        if let Some(scope) = &t.scope {
+            row("scope granted", scope.clone());
+        }
+        row(
+            "refresh token",
+            if t.refresh_token.is_some() {
+                "kept (not shown)".into()
+            } else {
+                "none".into()
+            },
+        );
+        row(
+            "value",
+            if s.reveal {
+                t.access_token.expose().to_string()
+            } else {
+                "(hidden: --reveal prints it)".into()
+            },
+        );
+        jwt_parts = jwt::decode(t.access_token.expose());
+        if jwt_parts.is_none() {
+            row("format", "opaque (not a JWT)".into());
+        }
+    }
+    let mut text = super::table(&rows);
+    if let Some((header, claims)) = jwt_parts {
+        text.push_str("\nJWT header (decoded, not verified):\n");
+        text.push_str(&indented(&header));
+        text.push_str("\nJWT claims (decoded, not verified):\n");
+        text.push_str(&indented(&claims));
+        let times = claim_times(&claims);
+        if !times.is_empty() {
+            text.push('\n');
+            text.push_str(&times);
+        }
+    }
+    text
+}
+
+/// How long the cached token is good for, in words.
+fn state(p: &Profile, t: &Token, now: i64) -> String {
+    let Some(left) = t.seconds_left(now) else {
+        return "cached, expiry unknown".into();
+    };
+    let human = |s: i64| duration::human(Duration::from_secs(s.unsigned_abs()));
+    let min_ttl = i64::try_from(p.min_ttl.as_secs()).unwrap_or(i64::MAX);
+    if left <= 0 {
+        let next = if t.refresh_token.is_some() {
+            format!(
+                "the next `gettoken {}` renews it with the refresh token",
+                p.name
+            )
+        } else {
+            format!("the next `gettoken {}` fetches a new one", p.name)
+        };
+        format!("expired {} ago: {next}", human(left))
+    } else if left < min_ttl {
+        format!(
+            "valid for {}, less than min_ttl: the next `gettoken {}` renews it",
+            human(left),
+            p.name
+        )
+    } else {
+        format!("valid for {}", human(left))
+    }
+}
+
+/// Pretty JSON, indented by two spaces.
+fn indented(value: &Value) -> String {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+    pretty
+        .lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The time claims (`exp`, `iat`, `nbf`) as RFC 3339, for reading.
+fn claim_times(claims: &Value) -> String {
+    ["exp", "iat", "nbf"]
+        .iter()
+        .filter_map(|k| {
+            let at = claims.get(*k)?.as_i64()?;
+            Some(format!("  {k}: {}", super::rfc3339(Some(at))?))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
