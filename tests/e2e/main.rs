@@ -2,12 +2,19 @@
 //! that reproduce the token endpoints of PROVIDERS.md and the contract of
 //! CONFIG.md. One module per topic; helpers in `util`.
 
+mod tools;
 mod util;
 
 mod cache;
 mod config_errors;
 mod http_flavour;
 mod http_rules;
+mod integrations_completion;
+mod integrations_config;
+mod integrations_exec;
+mod integrations_git;
+mod integrations_kubectl;
+mod integrations_show;
 mod oauth2_standard;
 mod oidc;
 mod outputs;
