@@ -135,7 +135,7 @@ fn wait_for_code(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
         };
-        let Some(line) = request_line(&mut stream) else {
+        let Some(line) = request_line(&mut stream, deadline) else {
             continue;
         };
         match authcode::read_callback(&line, state) {
@@ -169,13 +169,21 @@ fn wait_for_code(
     }
 }
 
-/// The first line of an HTTP request, read within bounds of time and size.
-fn request_line(stream: &mut TcpStream) -> Option<String> {
+/// The first line of an HTTP request, read within bounds of size and time:
+/// `REQUEST_TIMEOUT` for the whole line, and never past the login's
+/// `deadline` (a connection that trickles, or a browser's idle preconnect,
+/// holds the listener no longer).
+fn request_line(stream: &mut TcpStream, deadline: Instant) -> Option<String> {
+    let until = deadline.min(Instant::now() + REQUEST_TIMEOUT);
     stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(REQUEST_TIMEOUT)).ok()?;
     let mut head = Vec::new();
     let mut buf = [0u8; 2048];
     while !head.windows(2).any(|w| w == b"\r\n") && head.len() < MAX_REQUEST {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        stream.set_read_timeout(Some(left)).ok()?;
         match stream.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => head.extend_from_slice(&buf[..n]),

@@ -27,9 +27,10 @@ pub fn login(
     resolver: &mut dyn Resolve,
 ) -> anyhow::Result<Token> {
     let device_url = urls.device.as_deref().expect("discovered for this grant");
-    let req = request::device_authorization(profile, o, device_url, resolver)?;
+    let req = request::device_authorization(profile, o, device_url, &urls.token, resolver)?;
     let reply = transport.send(&req)?;
     let auth = response::device_authorization(reply.status, &reply.body, &profile.response.error);
+    // (When the reply does not parse, -v still hides `device_code` by name.)
     if let Ok(a) = &auth {
         crate::redact::register(&a.device_code);
     }
@@ -41,14 +42,20 @@ pub fn login(
 
     // Past the code's lifetime the server says `expired_token`: one more
     // poll lets it say so.
-    let lifetime = Duration::from_secs(auth.expires_in + auth.interval + 1);
+    let lifetime = Duration::from_secs(
+        auth.expires_in
+            .saturating_add(auth.interval)
+            .saturating_add(1),
+    );
     let wait = lifetime.min(o.login_timeout);
     tell_user(profile, &auth, wait);
     let deadline = Instant::now() + wait;
     let mut interval = auth.interval;
     loop {
-        let pause = Duration::from_secs(interval);
-        if Instant::now() + pause > deadline {
+        // The last poll comes at the deadline: an approval in the final
+        // stretch still counts.
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             return Err(Failure::refused(format!(
                 "the device login was not approved within {}",
                 crate::duration::human(wait)
@@ -56,7 +63,7 @@ pub fn login(
             .with_hint(LOGIN_HINT)
             .into());
         }
-        std::thread::sleep(pause);
+        std::thread::sleep(Duration::from_secs(interval).min(left));
         let req = request::oauth2(
             profile,
             o,

@@ -49,7 +49,7 @@ pub fn endpoints(
         if configured.is_some() || !wanted {
             return Ok(configured);
         }
-        let url = endpoint_in(&doc.json, key, setting).map_err(|why| doc.failed(why))?;
+        let url = endpoint_in(&doc, key, setting)?;
         check_transport(&url, profile.insecure_http).map_err(|why| doc.failed(why))?;
         Ok(Some(url.to_string()))
     };
@@ -114,11 +114,15 @@ fn document(issuer: &Url, transport: &Transport) -> anyhow::Result<Document> {
     Ok(doc)
 }
 
-/// `key` of the document; `setting` is the profile key that would replace it.
-fn endpoint_in(json: &Value, key: &str, setting: &str) -> Result<Url, String> {
-    let text = json
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("the document names no {key} (set `{setting}` in the profile)"))?;
-    Url::parse(text).map_err(|e| format!("{key} is not a URL ({e})"))
+/// `key` of the document; `setting` is the profile key that would replace
+/// it. A missing one is the profile's to fix (exit 2): this server does not
+/// offer that grant, or names the endpoint only in its documentation.
+fn endpoint_in(doc: &Document, key: &str, setting: &str) -> Result<Url, Failure> {
+    let text = doc.json.get(key).and_then(Value::as_str).ok_or_else(|| {
+        Failure::usage(format!(
+            "OpenID discovery at {}: the document names no {key}; set `{setting}` in the profile",
+            doc.at
+        ))
+    })?;
+    Url::parse(text).map_err(|e| doc.failed(format!("{key} is not a URL ({e})")))
 }

@@ -75,7 +75,11 @@ fn lock_wait(profile: &Profile) -> Duration {
         Endpoint::OAuth2(o) if o.grant.is_interactive() => o.login_timeout,
         _ => Duration::ZERO,
     };
-    profile.timeout.saturating_mul(2 * tries) + login + Duration::from_secs(30)
+    profile
+        .timeout
+        .saturating_mul(2 * tries)
+        .saturating_add(login)
+        .saturating_add(Duration::from_secs(30))
 }
 
 /// Fetches a token from the endpoint; `cached` may hold a refresh token.
@@ -96,10 +100,7 @@ pub fn fetch(
             own_keyring.as_ref()
         }
     };
-    let mut resolver = Resolver {
-        command_timeout: profile.timeout,
-        secrets,
-    };
+    let mut resolver = Resolver::new(profile.timeout, secrets);
     let token = match &profile.endpoint {
         Endpoint::Http(h) => {
             let req = request::http(profile, h, &mut resolver)?;

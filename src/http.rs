@@ -88,13 +88,15 @@ impl Transport {
             headers: vec![("Accept".into(), "application/json".into())],
             body: None,
             secrets: vec![],
+            once: false,
         };
         self.send(&req)
     }
 
     /// Sends `req`, retrying connection failures, 408, 429 and 5xx with
-    /// backoff (honouring `Retry-After`). Any reply that is not retried, or
-    /// the last one, is returned for the caller to read.
+    /// backoff (honouring `Retry-After`); a request marked `once` only when
+    /// the connection failed, so nothing reached the server. Any reply that
+    /// is not retried, or the last one, is returned for the caller to read.
     pub fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
         let url = reqwest::Url::parse(&req.url).map_err(|e| {
             Failure::usage(format!("`{}` is not a URL: {e}", redact::scrub(&req.url)))
@@ -110,7 +112,10 @@ impl Transport {
             let outcome = self.once(req, &url);
             let retry_wait = match outcome {
                 Ok((reply, headers)) if retryable(reply.status) => {
-                    if attempt >= self.retries {
+                    // 408, 429 and 503 say the request was not processed;
+                    // another 5xx may come after it was.
+                    let unprocessed = matches!(reply.status, 408 | 429 | 503);
+                    if attempt >= self.retries || (req.once && !unprocessed) {
                         return Ok(reply);
                     }
                     crate::debug!("HTTP {}: will try again", reply.status);
@@ -131,7 +136,8 @@ impl Transport {
                     return Err(transport_failure(&e, &shown).into());
                 }
                 Err(e) => {
-                    if attempt >= self.retries {
+                    let unsent = matches!(&e, ReadError::Http(h) if h.is_connect());
+                    if attempt >= self.retries || (req.once && !unsent) {
                         return Err(transport_failure(&e, &shown).into());
                     }
                     crate::debug!("{e}: will try again");

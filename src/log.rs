@@ -19,10 +19,13 @@ pub fn debug(message: impl AsRef<str>) {
     }
 }
 
-/// Writes one line for the user (an interactive login's instructions),
-/// verbose or not.
+/// Writes one line for the user, verbose or not: an interactive login's
+/// instructions. Not scrubbed, so the URL and code stay usable even when a
+/// public value (a `client_id` from the environment, say) is also kept
+/// hidden elsewhere; callers pass only public values (no secret-sourced
+/// `params` reach the authorization URL).
 pub fn info(message: impl AsRef<str>) {
-    eprintln!("gettoken: {}", crate::redact::scrub(message.as_ref()));
+    eprintln!("gettoken: {}", message.as_ref());
 }
 
 /// Writes one warning line, verbose or not.

@@ -39,6 +39,10 @@ pub struct TokenRequest {
     pub body: Option<Vec<u8>>,
     /// Every secret value placed in the request, for redaction.
     pub secrets: Vec<Secret>,
+    /// Spends something that works once (an authorization code, a rotating
+    /// refresh token): sent again only when it cannot have reached the
+    /// server, since a second use can revoke what the first one bought.
+    pub once: bool,
 }
 
 /// Which grant an OAuth 2.0 request makes.
@@ -134,26 +138,34 @@ pub fn oauth2(
                     field(key, b.value(text, key)?);
                 }
             }
-            fields.extend(what_is_asked(&mut b, o)?);
+            fields.extend(what_is_asked(&mut b, o, true)?);
         }
     }
-    client_request(b, profile, o, token_url, fields)
+    let once = matches!(
+        kind,
+        GrantKind::Refresh(_) | GrantKind::AuthorizationCode { .. }
+    );
+    let mut req = client_request(b, profile, o, token_url, token_url, fields)?;
+    req.once = once;
+    Ok(req)
 }
 
 /// The device authorization request (RFC 8628 3.1): the client and what it
-/// asks for, no grant.
+/// asks for, no grant. A signed client assertion names the token endpoint
+/// as its audience, the one every server accepts.
 pub fn device_authorization(
     profile: &Profile,
     o: &OAuth2,
     device_url: &str,
+    token_url: &str,
     resolver: &mut dyn Resolve,
 ) -> anyhow::Result<TokenRequest> {
     let mut b = Builder {
         resolver,
         secrets: Vec::new(),
     };
-    let fields = what_is_asked(&mut b, o)?;
-    client_request(b, profile, o, device_url, fields)
+    let fields = what_is_asked(&mut b, o, true)?;
+    client_request(b, profile, o, device_url, token_url, fields)
 }
 
 /// The query of the browser login's authorization request (RFC 6749 4.1.1,
@@ -178,12 +190,19 @@ pub fn authorization_query(
         ("code_challenge_method".to_string(), "S256".to_string()),
         ("state".to_string(), state.to_string()),
     ];
-    fields.extend(what_is_asked(&mut b, o)?);
+    // The URL is shown, kept in the browser's history and passed to it:
+    // `params` read from a secret source go to the token request only.
+    fields.extend(what_is_asked(&mut b, o, false)?);
     Ok(fields)
 }
 
-/// `scope`, `audience`, `resource` and the profile's `params`.
-fn what_is_asked(b: &mut Builder<'_>, o: &OAuth2) -> anyhow::Result<Vec<(String, String)>> {
+/// `scope`, `audience`, `resource` and the profile's `params` (those from a
+/// secret source only when `secret_params`).
+fn what_is_asked(
+    b: &mut Builder<'_>,
+    o: &OAuth2,
+    secret_params: bool,
+) -> anyhow::Result<Vec<(String, String)>> {
     let mut fields = Vec::new();
     if !o.scope.is_empty() {
         fields.push(("scope".into(), o.scope.join(" ")));
@@ -194,18 +213,22 @@ fn what_is_asked(b: &mut Builder<'_>, o: &OAuth2) -> anyhow::Result<Vec<(String,
         }
     }
     for (key, text) in &o.params {
-        fields.push((key.clone(), b.value(text, key)?));
+        if secret_params || matches!(text, Text::Plain(_)) {
+            fields.push((key.clone(), b.value(text, key)?));
+        }
     }
     Ok(fields)
 }
 
 /// A POST to an endpoint of the authorization server: the client
-/// authenticated its way (RFC 6749 2.3, RFC 7523 2.2), `fields` encoded.
+/// authenticated its way (RFC 6749 2.3, RFC 7523 2.2; `audience` is the
+/// `aud` of a signed assertion), `fields` encoded.
 fn client_request(
     mut b: Builder<'_>,
     profile: &Profile,
     o: &OAuth2,
     url: &str,
+    audience: &str,
     mut fields: Vec<(String, String)>,
 ) -> anyhow::Result<TokenRequest> {
     let mut headers = base_headers();
@@ -242,7 +265,7 @@ fn client_request(
                 .resolve(o.private_key.as_ref().expect("validated"), "private_key")?;
             let claims = assertion::Claims {
                 client_id: &id,
-                audience: url,
+                audience,
                 now: b.resolver.now(),
                 jti: &b.resolver.unique_id(),
             };
@@ -288,6 +311,7 @@ fn client_request(
         headers,
         body: Some(body),
         secrets: b.secrets,
+        once: false,
     })
 }
 
@@ -336,6 +360,7 @@ pub fn http(
         headers,
         body,
         secrets: b.secrets,
+        once: false,
     })
 }
 

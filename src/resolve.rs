@@ -12,12 +12,26 @@ use crate::request::Resolve;
 use crate::secret::{Secret, Source, Text};
 use crate::store::{Backend, SecretStore};
 
-/// The resolver for one profile's request.
+/// The resolver for one profile's requests. Each source is read once per
+/// run: a device login polls many times, a refresh may be followed by the
+/// grant, and a `prompt` must not ask twice.
 pub struct Resolver<'a> {
     /// How long a secret `command` may run.
     pub command_timeout: Duration,
     /// Where `{ keyring = "NAME" }` secrets are kept.
     pub secrets: &'a dyn Backend,
+    /// What was read already.
+    read: Vec<(Source, Secret)>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(command_timeout: Duration, secrets: &'a dyn Backend) -> Self {
+        Resolver {
+            command_timeout,
+            secrets,
+            read: Vec::new(),
+        }
+    }
 }
 
 impl Resolve for Resolver<'_> {
@@ -26,6 +40,9 @@ impl Resolve for Resolver<'_> {
             Text::Plain(value) => return Ok(Secret::new(value.clone())),
             Text::From(source) => source,
         };
+        if let Some((_, value)) = self.read.iter().find(|(s, _)| s == source) {
+            return Ok(value.clone());
+        }
         let value = self.read(source).map_err(|msg| {
             Failure::usage(format!(
                 "`{key}`: cannot read the secret from {}: {msg}",
@@ -33,6 +50,7 @@ impl Resolve for Resolver<'_> {
             ))
         })?;
         redact::register(&value);
+        self.read.push((source.clone(), value.clone()));
         Ok(value)
     }
 }

@@ -127,9 +127,8 @@ pub struct DeviceAuthorization {
     pub interval: u64,
 }
 
-/// RFC 8628 3.2's default poll interval and a cap on what a server asks.
+/// RFC 8628 3.2's default poll interval.
 const DEFAULT_INTERVAL: u64 = 5;
-const MAX_INTERVAL: u64 = 60;
 
 /// Reads the device authorization response. `verification_url` (Google's
 /// spelling) is read too.
@@ -172,9 +171,9 @@ pub fn device_authorization(
             .ok_or_else(|| missing("verification_uri"))?,
         verification_uri_complete: text("verification_uri_complete"),
         expires_in: number("expires_in").filter(|n| *n > 0).unwrap_or(1800),
-        interval: number("interval")
-            .unwrap_or(DEFAULT_INTERVAL)
-            .clamp(1, MAX_INTERVAL),
+        // The server's interval is kept however long (the wait is bounded
+        // by `login_timeout`); under a second would be a busy loop.
+        interval: number("interval").unwrap_or(DEFAULT_INTERVAL).max(1),
     })
 }
 
@@ -189,18 +188,26 @@ pub enum Poll {
     Failed(Failure),
 }
 
+/// Some servers (GitHub's) answer polls with HTTP 200 and an `error`: the
+/// error code counts whatever the status, when the reply holds no token.
 pub fn device_poll(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Poll {
-    let code = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string));
-    match (status, code.as_deref()) {
-        (400..=499, Some("authorization_pending")) => Poll::Pending,
-        (400..=499, Some("slow_down")) => Poll::SlowDown,
-        (400..=499, Some("access_denied")) => Poll::Failed(Failure::refused(format!(
+    let json = serde_json::from_slice::<Value>(body).ok();
+    let has_token = json
+        .as_ref()
+        .and_then(|j| j.pointer(&map.token))
+        .is_some_and(|t| !t.is_null());
+    let code = json
+        .as_ref()
+        .filter(|_| !has_token)
+        .and_then(|j| j.get("error").and_then(Value::as_str));
+    match code {
+        Some("authorization_pending") => Poll::Pending,
+        Some("slow_down") => Poll::SlowDown,
+        Some("access_denied") => Poll::Failed(Failure::refused(format!(
             "the device login was denied{}",
             error_words(body, map)
         ))),
-        (400..=499, Some("expired_token")) => Poll::Failed(Failure::refused(format!(
+        Some("expired_token") => Poll::Failed(Failure::refused(format!(
             "the device code expired before the login was approved{}; run gettoken again",
             error_words(body, map)
         ))),

@@ -242,18 +242,20 @@ fn is_credential_key(key: &str) -> bool {
 /// errs on the side of hiding).
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    [
-        "pass",
-        "secret",
-        "token",
-        "key",
-        "credential",
-        "assertion",
-        "auth",
-        "pin",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
+    // One-time codes of the device and browser logins.
+    matches!(k.as_str(), "code" | "device_code" | "code_verifier")
+        || [
+            "pass",
+            "secret",
+            "token",
+            "key",
+            "credential",
+            "assertion",
+            "auth",
+            "pin",
+        ]
+        .iter()
+        .any(|w| k.contains(w))
 }
 
 type Result<T> = std::result::Result<T, Failure>;
@@ -278,6 +280,9 @@ fn one_of<T: Copy>(name: &str, key: &str, value: &str, choices: &[(&str, T)]) ->
             )
         })
 }
+
+/// The longest a login may wait for its user.
+const MAX_LOGIN_TIMEOUT: Duration = Duration::from_secs(86_400);
 
 /// A grant as users write it.
 fn grant_name(grant: &Grant) -> &str {
@@ -607,8 +612,11 @@ fn oauth2(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
         "login_timeout",
         raw.login_timeout.as_deref().unwrap_or("5m"),
     )?;
-    if login_timeout.is_zero() {
-        return Err(bad(name, "`login_timeout` must be more than 0s"));
+    if login_timeout.is_zero() || login_timeout > MAX_LOGIN_TIMEOUT {
+        return Err(bad(
+            name,
+            "`login_timeout` must be more than 0s and at most 1d",
+        ));
     }
     let body = match raw.body.as_deref() {
         Some(v) => one_of(
@@ -802,6 +810,8 @@ fn fingerprint(raw: &RawProfile) -> String {
     r.retries = None;
     r.ca_file = None;
     r.git_username = None;
+    r.login_timeout = None;
+    r.redirect_port = None;
     let mut value = serde_json::to_value(&r).unwrap_or_default();
     mask_secrets(&mut value, false);
     fnv1a64(value.to_string().as_bytes())

@@ -229,3 +229,197 @@ response = { token = "/t" }
     assert!(req.body.is_none());
     assert_eq!(header(&req, "content-type"), None);
 }
+
+fn oauth2_profile(text: &str) -> (Profile, OAuth2) {
+    let config = Config::parse(Path::new("t.toml"), text, &[]).unwrap();
+    let profile = config.profile("p").unwrap();
+    let Endpoint::OAuth2(o) = &profile.endpoint else {
+        panic!("oauth2")
+    };
+    let o = (**o).clone();
+    (profile, o)
+}
+
+fn form(req: &TokenRequest) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(req.body.as_deref().unwrap())
+        .into_owned()
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+const DEVICE: &str = r#"[profiles.p]
+flavour = "oauth2"
+token_url = "https://a.example/token"
+device_url = "https://a.example/device"
+grant = "device_code"
+client_id = "cli"
+scope = "openid offline_access"
+params = { prompt = "login", hidden = { env = "H" } }
+"#;
+
+#[test]
+fn the_device_authorization_request_asks_without_a_grant() {
+    let (profile, o) = oauth2_profile(DEVICE);
+    let req = device_authorization(
+        &profile,
+        &o,
+        "https://a.example/device",
+        "https://a.example/token",
+        &mut Fake,
+    )
+    .unwrap();
+    assert_eq!(req.url, "https://a.example/device");
+    let f = form(&req);
+    assert_eq!(field(&f, "grant_type"), None);
+    assert_eq!(field(&f, "client_id"), Some("cli"));
+    assert_eq!(field(&f, "scope"), Some("openid offline_access"));
+    assert_eq!(field(&f, "hidden"), Some("env-H"));
+    assert!(!req.once);
+}
+
+#[test]
+fn device_polls_send_the_code_and_may_be_retried() {
+    let (profile, o) = oauth2_profile(DEVICE);
+    let code = Secret::new("the-device-code".to_string());
+    let req = oauth2(
+        &profile,
+        &o,
+        "https://a.example/token",
+        GrantKind::DeviceCode(&code),
+        &mut Fake,
+    )
+    .unwrap();
+    let f = form(&req);
+    assert_eq!(
+        field(&f, "grant_type"),
+        Some("urn:ietf:params:oauth:grant-type:device_code")
+    );
+    assert_eq!(field(&f, "device_code"), Some("the-device-code"));
+    assert_eq!(
+        field(&f, "scope"),
+        None,
+        "scope went with the authorization"
+    );
+    assert!(req.secrets.iter().any(|s| s.expose() == "the-device-code"));
+    assert!(!req.once);
+}
+
+#[test]
+fn the_code_exchange_sends_the_verifier_and_is_sent_once() {
+    let (profile, o) = oauth2_profile(DEVICE);
+    let (code, verifier) = (
+        Secret::new("c0de".to_string()),
+        Secret::new("v3rifier".to_string()),
+    );
+    let req = oauth2(
+        &profile,
+        &o,
+        "https://a.example/token",
+        GrantKind::AuthorizationCode {
+            code: &code,
+            verifier: &verifier,
+            redirect_uri: "http://127.0.0.1:5555/callback",
+        },
+        &mut Fake,
+    )
+    .unwrap();
+    let f = form(&req);
+    assert_eq!(field(&f, "grant_type"), Some("authorization_code"));
+    assert_eq!(field(&f, "code"), Some("c0de"));
+    assert_eq!(field(&f, "code_verifier"), Some("v3rifier"));
+    assert_eq!(
+        field(&f, "redirect_uri"),
+        Some("http://127.0.0.1:5555/callback")
+    );
+    assert!(req.once, "an authorization code works once");
+    let refresh = Secret::new("rt".to_string());
+    let req = oauth2(
+        &profile,
+        &o,
+        "https://a.example/token",
+        GrantKind::Refresh(&refresh),
+        &mut Fake,
+    )
+    .unwrap();
+    assert!(req.once, "a rotating refresh token works once");
+}
+
+#[test]
+fn the_authorization_url_query_leaves_secret_params_out() {
+    let (_, o) = oauth2_profile(DEVICE);
+    let q = authorization_query(&o, "http://127.0.0.1:1/callback", "ch", "st", &mut Fake).unwrap();
+    assert_eq!(field(&q, "response_type"), Some("code"));
+    assert_eq!(field(&q, "code_challenge"), Some("ch"));
+    assert_eq!(field(&q, "code_challenge_method"), Some("S256"));
+    assert_eq!(field(&q, "state"), Some("st"));
+    assert_eq!(field(&q, "prompt"), Some("login"));
+    assert_eq!(
+        field(&q, "hidden"),
+        None,
+        "a secret-sourced param stays out of the URL"
+    );
+}
+
+/// A fixed clock and id, so the assertion can be checked.
+struct Fixed;
+
+impl Resolve for Fixed {
+    fn resolve(&mut self, text: &Text, key: &str) -> anyhow::Result<Secret> {
+        Fake.resolve(text, key)
+    }
+    fn now(&self) -> i64 {
+        1_700_000_000
+    }
+    fn unique_id(&mut self) -> String {
+        "jti-1".into()
+    }
+}
+
+#[test]
+fn private_key_jwt_sends_an_assertion_for_the_token_endpoint() {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let text = format!(
+        "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://a.example/token\"\ndevice_url = \"https://a.example/device\"\ngrant = \"device_code\"\nclient_id = \"cli\"\nprivate_key = \"\"\"\n{}\"\"\"\nkey_id = \"k1\"\n",
+        key.serialize_pem()
+    );
+    let (profile, o) = oauth2_profile(&text);
+    let req = device_authorization(
+        &profile,
+        &o,
+        "https://a.example/device",
+        "https://a.example/token",
+        &mut Fixed,
+    )
+    .unwrap();
+    let f = form(&req);
+    assert_eq!(field(&f, "client_id"), Some("cli"));
+    assert_eq!(
+        field(&f, "client_assertion_type"),
+        Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    );
+    let jwt = field(&f, "client_assertion").unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwt.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["aud"], "https://a.example/token",
+        "the token endpoint, even here"
+    );
+    assert_eq!(claims["iss"], "cli");
+    assert_eq!(claims["jti"], "jti-1");
+    assert_eq!(claims["iat"], 1_700_000_000);
+    assert!(
+        req.secrets.iter().any(|s| s.expose() == jwt),
+        "the assertion is redacted"
+    );
+    assert_eq!(header(&req, "Authorization"), None);
+}

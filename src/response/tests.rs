@@ -243,3 +243,110 @@ fn error_text_loses_control_characters() {
     let e = err(400, r#"{"error":"bad\u001b[31m red"}"#, &oauth2_map());
     assert!(!e.message.contains('\u{1b}'), "{:?}", e.message);
 }
+
+#[test]
+fn a_device_authorization_reply_is_read_with_its_defaults() {
+    let a = device_authorization(
+        200,
+        br#"{"device_code":"dc","user_code":"ABCD-EFGH","verification_url":"https://x/device"}"#,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(a.device_code.expose(), "dc");
+    assert_eq!(a.user_code, "ABCD-EFGH");
+    assert_eq!(a.verification_uri, "https://x/device", "Google's spelling");
+    assert_eq!(a.verification_uri_complete, None);
+    assert_eq!(a.interval, 5, "RFC 8628's default");
+    assert_eq!(a.expires_in, 1800);
+    let slow = device_authorization(
+        200,
+        br#"{"device_code":"dc","user_code":"u","verification_uri":"https://x/d","interval":"600","expires_in":900}"#,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(slow.interval, 600, "the server's interval is kept");
+    assert_eq!(slow.expires_in, 900);
+}
+
+#[test]
+fn a_device_authorization_reply_that_is_odd_is_refused_clearly() {
+    let paths = oauth2_map().error;
+    for (status, body, words, kind) in [
+        (
+            400,
+            r#"{"error":"invalid_client"}"#,
+            "invalid_client",
+            Kind::Refused,
+        ),
+        (200, "<html>hi</html>", "not JSON", Kind::Unreachable),
+        (
+            200,
+            r#"{"user_code":"u","verification_uri":"x"}"#,
+            "no `device_code`",
+            Kind::Unreachable,
+        ),
+        (
+            200,
+            r#"{"device_code":"d","verification_uri":"x"}"#,
+            "no `user_code`",
+            Kind::Unreachable,
+        ),
+        (
+            200,
+            r#"{"device_code":"d","user_code":"u"}"#,
+            "no `verification_uri`",
+            Kind::Unreachable,
+        ),
+        // A terminal escape in what would be shown to the user.
+        (
+            200,
+            "{\"device_code\":\"d\",\"user_code\":\"u\\u001b[2J\",\"verification_uri\":\"x\"}",
+            "no `user_code`",
+            Kind::Unreachable,
+        ),
+        (200, r#"[1,2]"#, "no `device_code`", Kind::Unreachable),
+    ] {
+        let f = device_authorization(status, body.as_bytes(), &paths).unwrap_err();
+        assert!(f.message.contains(words), "{body}: {}", f.message);
+        assert_eq!(f.kind, kind, "{body}");
+    }
+}
+
+#[test]
+fn device_polls_read_the_error_code_whatever_the_status() {
+    let m = oauth2_map();
+    for status in [400, 200] {
+        let poll = |body: &str| device_poll(status, body.as_bytes(), &m, NOW);
+        assert!(matches!(
+            poll(r#"{"error":"authorization_pending"}"#),
+            Poll::Pending
+        ));
+        assert!(matches!(poll(r#"{"error":"slow_down"}"#), Poll::SlowDown));
+        match poll(r#"{"error":"access_denied","error_description":"no"}"#) {
+            Poll::Failed(f) => {
+                assert_eq!(f.kind, Kind::Refused);
+                assert!(f.message.contains("denied"), "{}", f.message);
+            }
+            other => panic!("{other:?}"),
+        }
+        match poll(r#"{"error":"expired_token"}"#) {
+            Poll::Failed(f) => assert!(f.message.contains("expired"), "{}", f.message),
+            other => panic!("{other:?}"),
+        }
+    }
+    match device_poll(200, br#"{"access_token":"at","expires_in":60}"#, &m, NOW) {
+        Poll::Token(t) => assert_eq!(t.access_token.expose(), "at"),
+        other => panic!("{other:?}"),
+    }
+    match device_poll(400, br#"{"error":"invalid_grant"}"#, &m, NOW) {
+        Poll::Failed(f) => assert_eq!(f.kind, Kind::Refused),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        device_poll(503, b"busy", &m, NOW),
+        Poll::Failed(Failure {
+            kind: Kind::Unreachable,
+            ..
+        })
+    ));
+}
