@@ -131,8 +131,10 @@ fn a_redirect_with_a_wrong_state_is_refused_and_the_login_goes_on() {
     let page = browser.get(&url);
     let done = browser.sign_in(page, true);
     assert!(done.body.contains("signed in"), "{}", done.body);
+    let code = param(&done.url, "code").expect("the code came back");
     let out = run.finish();
     assert_code(&out, 0);
+    assert_no_leak(&out, &[&code]);
     assert_stderr_contains(&out, "another login's `state`");
     assert_stderr_contains(&out, "code_verifier=(redacted)");
     assert_stderr_contains(&out, "code=(redacted)");
@@ -222,4 +224,38 @@ fn a_redirect_port_in_use_is_a_clear_error() {
     assert_failed_with(&out, 2);
     assert_stderr_contains(&out, &format!("cannot listen on 127.0.0.1:{port}"));
     assert_stderr_contains(&out, "redirect_port");
+}
+
+/// A local connection that trickles bytes cannot hold the listener past
+/// `login_timeout`.
+#[test]
+fn a_trickling_connection_does_not_stretch_the_wait() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_file(
+        "profiles.toml",
+        &browser_profile(&issuer, "login_timeout = \"3s\"\n"),
+    );
+    let started = Instant::now();
+    let run = Running::start(&env, &config, &["web"], &[]);
+    let url = authorization_url(&run, &issuer);
+    let redirect = url::Url::parse(&param(&url, "redirect_uri").unwrap()).unwrap();
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", redirect.port().unwrap())).unwrap();
+    let trickler = std::thread::spawn(move || {
+        for b in b"GET /callback?code=x".iter().take(10) {
+            if slow.write_all(&[*b]).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    let out = run.finish();
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "did not come back within 3s");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    trickler.join().unwrap();
 }

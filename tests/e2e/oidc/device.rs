@@ -189,3 +189,34 @@ fn slow_down_stretches_the_interval() {
     );
     assert!(count(&after_stats, "/errors/slow_down") > count(&before, "/errors/slow_down"));
 }
+
+/// Some servers (GitHub's) answer polls with HTTP 200 and an `error`
+/// instead of a 400: still "pending", not a failure. A local endpoint, for
+/// this one quirk.
+#[test]
+fn a_pending_poll_answered_with_200_keeps_polling() {
+    let env = Env::new();
+    let server = Server::start(|req, i| match (req.path(), i) {
+        ("/device", _) => Reply::json(
+            200,
+            serde_json::json!({"device_code": "dev-code-77812", "user_code": "WDJB-MJHT",
+                "verification_uri": "https://github.example/login/device", "interval": 1}),
+        ),
+        (_, 1) => Reply::json(200, serde_json::json!({"error": "authorization_pending"})),
+        _ => Reply::json(
+            200,
+            serde_json::json!({"access_token": "gho_tok_99127", "token_type": "bearer", "scope": "repo"}),
+        ),
+    });
+    let text = format!(
+        "[profiles.dev]\nflavour = \"oauth2\"\ntoken_url = \"{0}/token\"\ndevice_url = \"{0}/device\"\ngrant = \"device_code\"\nclient_id = \"Iv1.abc\"\nscope = \"repo\"\n",
+        server.url()
+    );
+    let out = env.run(&text, &["dev", "-v"]);
+    assert_code(&out, 0);
+    assert_stdout(&out, "gho_tok_99127\n");
+    assert_stderr_contains(&out, "WDJB-MJHT");
+    assert_stderr_contains(&out, "authorization pending");
+    assert_no_leak(&out, &["dev-code-77812"]);
+    assert_eq!(server.count(), 3);
+}

@@ -319,11 +319,20 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 // --- gettoken, running -----------------------------------------------------------------
 
 /// A gettoken process whose stderr is read line by line while it runs.
+/// Killed when dropped unfinished (a failing test leaves no process behind).
 pub struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
     stderr: Arc<Mutex<String>>,
-    stdout: std::thread::JoinHandle<Vec<u8>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
+    stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Running {
@@ -349,7 +358,7 @@ impl Running {
         let stderr = Arc::new(Mutex::new(String::new()));
         let all = Arc::clone(&stderr);
         let err_pipe = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
                 all.lock().unwrap().push_str(&format!("{line}\n"));
                 let _ = tx.send(line);
@@ -365,7 +374,8 @@ impl Running {
             child,
             lines,
             stderr,
-            stdout,
+            stderr_reader: Some(stderr_reader),
+            stdout: Some(stdout),
         }
     }
 
@@ -404,9 +414,9 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let stdout = self.stdout.join().unwrap();
-        // The reader thread ends with the pipe.
-        std::thread::sleep(Duration::from_millis(50));
+        let stdout = self.stdout.take().unwrap().join().unwrap();
+        // Both readers end with their pipes: all of stderr is in.
+        self.stderr_reader.take().unwrap().join().unwrap();
         let stderr = self.stderr.lock().unwrap().clone().into_bytes();
         Output {
             status,
