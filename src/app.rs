@@ -293,6 +293,11 @@ fn git_credential(flag: &Option<PathBuf>, name: &str, operation: &str) -> anyhow
                 request.host.as_deref().unwrap_or("?")
             );
             let profile = load_profile(flag, name)?;
+            if let Some(why) = git_credential::refusal(&request, profile.insecure_http) {
+                // No answer: git goes on to its other helpers, or asks.
+                crate::log::warn(format!("profile `{name}`: {why}"));
+                return Ok(());
+            }
             let token = token(&profile, &FetchOptions::default())?;
             print_line(&git_credential::answer(&profile.git_username, &token))
         }
@@ -301,14 +306,25 @@ fn git_credential(flag: &Option<PathBuf>, name: &str, operation: &str) -> anyhow
             let Some(cache) = Cache::open(profile.cache) else {
                 return Ok(());
             };
-            let cached = cache.load(&profile);
-            if let (Some(rejected), Some(token)) = (&request.password, &cached)
-                && *rejected != token.access_token
+            // Under the profile's lock: a token fetched meanwhile by another
+            // gettoken is not the one git rejected.
+            let _lock = crate::lock::acquire(&profile.name, std::time::Duration::from_secs(10))?;
+            let Some(mut cached) = cache.load(&profile) else {
+                return Ok(());
+            };
+            if let Some(rejected) = &request.password
+                && *rejected != cached.access_token
             {
                 crate::debug!("git rejects another password, not the cached token: kept");
                 return Ok(());
             }
-            if cache.forget(name)? {
+            if cached.refresh_token.is_some() {
+                // Spent, but its refresh token kept: the next `get` refreshes
+                // instead of asking for a new login.
+                cached.expires_at = Some(crate::fetch::now());
+                cache.save(&profile, &cached);
+                crate::debug!("marked the cached token of `{name}` as expired");
+            } else if cache.forget(name)? {
                 crate::debug!("forgot the cached token of `{name}`");
             }
             Ok(())
@@ -352,13 +368,16 @@ fn config_check(flag: &Option<PathBuf>) -> anyhow::Result<()> {
     let reserved = crate::cli::reserved_names();
     let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
     let report = config::check::check(&path, &reserved)?;
-    if report.problems.is_empty() {
-        let s = if report.profiles == 1 { "" } else { "s" };
-        return print_line(&format!(
-            "{}: {} profile{s}, no problems",
-            path.display(),
-            report.profiles
+    let shadowing = crate::cli::shadowing_commands();
+    for name in report.names.iter().filter(|n| shadowing.contains(n)) {
+        crate::log::warn(format!(
+            "profile `{name}` has the name of the command `gettoken {name}`: get its token with `gettoken get {name}`"
         ));
+    }
+    if report.problems.is_empty() {
+        let n = report.names.len();
+        let s = if n == 1 { "" } else { "s" };
+        return print_line(&format!("{}: {n} profile{s}, no problems", path.display()));
     }
     for problem in &report.problems {
         eprintln!("gettoken: error: {problem}");

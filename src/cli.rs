@@ -145,8 +145,7 @@ pub enum Command {
             value_name = "CMD",
             required = true,
             num_args = 1..,
-            trailing_var_arg = true,
-            allow_hyphen_values = true
+            trailing_var_arg = true
         )]
         command: Vec<OsString>,
     },
@@ -255,15 +254,26 @@ pub fn parse_env_name(text: &str) -> Result<String, String> {
     }
 }
 
-/// Names no profile may take: every subcommand, and `help`.
+/// Names no profile may take: the commands of the original contract
+/// (CONFIG.md) and `help`. Commands added since reserve nothing, so a
+/// profiles file that worked keeps working: a profile named like one
+/// (`show`, say) is reached with `gettoken get show`, and `config check`
+/// says so.
+pub const RESERVED: [&str; 6] = ["get", "list", "forget", "secret", "completions", "help"];
+
 pub fn reserved_names() -> Vec<String> {
+    RESERVED.iter().map(|s| s.to_string()).collect()
+}
+
+/// Commands whose names a profile may take, but then reaches only through
+/// `gettoken get NAME`.
+pub fn shadowing_commands() -> Vec<String> {
     use clap::CommandFactory;
-    let mut names: Vec<String> = Cli::command()
+    Cli::command()
         .get_subcommands()
         .map(|c| c.get_name().to_string())
-        .collect();
-    names.push("help".into());
-    names
+        .filter(|n| !RESERVED.contains(&n.as_str()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -369,7 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn the_new_commands_parse_and_are_reserved() {
+    fn the_new_commands_parse_and_reserve_no_names() {
         assert!(matches!(
             parse(&["git-credential", "p", "get"]).unwrap().command,
             Some(Command::GitCredential { .. })
@@ -383,8 +393,14 @@ mod tests {
             Some(Command::Show { reveal: true, .. })
         ));
         let reserved = reserved_names();
+        let shadowing = shadowing_commands();
         for name in ["exec", "show", "config", "init", "git-credential", "man"] {
+            assert!(!reserved.contains(&name.to_string()), "{name}");
+            assert!(shadowing.contains(&name.to_string()), "{name}");
+        }
+        for name in ["get", "list", "forget", "secret", "completions"] {
             assert!(reserved.contains(&name.to_string()), "{name}");
+            assert!(!shadowing.contains(&name.to_string()), "{name}");
         }
     }
 }

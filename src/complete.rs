@@ -15,6 +15,9 @@ use clap_complete::env::{CompleteEnv, Shells};
 use crate::cli::Cli;
 use crate::config;
 
+/// The most of a profiles file read for completion.
+const MAX_CONFIG: u64 = 1024 * 1024;
+
 /// The variable that turns a run into a completion request.
 pub const VAR: &str = "GETTOKEN_COMPLETE";
 
@@ -23,11 +26,18 @@ static CONFIG_FLAG: OnceLock<Option<PathBuf>> = OnceLock::new();
 
 /// When the shell's script asked for completions, prints them and exits;
 /// otherwise returns at once.
+///
+/// Only a run shaped like the scripts' (`gettoken -- WORDS...`) is a
+/// request: a `GETTOKEN_COMPLETE` left in the environment (an interrupted
+/// completion, say) must never turn `gettoken prod` into a script on stdout.
 pub fn answer_if_asked() {
     if std::env::var_os(VAR).is_none_or(|v| v.is_empty() || v == "0") {
         return;
     }
     let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_none_or(|a| a != "--") {
+        return;
+    }
     let _ = CONFIG_FLAG.set(config_flag(&args));
     CompleteEnv::with_factory(Cli::command).var(VAR).complete();
 }
@@ -84,9 +94,18 @@ pub fn profile_names() -> Vec<CompletionCandidate> {
     let Ok(path) = config::locate(flag.as_deref()) else {
         return vec![];
     };
-    let Ok(text) = std::fs::read_to_string(path) else {
+    // A regular file only, and not all of a huge one: a FIFO or a device
+    // named as the config must not hang or eat memory on TAB.
+    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
         return vec![];
-    };
+    }
+    let mut text = String::new();
+    let read = std::fs::File::open(&path).and_then(|f| {
+        std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_CONFIG), &mut text)
+    });
+    if read.is_err() {
+        return vec![];
+    }
     names_in(&text)
         .into_iter()
         .map(|(name, flavour)| {

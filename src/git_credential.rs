@@ -44,6 +44,25 @@ pub fn parse(input: &str) -> Result<Request, String> {
     Ok(request)
 }
 
+/// Why git must not be given the token for `request`: plain http to a host
+/// that is not loopback, unless the profile allows plain http.
+pub fn refusal(request: &Request, insecure_http: bool) -> Option<String> {
+    if request.protocol.as_deref() != Some("http") || insecure_http {
+        return None;
+    }
+    let host = request.host.as_deref().unwrap_or("");
+    let bare = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    if matches!(bare, "127.0.0.1" | "localhost" | "::1") {
+        return None;
+    }
+    Some(format!(
+        "git asks for plain http://{host}: the token is given over https only (set insecure_http = true in the profile to allow it)"
+    ))
+}
+
 /// The answer to `get`: the username, the token as password, and
 /// `password_expiry_utc` (UNIX seconds) when the expiry is known, so git
 /// does not use the token past it.
@@ -61,6 +80,23 @@ pub fn answer(username: &str, token: &Token) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_gets_no_token_but_on_loopback() {
+        let req = |protocol: &str, host: &str| Request {
+            protocol: Some(protocol.into()),
+            host: Some(host.into()),
+            password: None,
+        };
+        assert!(refusal(&req("https", "example.com"), false).is_none());
+        assert!(refusal(&req("http", "example.com"), false).is_some());
+        assert!(refusal(&req("http", "example.com:8080"), false).is_some());
+        assert!(refusal(&req("http", "example.com"), true).is_none());
+        for host in ["127.0.0.1", "127.0.0.1:3000", "localhost:80", "[::1]:8080"] {
+            assert!(refusal(&req("http", host), false).is_none(), "{host}");
+        }
+        assert!(refusal(&req("http", "127.0.0.1.evil.example"), false).is_some());
+    }
 
     #[test]
     fn reads_the_fields_up_to_a_blank_line() {

@@ -82,13 +82,16 @@ pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Resul
     };
     let expires_at = expiry(&json, map, &access_token, now)?;
     Ok(Token {
-        token_type: string_at(&json, map.token_type.as_deref()),
+        // Shown by `show` and put in the -H line: no control characters
+        // (a CR/LF would add a header, an escape would drive the terminal).
+        token_type: string_at(&json, map.token_type.as_deref()).map(|t| printable(&t)),
         refresh_token: string_at(&json, map.refresh_token.as_deref()).map(Secret::new),
         scope: map
             .scope
             .as_deref()
             .and_then(|p| json.pointer(p))
-            .and_then(scope_text),
+            .and_then(scope_text)
+            .map(|s| printable(&s)),
         expires_at,
         access_token: Secret::new(access_token),
     })
@@ -225,6 +228,11 @@ fn error_words(body: &[u8], map: &ResponseMap) -> String {
         .and_then(|j| error_text(&j, &map.error))
         .map(|w| format!(" ({w})"))
         .unwrap_or_default()
+}
+
+/// `text` without control characters.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 fn string_at(json: &Value, path: Option<&str>) -> Option<String> {

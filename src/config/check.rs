@@ -10,8 +10,8 @@ use crate::error::Failure;
 /// What a check found.
 #[derive(Debug)]
 pub struct Report {
-    /// How many profiles the file has.
-    pub profiles: usize,
+    /// The profiles' names.
+    pub names: Vec<String>,
     /// One message per problem, each naming its profile.
     pub problems: Vec<String>,
 }
@@ -47,7 +47,13 @@ fn check_text(path: &Path, text: &str, reserved: &[&str]) -> Result<Report, Fail
             Err(e) => problems.push(e.message),
             Ok(profile) => {
                 if let Some(ca) = &profile.ca_file
-                    && let Err(e) = std::fs::metadata(ca)
+                    && let Err(e) = std::fs::File::open(ca).and_then(|f| {
+                        if f.metadata()?.is_file() {
+                            Ok(())
+                        } else {
+                            Err(std::io::Error::other("not a regular file"))
+                        }
+                    })
                 {
                     problems.push(format!(
                         "profile `{name}`: `ca_file` {} cannot be read: {e}",
@@ -58,7 +64,7 @@ fn check_text(path: &Path, text: &str, reserved: &[&str]) -> Result<Report, Fail
         }
     }
     Ok(Report {
-        profiles: names.len(),
+        names: names.iter().map(|n| n.to_string()).collect(),
         problems,
     })
 }
@@ -75,7 +81,7 @@ mod tests {
     fn the_starter_file_passes() {
         let report = run(super::super::starter::TEXT);
         assert!(report.problems.is_empty(), "{:?}", report.problems);
-        assert_eq!(report.profiles, 1);
+        assert_eq!(report.names.len(), 1);
     }
 
     #[test]
@@ -99,7 +105,7 @@ token_url = "https://a.example/t"
 ca_file = "/nonexistent/ca.pem"
 "#;
         let report = run(text);
-        assert_eq!(report.profiles, 5);
+        assert_eq!(report.names.len(), 5);
         let all = report.problems.join("\n");
         assert_eq!(report.problems.len(), 4, "{all}");
         for name in ["noflavour", "list", "badttl", "noca"] {

@@ -282,3 +282,42 @@ fn man_page_renders_with_every_command() {
         assert!(dir.join(page).is_file(), "{page}");
     }
 }
+
+/// A `GETTOKEN_COMPLETE` left in the environment does not change what a
+/// normal run prints: only the scripts' `gettoken -- WORDS` is a request.
+#[test]
+fn a_stray_completion_variable_leaves_normal_runs_alone() {
+    let server = Server::always(Reply::json(200, oauth_token("stray-tok-1")));
+    let env = Env::new();
+    let text = format!(
+        "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\n",
+        server.url()
+    );
+    for shell in ["bash", "powershell"] {
+        let out = env.run_with_env(&text, &["p", "-H"], &[("GETTOKEN_COMPLETE", shell)]);
+        assert_code(&out, 0);
+        assert_stdout(&out, "Authorization: Bearer stray-tok-1\n");
+    }
+}
+
+/// A profiles path that is a FIFO offers nothing, at once.
+#[test]
+fn completion_never_waits_on_a_fifo() {
+    let env = Env::new();
+    let fifo = env.root().join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let out = env
+        .bare_cmd()
+        .env("GETTOKEN_COMPLETE", "bash")
+        .env("GETTOKEN_CONFIG", &fifo)
+        .args(["--", "gettoken", ""])
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(!stdout(&out).contains("prod"), "{out:?}");
+}

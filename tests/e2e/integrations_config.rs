@@ -122,7 +122,7 @@ url = \"http://remote.example/t\"
 [profiles.plainhttp.response]
 token = \"/t\"
 
-[profiles.show]
+[profiles.list]
 flavour = \"oauth2\"
 token_url = \"https://a.example/t\"
 
@@ -142,7 +142,7 @@ username = \"u\"
     let out = with_config(&env, &text, &["config", "check"]);
     assert_failed_with(&out, 2);
     let err = stderr(&out);
-    for name in ["noflavour", "badttl", "plainhttp", "show"] {
+    for name in ["noflavour", "badttl", "plainhttp", "list"] {
         assert!(err.contains(&format!("profile `{name}`")), "{name}:\n{err}");
     }
     for ok in ["ok1", "ok2", "secrets"] {
@@ -183,10 +183,31 @@ fn config_check_of_bad_toml_or_no_file_exits_2() {
     assert_stderr_contains(&out, "/nonexistent/p.toml");
 }
 
+/// Commands added after CONFIG.md reserve no names: a file with such a
+/// profile keeps working, the profile is reached with `get`, and `config
+/// check` says so. The original commands stay reserved.
 #[test]
-fn the_new_commands_are_reserved_names() {
+fn the_new_commands_leave_existing_profiles_working() {
     let env = Env::new();
-    for name in ["exec", "show", "config", "init", "git-credential"] {
+    let server = Server::always(Reply::json(200, oauth_token("shown-tok-1")));
+    let reach = |name: &str| {
+        format!(
+            "[profiles.\"{name}\"]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\n",
+            server.url()
+        )
+    };
+    for name in ["exec", "show", "config", "init", "git-credential", "man"] {
+        let text = format!("{}{}", reach(name), good("ok"));
+        let out = with_config(&env, &text, &["list"]);
+        assert_code(&out, 0);
+        let out = with_config(&env, &text, &["get", name]);
+        assert_code(&out, 0);
+        assert_stdout(&out, "shown-tok-1\n");
+        let out = with_config(&env, &text, &["config", "check"]);
+        assert_code(&out, 0);
+        assert_stderr_contains(&out, &format!("get its token with `gettoken get {name}`"));
+    }
+    for name in ["get", "list", "forget", "secret", "completions", "help"] {
         let text = format!("{}{}", good(&format!("\"{name}\"")), good("ok"));
         let out = with_config(&env, &text, &["ok"]);
         assert_failed_with(&out, 2);

@@ -14,7 +14,9 @@ use crate::util::*;
 const TOKEN: &str = "exec-token-1a2b3c4d";
 /// A token that holds everything a shell treats specially (no blanks: a
 /// token with spaces is refused before it could be printed).
-const NASTY: &str = r#"a'b"c$d`e\f;g|h&i*j(k)l<m>n!o#p~q'"#;
+/// Quotes, expansions and command substitutions that would run `touch
+/// $MARKER` if the quoting failed (no whitespace: such a token is refused).
+const NASTY: &str = r#"a'b"c$d`e\f;g|h&i*j(k)l<m>n!o#p~q'$(touch${IFS}$MARKER)`touch${IFS}$MARKER`'$(touch${IFS}$MARKER)'"#;
 
 fn server(token: &str) -> Server {
     Server::always(Reply::json(200, oauth_token(token)))
@@ -253,5 +255,16 @@ fn format_env_options_are_checked() {
     ] {
         assert_failed_with(&env.run(&profile(&server), args), 2);
     }
+    assert_eq!(server.count(), 0);
+}
+
+/// An option typed before `--` that exec does not know is a usage error,
+/// found before any token is fetched.
+#[test]
+fn a_mistyped_option_is_a_usage_error_before_any_request() {
+    let server = server(TOKEN);
+    let env = Env::new();
+    let out = exec(&env, &server, &["--forse", "true"]);
+    assert_failed_with(&out, 2);
     assert_eq!(server.count(), 0);
 }

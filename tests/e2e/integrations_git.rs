@@ -237,3 +237,60 @@ fn bad_requests_are_refused_without_quoting_them() {
     assert_stderr_contains(&out, "KiB");
     assert_eq!(server.count(), 0);
 }
+
+/// Plain http to another host gets no token (git would send it in clear);
+/// loopback, or a profile with insecure_http, does.
+#[test]
+fn plain_http_to_another_host_gets_no_token() {
+    let server = counting_server();
+    let world = World::new(&profile(&server, ""));
+    let out = world.helper_run("get", "protocol=http\nhost=example.com\n\n");
+    assert_code(&out, 0);
+    assert_stdout(&out, "");
+    assert_stderr_contains(&out, "over https only");
+    assert_eq!(server.count(), 0);
+    let out = world.helper_run("get", "protocol=http\nhost=127.0.0.1:3000\n\n");
+    assert_eq!(fields(&out)["password"], "gtok-0");
+    let world = World::new(&profile(&server, "insecure_http = true"));
+    let out = world.helper_run("get", "protocol=http\nhost=example.com\n\n");
+    assert!(fields(&out).contains_key("password"));
+}
+
+/// `erase` of a token that has a refresh token keeps the refresh token: the
+/// next `get` refreshes instead of running the grant (for a device or
+/// browser login: instead of asking the user again).
+#[test]
+fn erase_keeps_the_refresh_token() {
+    let server = Server::start(|req, i| {
+        let refreshed = req.form_param("grant_type").as_deref() == Some("refresh_token");
+        Reply::json(
+            200,
+            json!({"access_token": format!("gtok-{i}"), "expires_in": 3600,
+                   "refresh_token": format!("rt-{i}"), "refreshed": refreshed}),
+        )
+    });
+    let world = World::new(&profile(&server, ""));
+    assert_eq!(
+        fields(&world.helper_run("get", REQUEST))["password"],
+        "gtok-0"
+    );
+    let out = world.helper_run(
+        "erase",
+        "protocol=https\nhost=example.com\npassword=gtok-0\n\n",
+    );
+    assert_code(&out, 0);
+    assert_eq!(
+        fields(&world.helper_run("get", REQUEST))["password"],
+        "gtok-1"
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[1].form_param("grant_type").as_deref(),
+        Some("refresh_token")
+    );
+    assert_eq!(
+        requests[1].form_param("refresh_token").as_deref(),
+        Some("rt-0")
+    );
+}
