@@ -118,6 +118,7 @@ impl GetOptions {
 pub enum Command {
     /// Print a profile's token (the same as `gettoken PROFILE`)
     Get {
+        /// The profile whose token to print
         #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
         profile: String,
         #[command(flatten)]
@@ -133,6 +134,7 @@ pub enum Command {
         after_help = "Example:\n  gettoken exec prod -- sh -c 'curl -H \"Authorization: Bearer $GETTOKEN_TOKEN\" https://api.example.com/'"
     )]
     Exec {
+        /// The profile whose token the command gets
         #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
         profile: String,
         /// The environment variable to put the token in
@@ -155,6 +157,7 @@ pub enum Command {
     /// type, and for a JWT its decoded header and claims (not verified). The
     /// token itself only with --reveal.
     Show {
+        /// The profile to describe
         #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
         profile: String,
         /// Print the token itself too
@@ -184,6 +187,7 @@ pub enum Command {
     /// forgets the cached token; `store` and anything else is ignored.
     #[command(name = "git-credential")]
     GitCredential {
+        /// The profile whose token git gets
         #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
         profile: String,
         /// What git asks: get, store or erase
