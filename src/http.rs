@@ -244,8 +244,23 @@ fn transport_failure(e: &ReadError, shown: &str) -> Failure {
             "no complete reply from {shown} within the timeout ({}); raise `timeout` if the endpoint is slow",
             chain(e)
         )),
-        _ => Failure::unreachable(format!("cannot reach {shown}: {}", chain(e))),
+        ReadError::Body(be) if timed_out(be) => Failure::unreachable(format!(
+            "no complete reply from {shown} within the timeout (the reply began, then came too slowly); raise `timeout` if the endpoint is slow"
+        )),
+        ReadError::Body(be) => {
+            Failure::unreachable(format!("the reply from {shown} broke off: {}", chain(be)))
+        }
+        ReadError::Http(_) => Failure::unreachable(format!("cannot reach {shown}: {}", chain(e))),
     }
+}
+
+/// Whether reading a reply's body failed for want of time: the deadline of
+/// the whole reply, or the client's timeout for one read.
+fn timed_out(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
 }
 
 /// An error and its causes on one line, without any URL (it may hold

@@ -216,7 +216,17 @@ matrix! {
     trickles_bytes => Row {
         retries: 0,
         endpoint: answers(vec![Conduct::Trickle(Duration::from_millis(300))]),
-        says: vec!["127.0.0.1:{port}", "within the timeout"],
+        says: vec!["no complete reply from http://127.0.0.1:{port}/token within the timeout"],
+        never_says: vec!["cannot reach"],
+        requests: 1,
+        within: ONE_TIMEOUT,
+        ..Row::default()
+    },
+    stalls_in_the_middle_of_the_reply => Row {
+        retries: 0,
+        endpoint: answers(vec![Conduct::Trickle(Duration::from_secs(5))]),
+        says: vec!["no complete reply from http://127.0.0.1:{port}/token within the timeout"],
+        never_says: vec!["cannot reach"],
         requests: 1,
         within: ONE_TIMEOUT,
         ..Row::default()
