@@ -295,6 +295,20 @@ matrix! {
         after: After::Cached,
         ..Row::default()
     },
+    http_429_with_retry_after_beyond_the_cap_fails_at_once => Row {
+        endpoint: answers(vec![
+            Conduct::Answer(
+                Reply::json(429, json!({"error": "rate_limited",
+                    "error_description": "come back in an hour"}))
+                    .with_header("Retry-After", "3600"),
+            ),
+            ok(),
+        ]),
+        says: vec!["HTTP 429", "come back in an hour"],
+        requests: 1,
+        within: Duration::from_secs(5),
+        ..Row::default()
+    },
     http_429_until_the_retries_run_out => Row {
         endpoint: answers(vec![Conduct::Answer(
             Reply::json(429, json!({"error": "rate_limited",
