@@ -20,6 +20,7 @@ mod oauth2_standard;
 mod oidc;
 mod outputs;
 mod secrets;
+mod secrets_at_rest;
 mod tls;
 mod vendor_form_only;
 mod vendor_json_client;
