@@ -46,8 +46,6 @@ const ONE_TIMEOUT: Duration = Duration::from_secs(6);
 /// What the cache holds before the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Seed {
-    /// Nothing.
-    Empty,
     /// A valid token with less than `min_ttl` left: the run must fetch.
     Stale,
     /// The same, with a refresh token: the run refreshes first.
@@ -105,7 +103,7 @@ enum Twist {
 /// The cache entry after the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum After {
-    /// Byte for byte the seeded one (or still none).
+    /// Byte for byte the seeded one.
     Untouched,
     /// The new token's record, which the next call serves.
     Cached,
@@ -347,6 +345,14 @@ matrix! {
         requests: 1,
         ..Row::default()
     },
+    no_token_at_a_configured_nested_path => Row {
+        extra: "[profiles.fault.response]\ntoken = \"/Data/accessToken\"\nerror = \"/message\"",
+        endpoint: answers(vec![ok_with(json!({"Data": {"accessToken": null},
+            "message": "account suspended"}))]),
+        says: vec!["no token at `/Data/accessToken`", "account suspended"],
+        requests: 1,
+        ..Row::default()
+    },
     token_that_is_a_number => Row {
         endpoint: answers(vec![ok_with(json!({"access_token": 4242, "expires_in": 60}))]),
         says: vec!["`/access_token` is a number, not a string token"],
@@ -411,6 +417,14 @@ matrix! {
         code: 0,
         requests: 1,
         after: After::Refetch,
+        ..Row::default()
+    },
+    expires_at_not_a_time => Row {
+        extra: "[profiles.fault.response]\nexpires_at = \"/expires_at\"",
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "expires_at": "next tuesday"}))]),
+        says: vec!["`/expires_at` is \"next tuesday\", not a UNIX time or an RFC 3339 time"],
+        requests: 1,
         ..Row::default()
     },
     // ---- where requests may go ---------------------------------------------
@@ -617,7 +631,9 @@ fn profile_text(url: &str, row: &Row, root: &Path) -> String {
 /// The seeded token's reply: valid, fresh or not, with a refresh token or
 /// not.
 fn seed_reply(seed: Seed) -> Conduct {
-    let mut body = json!({"access_token": SEED_TOKEN, "token_type": "Bearer"});
+    // The token at both paths the rows configure.
+    let mut body = json!({"access_token": SEED_TOKEN, "token_type": "Bearer",
+                          "Data": {"accessToken": SEED_TOKEN}});
     // min_ttl is 60 s: 30 s left is stale.
     body["expires_in"] = json!(if seed == Seed::Fresh { 3600 } else { 30 });
     if seed == Seed::StaleWithRefresh {
@@ -673,14 +689,13 @@ impl World {
                 )]
             }
         };
-        let seeds = usize::from(row.seed != Seed::Empty);
         let seed = seed_reply(row.seed);
         let server = RawServer::start(move |_, i| {
-            if i < seeds {
+            if i == 0 {
                 return seed.clone();
             }
             let next = answers
-                .get(i - seeds)
+                .get(i - 1)
                 .or(answers.last())
                 .cloned()
                 .unwrap_or(Conduct::Answer(Reply::text(500, "unexpected request")));
@@ -732,13 +747,9 @@ fn run_row(row: &Row, verbose: bool) {
     let label = if verbose { "with -v" } else { "plain" };
 
     // The seed: a real fetch, so the entry is the real record.
-    let seeded = if row.seed == Seed::Empty {
-        None
-    } else {
-        let out = world.run(&[PROFILE]);
-        assert_stdout(&out, &format!("{SEED_TOKEN}\n"));
-        Some(std::fs::read(world.entry()).expect("the seeded cache entry"))
-    };
+    let seeded = world.run(&[PROFILE]);
+    assert_stdout(&seeded, &format!("{SEED_TOKEN}\n"));
+    let seeded = Some(std::fs::read(world.entry()).expect("the seeded cache entry"));
     if matches!(row.endpoint, Endpoint::Refused) {
         world.server.close();
     }
