@@ -24,8 +24,8 @@ pub struct Literal {
 
 /// Every secret value written out in `file`: a string (or number) under a
 /// credential key (`client_secret`, `password`, `refresh_token`,
-/// `private_key`, a header, param or field named like a credential), not a
-/// secret source table.
+/// `private_key`, a header, param or field named like a credential or a
+/// token), not a secret source table.
 pub fn find(file: &File) -> Vec<Literal> {
     let tables = file
         .defaults
@@ -55,7 +55,7 @@ fn in_profile(raw: &RawProfile) -> Vec<String> {
         for (key, value) in &map {
             // `response` holds paths into the reply, not values.
             if key != "response" {
-                walk(value, key, is_secret(key), &mut keys);
+                walk(value, key, is_credential(key), &mut keys);
             }
         }
     }
@@ -63,8 +63,16 @@ fn in_profile(raw: &RawProfile) -> Vec<String> {
     keys
 }
 
-fn is_secret(key: &str) -> bool {
+/// A profile key, or a header, param or field name, naming a credential.
+fn is_credential(key: &str) -> bool {
     is_credential_key(key) && !is_public_key(key)
+}
+
+/// A header, param or field name naming a credential or a token
+/// (`X-Auth-Token`, `accessToken`), not a token's type.
+fn is_secret_field(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    is_credential(key) || (k.contains("token") && !k.contains("type") && !is_public_key(key))
 }
 
 fn walk(value: &Value, path: &str, secret: bool, keys: &mut Vec<String>) {
@@ -77,7 +85,12 @@ fn walk(value: &Value, path: &str, secret: bool, keys: &mut Vec<String>) {
                 return;
             }
             for (k, v) in map {
-                walk(v, &format!("{path}.{k}"), secret || is_secret(k), keys);
+                walk(
+                    v,
+                    &format!("{path}.{k}"),
+                    secret || is_secret_field(k),
+                    keys,
+                );
             }
         }
         Value::Array(items) => {
@@ -130,12 +143,12 @@ client_secret = { env = "A_SECRET" }
 password = "p"
 refresh_token = { keyring = "rt" }
 private_key = { file = "~/k.pem" }
-headers = { Authorization = "Basic eHl6", X-Tenant = "t1", Cookie = { command = ["c"] } }
-params = { client_assertion_type = "urn:x", api_key = "k" }
+headers = { Authorization = "Basic eHl6", X-Tenant = "t1", Cookie = { command = ["c"] }, X-Auth-Token = "t" }
+params = { client_assertion_type = "urn:x", api_key = "k", token_type_hint = "x" }
 
 [profiles.b]
 flavour = "http"
-fields = { user = "u", auth = { password = "p2", pin = 1234 }, apikey = 99 }
+fields = { user = "u", auth = { password = "p2", pin = 1234 }, apikey = 99, accessToken = "at" }
 
 [profiles.b.response]
 token = "/token"
@@ -146,8 +159,10 @@ refresh_token = "/refresh"
             [
                 "[defaults]: client_secret",
                 "profile `a`: headers.Authorization",
+                "profile `a`: headers.X-Auth-Token",
                 "profile `a`: params.api_key",
                 "profile `a`: password",
+                "profile `b`: fields.accessToken",
                 "profile `b`: fields.apikey",
                 "profile `b`: fields.auth.password",
             ]
