@@ -58,11 +58,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The profiles file, with a warning when others can read a secret in it.
 fn load(flag: &Option<PathBuf>) -> Result<Config, Failure> {
     let path = config::locate(flag.as_deref())?;
     let reserved = crate::cli::reserved_names();
     let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
-    Config::load(&path, &reserved)
+    let config = Config::load(&path, &reserved)?;
+    if let Some(warning) = config.exposure_warning() {
+        crate::log::warn(warning);
+    }
+    Ok(config)
 }
 
 /// The named profile of the file.
@@ -368,6 +373,9 @@ fn config_check(flag: &Option<PathBuf>) -> anyhow::Result<()> {
     let reserved = crate::cli::reserved_names();
     let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
     let report = config::check::check(&path, &reserved)?;
+    for warning in &report.warnings {
+        crate::log::warn(warning);
+    }
     let shadowing = crate::cli::shadowing_commands();
     for name in report.names.iter().filter(|n| shadowing.contains(n)) {
         crate::log::warn(format!(

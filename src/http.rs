@@ -16,7 +16,8 @@ use crate::request::{TokenRequest, USER_AGENT};
 
 /// Replies larger than this are refused.
 pub const MAX_REPLY: u64 = 1024 * 1024;
-/// The longest wait between two tries, whatever `Retry-After` says.
+/// The longest wait between two tries; a `Retry-After` asking for longer
+/// ends the tries.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// A reply as read: its status and at most [`MAX_REPLY`] bytes of body.
@@ -94,9 +95,10 @@ impl Transport {
     }
 
     /// Sends `req`, retrying connection failures, 408, 429 and 5xx with
-    /// backoff (honouring `Retry-After`); a request marked `once` only when
-    /// the connection failed, so nothing reached the server. Any reply that
-    /// is not retried, or the last one, is returned for the caller to read.
+    /// backoff (honouring a `Retry-After` of up to 30 s; a longer one ends
+    /// the tries); a request marked `once` only when the connection failed,
+    /// so nothing reached the server. Any reply that is not retried, or the
+    /// last one, is returned for the caller to read.
     pub fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
         let url = reqwest::Url::parse(&req.url).map_err(|e| {
             Failure::usage(format!("`{}` is not a URL: {e}", redact::scrub(&req.url)))
@@ -118,8 +120,20 @@ impl Transport {
                     if attempt >= self.retries || (req.once && !unprocessed) {
                         return Ok(reply);
                     }
+                    let asked = retry_after(&headers);
+                    if let Some(wait) = asked.filter(|w| *w > MAX_RETRY_WAIT) {
+                        // Trying sooner than asked would only be refused
+                        // again: fail now rather than wait in vain.
+                        crate::debug!(
+                            "HTTP {}: the endpoint asks to wait {}s before trying again, over {}s: not trying again",
+                            reply.status,
+                            wait.as_secs(),
+                            MAX_RETRY_WAIT.as_secs()
+                        );
+                        return Ok(reply);
+                    }
                     crate::debug!("HTTP {}: will try again", reply.status);
-                    retry_after(&headers)
+                    asked
                 }
                 Ok((reply, _)) => return Ok(reply),
                 // The same would come back: no point trying again.
@@ -244,8 +258,23 @@ fn transport_failure(e: &ReadError, shown: &str) -> Failure {
             "no complete reply from {shown} within the timeout ({}); raise `timeout` if the endpoint is slow",
             chain(e)
         )),
-        _ => Failure::unreachable(format!("cannot reach {shown}: {}", chain(e))),
+        ReadError::Body(be) if timed_out(be) => Failure::unreachable(format!(
+            "no complete reply from {shown} within the timeout (the reply began, then came too slowly); raise `timeout` if the endpoint is slow"
+        )),
+        ReadError::Body(be) => {
+            Failure::unreachable(format!("the reply from {shown} broke off: {}", chain(be)))
+        }
+        ReadError::Http(_) => Failure::unreachable(format!("cannot reach {shown}: {}", chain(e))),
     }
+}
+
+/// Whether reading a reply's body failed for want of time: the deadline of
+/// the whole reply, or the client's timeout for one read.
+fn timed_out(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
 }
 
 /// An error and its causes on one line, without any URL (it may hold

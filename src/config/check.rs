@@ -14,20 +14,21 @@ pub struct Report {
     pub names: Vec<String>,
     /// One message per problem, each naming its profile.
     pub problems: Vec<String>,
+    /// What is not wrong but unsafe: a secret written out in a file other
+    /// users can read.
+    pub warnings: Vec<String>,
 }
 
 /// Checks the file at `path`. A file that cannot be read or parsed at all
 /// is an error; problems in profiles are listed in the report.
 /// `reserved` are the names no profile may take.
 pub fn check(path: &Path, reserved: &[&str]) -> Result<Report, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::usage(format!("cannot read profiles file {}: {e}", path.display()))
-    })?;
-    check_text(path, &text, reserved)
+    let config = Config::load(path, &[])?;
+    Ok(check_config(&config, reserved))
 }
 
-fn check_text(path: &Path, text: &str, reserved: &[&str]) -> Result<Report, Failure> {
-    let config = Config::parse(path, text, &[])?;
+fn check_config(config: &Config, reserved: &[&str]) -> Report {
+    let path = config.path.as_path();
     let mut problems = Vec::new();
     let names: Vec<&str> = config.names().collect();
     if names.is_empty() {
@@ -63,10 +64,11 @@ fn check_text(path: &Path, text: &str, reserved: &[&str]) -> Result<Report, Fail
             }
         }
     }
-    Ok(Report {
+    Report {
         names: names.iter().map(|n| n.to_string()).collect(),
         problems,
-    })
+        warnings: config.exposure_warning().into_iter().collect(),
+    }
 }
 
 #[cfg(test)]
@@ -74,7 +76,8 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> Report {
-        check_text(Path::new("p.toml"), text, &["list", "show"]).unwrap()
+        let config = Config::parse(Path::new("p.toml"), text, &[]).unwrap();
+        check_config(&config, &["list", "show"])
     }
 
     #[test]
@@ -117,7 +120,7 @@ ca_file = "/nonexistent/ca.pem"
     #[test]
     fn no_profiles_is_a_problem_and_bad_toml_an_error() {
         assert_eq!(run("[defaults]\nmin_ttl = \"1m\"\n").problems.len(), 1);
-        let err = check_text(Path::new("p.toml"), "[profiles.a\n", &[]).unwrap_err();
+        let err = Config::parse(Path::new("p.toml"), "[profiles.a\n", &[]).unwrap_err();
         assert!(err.message.contains("p.toml:1:"), "{}", err.message);
     }
 }

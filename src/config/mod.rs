@@ -2,6 +2,7 @@
 //! profile name into a validated [`Profile`].
 
 pub mod check;
+mod literal;
 mod profile;
 mod raw;
 pub mod starter;
@@ -21,6 +22,8 @@ use crate::suggest;
 pub struct Config {
     pub path: PathBuf,
     file: raw::File,
+    /// Whether users other than the owner may read the file.
+    shared: bool,
 }
 
 /// Where the profiles file is: `--config`, else `$GETTOKEN_CONFIG`, else
@@ -43,18 +46,10 @@ impl Config {
     /// Reads and parses the file at `path`. `reserved` are the names no
     /// profile may take (the subcommands).
     pub fn load(path: &Path, reserved: &[&str]) -> Result<Config, Failure> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                " (create one with `gettoken init`, or pass --config PATH)"
-            } else {
-                ""
-            };
-            Failure::usage(format!(
-                "cannot read profiles file {}: {e}{hint}",
-                path.display()
-            ))
-        })?;
-        Config::parse(path, &text, reserved)
+        let (text, shared) = read(path)?;
+        let mut config = Config::parse(path, &text, reserved)?;
+        config.shared = shared;
+        Ok(config)
     }
 
     pub fn parse(path: &Path, text: &str, reserved: &[&str]) -> Result<Config, Failure> {
@@ -80,7 +75,17 @@ impl Config {
         Ok(Config {
             path: path.to_path_buf(),
             file,
+            shared: false,
         })
+    }
+
+    /// The warning for a file that other users may read and that holds a
+    /// secret written out; `None` when there is nothing to warn of.
+    pub fn exposure_warning(&self) -> Option<String> {
+        if !self.shared {
+            return None;
+        }
+        literal::warning(&self.path, &literal::find(&self.file))
     }
 
     /// The profile names, sorted.
@@ -120,6 +125,39 @@ impl Config {
     pub fn flavour_of(&self, name: &str) -> Option<&str> {
         self.file.profiles.get(name)?.flavour.as_deref()
     }
+}
+
+/// The text of the profiles file, and whether users other than its owner
+/// may read it (the mode of the file as opened: no second look-up).
+fn read(path: &Path) -> Result<(String, bool), Failure> {
+    use std::io::Read as _;
+    let failed = |e: std::io::Error| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            " (create one with `gettoken init`, or pass --config PATH)"
+        } else {
+            ""
+        };
+        Failure::usage(format!(
+            "cannot read profiles file {}: {e}{hint}",
+            path.display()
+        ))
+    };
+    let mut file = std::fs::File::open(path).map_err(failed)?;
+    let meta = file.metadata().map_err(failed)?;
+    let mut text = String::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_string(&mut text).map_err(failed)?;
+    Ok((text, readable_by_others(&meta)))
+}
+
+#[cfg(unix)]
+fn readable_by_others(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    meta.permissions().mode() & 0o044 != 0
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// A TOML or schema error as `file:line:column: message`, with a suggestion

@@ -219,7 +219,7 @@ pub fn is_public_key(key: &str) -> bool {
 /// Names of credentials, whose literal values are left out of the
 /// fingerprint (a narrow list: everything else decides which token comes
 /// back and must count).
-fn is_credential_key(key: &str) -> bool {
+pub(super) fn is_credential_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [
         "secret",

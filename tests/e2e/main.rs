@@ -7,6 +7,7 @@ mod util;
 
 mod cache;
 mod config_errors;
+mod faults;
 mod http_flavour;
 mod http_rules;
 mod integrations_completion;
@@ -18,8 +19,8 @@ mod integrations_show;
 mod oauth2_standard;
 mod oidc;
 mod outputs;
-mod pipes;
 mod secrets;
+mod secrets_at_rest;
 mod tls;
 mod vendor_form_only;
 mod vendor_json_client;

@@ -107,22 +107,6 @@ fn command_secret_output_is_trimmed() {
 }
 
 #[test]
-fn command_failing_exits_2_showing_its_stderr() {
-    let server = token_server();
-    let text = profile(
-        &server.url(),
-        r#"{ command = ["sh", "-c", "printf partial-S3cret; echo vault-is-sealed-42 >&2; exit 3"] }"#,
-    );
-    let out = Env::new().run(&text, &["sec"]);
-    assert_failed_with(&out, 2);
-    assert_stderr_contains(&out, "vault-is-sealed-42");
-    assert_eq!(server.count(), 0, "no request without the secret");
-    let out = Env::new().run(&text, &["sec", "-v"]);
-    assert_failed_with(&out, 2);
-    assert_no_leak(&out, &["partial-S3cret"]);
-}
-
-#[test]
 fn command_not_found_exits_2() {
     let server = token_server();
     let out = Env::new().run(
@@ -134,18 +118,6 @@ fn command_not_found_exits_2() {
     );
     assert_failed_with(&out, 2);
     assert_stderr_contains(&out, "gettoken-helper-xyz");
-    assert_eq!(server.count(), 0);
-}
-
-#[test]
-fn missing_env_var_exits_2_naming_it() {
-    let server = token_server();
-    let out = Env::new().run(
-        &profile(&server.url(), r#"{ env = "GT_TEST_UNSET_VAR_31" }"#),
-        &["sec"],
-    );
-    assert_failed_with(&out, 2);
-    assert_stderr_contains(&out, "GT_TEST_UNSET_VAR_31");
     assert_eq!(server.count(), 0);
 }
 

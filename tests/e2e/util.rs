@@ -302,6 +302,224 @@ fn serve(
     }
 }
 
+/// What a [`RawServer`] does with one connection, after reading its
+/// request.
+#[derive(Debug, Clone)]
+pub enum Conduct {
+    /// Answers with this reply and closes the connection.
+    Answer(Reply),
+    /// Says nothing, holding the connection open until the server stops.
+    Silent,
+    /// Sends the status line and headers of a 200 with a 100-byte JSON
+    /// body, then one body byte every `Duration` (at most 100).
+    Trickle(Duration),
+    /// Closes the connection without a word.
+    HangUp,
+}
+
+type RawHandler = dyn Fn(&Recorded, usize) -> Conduct + Send + Sync + 'static;
+
+/// A local HTTP/1.1 server on `127.0.0.1:0` written on plain sockets, for
+/// what a well-behaved server library will not do: never answer, trickle
+/// bytes, hang up. One request per connection, each on its own thread;
+/// [`RawServer::close`] stops listening, so the port then refuses
+/// connections. Bounded like [`Server`]; everything stops when dropped.
+pub struct RawServer {
+    port: u16,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RawServer {
+    pub fn start<F>(handler: F) -> RawServer
+    where
+        F: Fn(&Recorded, usize) -> Conduct + Send + Sync + 'static,
+    {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler: Arc<RawHandler> = Arc::new(handler);
+        let thread = {
+            let requests = Arc::clone(&requests);
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || raw_accept(listener, &requests, &stop, &handler))
+        };
+        RawServer {
+            port,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+
+    /// Stops listening and answering: connecting to the port is refused
+    /// from now on, and held connections are closed.
+    pub fn close(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn raw_accept(
+    listener: std::net::TcpListener,
+    requests: &Arc<Mutex<Vec<Recorded>>>,
+    stop: &Arc<AtomicBool>,
+    handler: &Arc<RawHandler>,
+) {
+    let deadline = Instant::now() + SERVER_LIFETIME;
+    let mut connections = Vec::new();
+    while !stop.load(Ordering::SeqCst)
+        && Instant::now() < deadline
+        && connections.len() < SERVER_MAX_REQUESTS
+    {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let requests = Arc::clone(requests);
+                let stop = Arc::clone(stop);
+                let handler = Arc::clone(handler);
+                connections.push(std::thread::spawn(move || {
+                    raw_connection(stream, &requests, &stop, &*handler, deadline)
+                }));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => break,
+        }
+    }
+    drop(listener);
+    stop.store(true, Ordering::SeqCst);
+    for connection in connections {
+        let _ = connection.join();
+    }
+}
+
+fn raw_connection(
+    mut stream: std::net::TcpStream,
+    requests: &Mutex<Vec<Recorded>>,
+    stop: &AtomicBool,
+    handler: &RawHandler,
+    deadline: Instant,
+) {
+    use std::io::Write as _;
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let Some(recorded) = read_raw_request(&mut stream) else {
+        return;
+    };
+    let index = {
+        let mut all = requests.lock().unwrap();
+        all.push(recorded.clone());
+        all.len() - 1
+    };
+    // Waits until the server stops, checking often; false when it did.
+    let pause = |d: Duration| {
+        let until = Instant::now() + d;
+        while Instant::now() < until.min(deadline) {
+            if stop.load(Ordering::SeqCst) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        !stop.load(Ordering::SeqCst) && Instant::now() < deadline
+    };
+    match handler(&recorded, index) {
+        Conduct::Answer(reply) => {
+            let mut head = format!("HTTP/1.1 {} Status\r\n", reply.status);
+            for (name, value) in &reply.headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str(&format!(
+                "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                reply.body.len()
+            ));
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&reply.body);
+            let _ = stream.flush();
+        }
+        Conduct::Silent => while pause(Duration::from_secs(1)) {},
+        Conduct::Trickle(every) => {
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{",
+            );
+            for _ in 0..99 {
+                if !pause(every) || stream.write_all(b" ").is_err() {
+                    return;
+                }
+            }
+        }
+        Conduct::HangUp => {}
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+/// One request off a socket: request line, headers, a `Content-Length`
+/// body (bounded), as [`Recorded`].
+fn read_raw_request(stream: &mut std::net::TcpStream) -> Option<Recorded> {
+    use std::io::{BufRead as _, BufReader, Read as _};
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let url = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    let mut length = 0usize;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).ok()? == 0 || headers.len() > 200 {
+            return None;
+        }
+        let text = line.trim_end();
+        if text.is_empty() {
+            break;
+        }
+        let (name, value) = text.split_once(':')?;
+        let (name, value) = (name.trim().to_string(), value.trim().to_string());
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse().ok()?;
+        }
+        headers.push((name, value));
+    }
+    let mut body = vec![0u8; length.min(4 * 1024 * 1024)];
+    reader.read_exact(&mut body).ok()?;
+    Some(Recorded {
+        method,
+        url,
+        headers,
+        body,
+        at: Instant::now(),
+    })
+}
+
 /// A `http://127.0.0.1:PORT` URL where nothing listens.
 pub fn closed_port_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -400,6 +618,15 @@ impl Env {
         }
     }
 
+    /// Where `cache = "file"` keeps the token of `profile` (a name of
+    /// letters, digits, `-` and `_`).
+    pub fn file_cache_entry(&self, profile: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("cache/gettoken")
+            .join(format!("token~{profile}.json"))
+    }
+
     /// Writes `text` as is to a file in the temporary directory.
     pub fn write_file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.dir.path().join(name);
@@ -443,6 +670,65 @@ impl Env {
         }
         cmd.output().expect("run gettoken")
     }
+}
+
+/// A profile name no other test (or earlier run) uses: the kernel keyring
+/// and the Secret Service are shared by every process of the user.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::AtomicUsize;
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{}-{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// The private Secret Service bus, if the test setup started one. Under
+/// CI=true its absence fails the test; elsewhere it is reported and the
+/// caller skips.
+pub fn secret_service_bus() -> Option<String> {
+    match std::env::var("GETTOKEN_TEST_DBUS") {
+        Ok(addr) if !addr.is_empty() => Some(addr),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but no Secret Service was started: run the tests through scripts/test.sh"
+            );
+            eprintln!("skipped: no private Secret Service (run through scripts/test.sh)");
+            None
+        }
+    }
+}
+
+/// Every file under `dir` (recursively, symlinks not followed) whose bytes
+/// contain `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => pending.push(path),
+                Ok(t) if t.is_file() => {
+                    let bytes = std::fs::read(&path).unwrap_or_default();
+                    if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                        found.push(path);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -1,0 +1,1180 @@
+//! The fault matrix: under every fault gettoken fails clearly, quickly and
+//! safely. One row per fault; every row is run twice (plain and with `-v`),
+//! each time in a fresh environment, and checked the same way:
+//!
+//! - the exit status, and on failure nothing on stdout;
+//! - the message: the endpoint's own words where there are some, the file,
+//!   line and column for a bad profiles file;
+//! - a bounded time (the run is killed, and the row fails, past the bound);
+//! - the cache entry afterwards: byte for byte the one seeded before the
+//!   fault, or replaced by a whole new record (mode 0600, no temporary file
+//!   left) that the next call serves, or fetches anew when it has expired;
+//! - no secret, no seeded token or refresh token, and no token that must not
+//!   show, on stdout or stderr.
+//!
+//! Rows that share the shape are the table below (`matrix!`); those that
+//! need their own set-up (TLS, a lock holder killed with SIGKILL, stdout
+//! closed early, a locked Secret Service) are functions after it, with the
+//! same checks.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+const PROFILE: &str = "fault";
+const CLIENT_ID: &str = "fault-client";
+const CLIENT_SECRET: &str = "fault-client-secret-5f1e";
+/// The secret as a source (command, environment, file) gives it.
+const SOURCED_SECRET: &str = "fault-sourced-secret-9c2d";
+const SECRET_ENV: &str = "GT_FAULT_SECRET";
+const SEED_TOKEN: &str = "fault-seed-token-0a1b";
+const SEED_REFRESH: &str = "fault-seed-refresh-2c3d";
+const NEW_TOKEN: &str = "fault-new-token-4e5f";
+const NEW_REFRESH: &str = "fault-new-refresh-6a7b";
+/// A `Retry-After` header with this value is sent as an HTTP date, this
+/// many seconds after the moment of the reply.
+const RETRY_DATE_IN_3S: &str = "(an HTTP date 3 s from now)";
+/// The bound for rows that wait for nothing.
+const QUICK: Duration = Duration::from_secs(10);
+/// The bound for rows that wait out the profile's 2 s timeout once.
+const ONE_TIMEOUT: Duration = Duration::from_secs(6);
+
+/// What the cache holds before the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seed {
+    /// A valid token with less than `min_ttl` left: the run must fetch.
+    Stale,
+    /// The same, with a refresh token: the run refreshes first.
+    StaleWithRefresh,
+    /// A fresh token; the run uses `--force`.
+    Fresh,
+}
+
+/// Where the profile's client secret comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SecretFrom {
+    Literal,
+    /// `{ command = [ROOT/secret.sh] }`
+    Command,
+    /// `{ env = "GT_FAULT_SECRET" }`
+    Env,
+    /// `{ file = ROOT/secret.txt }`
+    File,
+}
+
+/// What the token endpoint does with the run's requests.
+#[derive(Debug, Clone)]
+enum Endpoint {
+    /// Each request gets the next conduct; the last one repeats.
+    Answers(Vec<Conduct>),
+    /// Nothing listens any more.
+    Refused,
+    /// A redirect to a second server on another host name, which must get
+    /// nothing.
+    RedirectElsewhere,
+}
+
+/// What else changes between the seed and the run.
+#[derive(Debug, Clone)]
+enum Twist {
+    None,
+    /// The run's profile has this line too.
+    ProfileLine(&'static str),
+    /// The profiles file now holds this (`{url}`, `{secret}` replaced).
+    ConfigText(&'static str),
+    /// The profiles file now holds these bytes.
+    ConfigBytes(&'static [u8]),
+    /// The profiles file is now a directory.
+    ConfigDir,
+    /// The secret command's script body is now this.
+    SecretScript(&'static str),
+    /// The secret's environment variable is unset.
+    SecretEnvUnset,
+    /// The secret file is now a directory (unreadable even for root).
+    SecretFileDir,
+    /// The cache entry now holds these bytes.
+    CacheEntry(&'static [u8]),
+}
+
+/// The cache entry after the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum After {
+    /// Byte for byte the seeded one.
+    Untouched,
+    /// The new token's record, which the next call serves.
+    Cached,
+    /// The new token's record, already expired: the next call fetches.
+    Refetch,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    seed: Seed,
+    secret: SecretFrom,
+    /// The profile's `retries`.
+    retries: u32,
+    /// Extra profile lines, for the seed and the run alike.
+    extra: &'static str,
+    endpoint: Endpoint,
+    twist: Twist,
+    code: i32,
+    /// Fragments stderr must hold; `{config}`, `{url}`, `{port}`,
+    /// `{root}` are replaced.
+    says: Vec<&'static str>,
+    /// Fragments the error message must not hold.
+    never_says: Vec<&'static str>,
+    /// Requests the endpoint gets during the run.
+    requests: usize,
+    /// The least time between the run's first two requests.
+    gap: Option<Duration>,
+    within: Duration,
+    after: After,
+}
+
+impl Default for Row {
+    fn default() -> Row {
+        Row {
+            seed: Seed::Stale,
+            secret: SecretFrom::Literal,
+            retries: 1,
+            extra: "",
+            endpoint: Endpoint::Answers(vec![ok()]),
+            twist: Twist::None,
+            code: 4,
+            says: vec![],
+            never_says: vec![],
+            requests: 0,
+            gap: None,
+            within: QUICK,
+            after: After::Untouched,
+        }
+    }
+}
+
+/// The good reply: the new token, a refresh token, an hour.
+fn ok() -> Conduct {
+    Conduct::Answer(Reply::json(
+        200,
+        json!({"access_token": NEW_TOKEN, "token_type": "Bearer", "expires_in": 3600,
+               "refresh_token": NEW_REFRESH}),
+    ))
+}
+
+/// A 200 with this JSON body.
+fn ok_with(body: Value) -> Conduct {
+    Conduct::Answer(Reply::json(200, body))
+}
+
+fn answer(status: u16, body: Value) -> Conduct {
+    Conduct::Answer(Reply::json(status, body))
+}
+
+fn answers(list: Vec<Conduct>) -> Endpoint {
+    Endpoint::Answers(list)
+}
+
+/// One test per row: the plain and the `-v` run side by side.
+macro_rules! matrix {
+    ($($name:ident => $row:expr,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let row: Row = $row;
+                std::thread::scope(|s| {
+                    let verbose = s.spawn(|| run_row(&row, true));
+                    run_row(&row, false);
+                    if let Err(panic) = verbose.join() {
+                        std::panic::resume_unwind(panic);
+                    }
+                });
+            }
+        )*
+    };
+}
+
+matrix! {
+    // ---- the network -------------------------------------------------------
+    connection_refused => Row {
+        endpoint: Endpoint::Refused,
+        says: vec!["cannot reach", "127.0.0.1:{port}"],
+        ..Row::default()
+    },
+    accepts_and_never_answers => Row {
+        retries: 0,
+        endpoint: answers(vec![Conduct::Silent]),
+        says: vec!["no complete reply from", "within the timeout"],
+        requests: 1,
+        within: ONE_TIMEOUT,
+        ..Row::default()
+    },
+    trickles_bytes => Row {
+        retries: 0,
+        endpoint: answers(vec![Conduct::Trickle(Duration::from_millis(300))]),
+        says: vec!["no complete reply from http://127.0.0.1:{port}/token within the timeout"],
+        never_says: vec!["cannot reach"],
+        requests: 1,
+        within: ONE_TIMEOUT,
+        ..Row::default()
+    },
+    stalls_in_the_middle_of_the_reply => Row {
+        retries: 0,
+        endpoint: answers(vec![Conduct::Trickle(Duration::from_secs(5))]),
+        says: vec!["no complete reply from http://127.0.0.1:{port}/token within the timeout"],
+        never_says: vec!["cannot reach"],
+        requests: 1,
+        within: ONE_TIMEOUT,
+        ..Row::default()
+    },
+    hangs_up_without_a_word => Row {
+        endpoint: answers(vec![Conduct::HangUp]),
+        says: vec!["cannot reach", "127.0.0.1:{port}"],
+        requests: 2,
+        ..Row::default()
+    },
+    // ---- HTTP statuses -----------------------------------------------------
+    http_500 => Row {
+        endpoint: answers(vec![answer(500, json!({"error": "server_error",
+            "error_description": "the database is on fire"}))]),
+        says: vec!["HTTP 500", "server_error", "the database is on fire"],
+        requests: 2,
+        ..Row::default()
+    },
+    http_502_with_an_html_body => Row {
+        endpoint: answers(vec![Conduct::Answer(Reply {
+            status: 502,
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            body: b"<html><head><title>502 Bad Gateway</title></head><body>\
+                <h1>Bad Gateway</h1><p>the upstream went away</p></body></html>"
+                .to_vec(),
+        })]),
+        says: vec!["HTTP 502", "Bad Gateway", "the upstream went away"],
+        never_says: vec!["<h1>", "<html>"],
+        requests: 2,
+        ..Row::default()
+    },
+    http_503_then_success => Row {
+        endpoint: answers(vec![
+            Conduct::Answer(Reply::text(503, "down for maintenance")),
+            ok(),
+        ]),
+        code: 0,
+        requests: 2,
+        after: After::Cached,
+        ..Row::default()
+    },
+    http_429_with_retry_after_seconds => Row {
+        endpoint: answers(vec![
+            Conduct::Answer(
+                Reply::json(429, json!({"error": "slow down"})).with_header("Retry-After", "1"),
+            ),
+            ok(),
+        ]),
+        code: 0,
+        requests: 2,
+        gap: Some(Duration::from_millis(950)),
+        after: After::Cached,
+        ..Row::default()
+    },
+    http_429_with_retry_after_date => Row {
+        endpoint: answers(vec![
+            Conduct::Answer(
+                Reply::json(429, json!({"error": "slow down"}))
+                    .with_header("Retry-After", RETRY_DATE_IN_3S),
+            ),
+            ok(),
+        ]),
+        code: 0,
+        requests: 2,
+        gap: Some(Duration::from_millis(1500)),
+        after: After::Cached,
+        ..Row::default()
+    },
+    http_429_with_retry_after_beyond_the_cap_fails_at_once => Row {
+        endpoint: answers(vec![
+            Conduct::Answer(
+                Reply::json(429, json!({"error": "rate_limited",
+                    "error_description": "come back in an hour"}))
+                    .with_header("Retry-After", "3600"),
+            ),
+            ok(),
+        ]),
+        says: vec!["HTTP 429", "come back in an hour"],
+        requests: 1,
+        within: Duration::from_secs(5),
+        ..Row::default()
+    },
+    http_429_until_the_retries_run_out => Row {
+        endpoint: answers(vec![Conduct::Answer(
+            Reply::json(429, json!({"error": "rate_limited",
+                "error_description": "too many requests from this client"}))
+                .with_header("Retry-After", "0"),
+        )]),
+        says: vec!["HTTP 429", "too many requests from this client"],
+        requests: 2,
+        ..Row::default()
+    },
+    http_401_is_refused_in_the_endpoints_words => Row {
+        endpoint: answers(vec![answer(401, json!({"error": "invalid_client",
+            "error_description": "client authentication failed"}))]),
+        code: 3,
+        says: vec!["HTTP 401", "invalid_client", "client authentication failed"],
+        requests: 1,
+        ..Row::default()
+    },
+    // ---- replies that are not token replies --------------------------------
+    ok_but_not_json => Row {
+        endpoint: answers(vec![Conduct::Answer(Reply::text(200, "Service busy, try again later"))]),
+        says: vec!["not JSON", "Service busy, try again later"],
+        requests: 1,
+        ..Row::default()
+    },
+    ok_but_empty => Row {
+        endpoint: answers(vec![Conduct::Answer(Reply::text(200, ""))]),
+        says: vec!["HTTP 200", "empty body"],
+        requests: 1,
+        ..Row::default()
+    },
+    no_token_at_the_configured_path => Row {
+        endpoint: answers(vec![ok_with(json!({"status": "ok",
+            "error_description": "no token for this client today"}))]),
+        says: vec!["no token at `/access_token`", "no token for this client today"],
+        requests: 1,
+        ..Row::default()
+    },
+    no_token_at_a_configured_nested_path => Row {
+        extra: "[profiles.fault.response]\ntoken = \"/Data/accessToken\"\nerror = \"/message\"",
+        endpoint: answers(vec![ok_with(json!({"Data": {"accessToken": null},
+            "message": "account suspended"}))]),
+        says: vec!["no token at `/Data/accessToken`", "account suspended"],
+        requests: 1,
+        ..Row::default()
+    },
+    token_that_is_a_number => Row {
+        endpoint: answers(vec![ok_with(json!({"access_token": 4242, "expires_in": 60}))]),
+        says: vec!["`/access_token` is a number, not a string token"],
+        requests: 1,
+        ..Row::default()
+    },
+    token_that_is_an_object => Row {
+        endpoint: answers(vec![ok_with(json!({"access_token": {"value": NEW_TOKEN}}))]),
+        says: vec!["`/access_token` is an object, not a string token"],
+        requests: 1,
+        ..Row::default()
+    },
+    token_with_a_line_break => Row {
+        endpoint: answers(vec![ok_with(json!({
+            "access_token": format!("{NEW_TOKEN}\r\nX-Injected: 1"), "expires_in": 60}))]),
+        says: vec!["control characters"],
+        never_says: vec!["X-Injected"],
+        requests: 1,
+        ..Row::default()
+    },
+    reply_over_the_size_cap => Row {
+        seed: Seed::Fresh,
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "padding": "x".repeat(2 * 1024 * 1024)}))]),
+        says: vec!["larger than 1024 KiB"],
+        requests: 1,
+        ..Row::default()
+    },
+    // ---- expiry -------------------------------------------------------------
+    expires_in_negative => Row {
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN, "expires_in": -30,
+            "refresh_token": NEW_REFRESH}))]),
+        code: 0,
+        requests: 1,
+        after: After::Refetch,
+        ..Row::default()
+    },
+    expires_in_zero => Row {
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN, "expires_in": 0}))]),
+        code: 0,
+        requests: 1,
+        after: After::Refetch,
+        ..Row::default()
+    },
+    expires_in_huge => Row {
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN, "expires_in": 1e300}))]),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    expires_in_not_a_number => Row {
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN, "expires_in": "soon"}))]),
+        says: vec!["`/expires_in` is \"soon\", not a number of seconds"],
+        requests: 1,
+        ..Row::default()
+    },
+    expires_at_in_the_past => Row {
+        extra: "[profiles.fault.response]\nexpires_at = \"/expires_at\"",
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "expires_at": "2001-09-09T01:46:40Z"}))]),
+        code: 0,
+        requests: 1,
+        after: After::Refetch,
+        ..Row::default()
+    },
+    expires_at_not_a_time => Row {
+        extra: "[profiles.fault.response]\nexpires_at = \"/expires_at\"",
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "expires_at": "next tuesday"}))]),
+        says: vec!["`/expires_at` is \"next tuesday\", not a UNIX time or an RFC 3339 time"],
+        requests: 1,
+        ..Row::default()
+    },
+    // ---- where requests may go ---------------------------------------------
+    redirect_to_another_host_is_not_followed => Row {
+        seed: Seed::Fresh,
+        endpoint: Endpoint::RedirectElsewhere,
+        says: vec!["HTTP 302", "a redirect to `http://localhost:", "do not follow redirects"],
+        requests: 1,
+        ..Row::default()
+    },
+    redirect_to_an_https_host_is_not_followed => Row {
+        endpoint: answers(vec![Conduct::Answer(Reply::text(307, "")
+            .with_header("Location", "https://collector.example.invalid/steal"))]),
+        says: vec!["HTTP 307", "`https://collector.example.invalid/steal`"],
+        requests: 1,
+        ..Row::default()
+    },
+    plain_http_off_loopback_without_insecure_http => Row {
+        twist: Twist::ConfigText("[profiles.fault]\nflavour = \"oauth2\"\n\
+            token_url = \"http://auth.example.invalid/token\"\nclient_id = \"fault-client\"\n\
+            client_secret = \"{secret}\"\ncache = \"file\"\n"),
+        code: 2,
+        says: vec!["http://auth.example.invalid/token", "insecure_http"],
+        ..Row::default()
+    },
+    // ---- secrets --------------------------------------------------------------
+    secret_command_fails => Row {
+        secret: SecretFrom::Command,
+        twist: Twist::SecretScript("printf partial-output; echo 'vault is sealed' >&2; exit 3"),
+        code: 2,
+        says: vec!["`client_secret`", "secret.sh", "vault is sealed"],
+        never_says: vec!["partial-output"],
+        ..Row::default()
+    },
+    secret_command_hangs => Row {
+        secret: SecretFrom::Command,
+        twist: Twist::SecretScript("sleep 30"),
+        code: 2,
+        says: vec!["secret.sh", "did not finish within 2s"],
+        within: ONE_TIMEOUT,
+        ..Row::default()
+    },
+    secret_command_prints_nothing => Row {
+        secret: SecretFrom::Command,
+        twist: Twist::SecretScript("exit 0"),
+        code: 2,
+        says: vec!["secret.sh", "printed nothing"],
+        ..Row::default()
+    },
+    secret_env_missing => Row {
+        secret: SecretFrom::Env,
+        twist: Twist::SecretEnvUnset,
+        code: 2,
+        says: vec!["`GT_FAULT_SECRET` is not set"],
+        ..Row::default()
+    },
+    secret_file_unreadable => Row {
+        secret: SecretFrom::File,
+        twist: Twist::SecretFileDir,
+        code: 2,
+        says: vec!["{root}/secret.txt"],
+        ..Row::default()
+    },
+    // ---- the cache ------------------------------------------------------------
+    cache_entry_not_json => Row {
+        seed: Seed::Fresh,
+        twist: Twist::CacheEntry(b"{not json"),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    cache_entry_half_written => Row {
+        seed: Seed::Fresh,
+        twist: Twist::CacheEntry(br#"{"v":1,"fingerprint":"0123","access_token":"fault-"#),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    cache_entry_binary => Row {
+        seed: Seed::Fresh,
+        twist: Twist::CacheEntry(b"\x00\x01\xff\xfe"),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    cache_entry_of_another_version => Row {
+        seed: Seed::Fresh,
+        twist: Twist::CacheEntry(br#"{"v":99,"access_token":"fault-seed-token-0a1b"}"#),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    cache_entry_empty => Row {
+        seed: Seed::Fresh,
+        twist: Twist::CacheEntry(b""),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    profile_changed_between_two_calls => Row {
+        seed: Seed::Fresh,
+        twist: Twist::ProfileLine("scope = \"admin\""),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    // ---- refresh tokens -------------------------------------------------------
+    refresh_gets_a_500_and_is_not_retried => Row {
+        seed: Seed::StaleWithRefresh,
+        endpoint: answers(vec![answer(500, json!({"error": "temporarily_unavailable"}))]),
+        says: vec!["HTTP 500", "temporarily_unavailable"],
+        requests: 1,
+        ..Row::default()
+    },
+    refresh_never_answered_is_not_retried => Row {
+        seed: Seed::StaleWithRefresh,
+        endpoint: answers(vec![Conduct::Silent]),
+        says: vec!["within the timeout"],
+        requests: 1,
+        within: ONE_TIMEOUT,
+        ..Row::default()
+    },
+    refresh_refused_falls_back_to_the_grant => Row {
+        seed: Seed::StaleWithRefresh,
+        endpoint: answers(vec![answer(400, json!({"error": "invalid_grant"})), ok()]),
+        code: 0,
+        requests: 2,
+        after: After::Cached,
+        ..Row::default()
+    },
+    // ---- the profiles file ------------------------------------------------------
+    config_unreadable => Row {
+        twist: Twist::ConfigDir,
+        code: 2,
+        says: vec!["cannot read profiles file {config}"],
+        ..Row::default()
+    },
+    config_not_utf8 => Row {
+        twist: Twist::ConfigBytes(b"[profiles.fault]\nclient_secret = \"\xff\xfe\"\n"),
+        code: 2,
+        says: vec!["cannot read profiles file {config}", "UTF-8"],
+        ..Row::default()
+    },
+    config_not_toml => Row {
+        twist: Twist::ConfigText("[profiles.fault]\nflavour = \"oauth2\"\nclient_secret = \"{secret}\n"),
+        code: 2,
+        says: vec!["{config}:3:42", "invalid basic string"],
+        ..Row::default()
+    },
+    config_wrong_type => Row {
+        twist: Twist::ConfigText("[profiles.fault]\nflavour = \"oauth2\"\ntoken_url = \"{url}/token\"\n\
+            client_id = \"fault-client\"\nclient_secret = \"{secret}\"\nretries = \"two\"\n"),
+        code: 2,
+        says: vec!["{config}:6:11", "expected u32"],
+        never_says: vec!["two"],
+        ..Row::default()
+    },
+    config_secret_of_the_wrong_type => Row {
+        twist: Twist::ConfigText("[profiles.fault]\nflavour = \"oauth2\"\ntoken_url = \"{url}/token\"\n\
+            client_id = \"fault-client\"\nclient_secret = [\"{secret}\"]\n"),
+        code: 2,
+        says: vec!["{config}:5:17"],
+        ..Row::default()
+    },
+}
+
+/// Everything one run of a row needs.
+struct World {
+    env: Env,
+    server: RawServer,
+    /// The second server of a redirect row.
+    elsewhere: Option<Server>,
+    config: PathBuf,
+}
+
+fn profile_text(url: &str, row: &Row, root: &Path) -> String {
+    let secret_line = match row.secret {
+        SecretFrom::Literal => format!("client_secret = \"{CLIENT_SECRET}\""),
+        SecretFrom::Command => format!(
+            "client_secret = {{ command = [{}] }}",
+            json!(root.join("secret.sh"))
+        ),
+        SecretFrom::Env => format!("client_secret = {{ env = \"{SECRET_ENV}\" }}"),
+        SecretFrom::File => format!(
+            "client_secret = {{ file = {} }}",
+            json!(root.join("secret.txt"))
+        ),
+    };
+    // `extra` last: it may open a sub-table.
+    format!(
+        "[profiles.{PROFILE}]\nflavour = \"oauth2\"\ntoken_url = \"{url}/token\"\n\
+         client_id = \"{CLIENT_ID}\"\n{secret_line}\ncache = \"file\"\nmin_ttl = \"60s\"\n\
+         timeout = \"2s\"\nretries = {}\n{}\n",
+        row.retries, row.extra
+    )
+}
+
+/// The seeded token's reply: valid, fresh or not, with a refresh token or
+/// not.
+fn seed_reply(seed: Seed) -> Conduct {
+    // The token at both paths the rows configure.
+    let mut body = json!({"access_token": SEED_TOKEN, "token_type": "Bearer",
+                          "Data": {"accessToken": SEED_TOKEN}});
+    // min_ttl is 60 s: 30 s left is stale.
+    body["expires_in"] = json!(if seed == Seed::Fresh { 3600 } else { 30 });
+    if seed == Seed::StaleWithRefresh {
+        body["refresh_token"] = json!(SEED_REFRESH);
+    }
+    Conduct::Answer(Reply::json(200, body))
+}
+
+/// `conduct`, with its `Retry-After` date (if any) made now.
+fn at_reply_time(conduct: Conduct) -> Conduct {
+    match conduct {
+        Conduct::Answer(mut reply) => {
+            for (_, value) in reply.headers.iter_mut() {
+                if value == RETRY_DATE_IN_3S {
+                    let when = std::time::SystemTime::now() + Duration::from_secs(3);
+                    *value = httpdate::fmt_http_date(when);
+                }
+            }
+            Conduct::Answer(reply)
+        }
+        other => other,
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn write_script(env: &Env, body: &str) {
+    let path = env.write_file("secret.sh", &format!("#!/bin/sh\n{body}\n"));
+    set_mode(&path, 0o700);
+}
+
+impl World {
+    fn new(row: &Row) -> World {
+        let env = Env::new();
+        let elsewhere = matches!(row.endpoint, Endpoint::RedirectElsewhere)
+            .then(|| Server::always(Reply::json(200, json!({"access_token": "stolen"}))));
+        let answers = match &row.endpoint {
+            Endpoint::Answers(list) => list.clone(),
+            Endpoint::Refused => vec![],
+            Endpoint::RedirectElsewhere => {
+                // Another host name for the same machine: not followed all
+                // the same.
+                let other = elsewhere
+                    .as_ref()
+                    .unwrap()
+                    .url()
+                    .replace("127.0.0.1", "localhost");
+                vec![Conduct::Answer(
+                    Reply::text(302, "").with_header("Location", &format!("{other}/collect")),
+                )]
+            }
+        };
+        let seed = seed_reply(row.seed);
+        let server = RawServer::start(move |_, i| {
+            if i == 0 {
+                return seed.clone();
+            }
+            let next = answers
+                .get(i - 1)
+                .or(answers.last())
+                .cloned()
+                .unwrap_or(Conduct::Answer(Reply::text(500, "unexpected request")));
+            at_reply_time(next)
+        });
+        let config = env.write_config(&profile_text(&server.url(), row, env.root()));
+        set_mode(&config, 0o600);
+        write_script(&env, &format!("printf '%s' {SOURCED_SECRET}"));
+        env.write_file("secret.txt", &format!("{SOURCED_SECRET}\n"));
+        World {
+            env,
+            server,
+            elsewhere,
+            config,
+        }
+    }
+
+    fn cmd(&self, args: &[&str], limit: Duration) -> assert_cmd::Command {
+        let mut cmd = self.env.bare_cmd();
+        cmd.arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env(SECRET_ENV, SOURCED_SECRET)
+            .timeout(limit);
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args, QUICK).output().expect("run gettoken")
+    }
+
+    fn entry(&self) -> PathBuf {
+        self.env.file_cache_entry(PROFILE)
+    }
+
+    /// Replaces `{config}`, `{url}`, `{port}`, `{root}` and `{secret}`.
+    fn fill(&self, text: &str) -> String {
+        text.replace("{config}", &self.config.display().to_string())
+            .replace("{url}", &self.server.url())
+            .replace("{port}", &self.server.port().to_string())
+            .replace("{root}", &self.env.root().display().to_string())
+            .replace("{secret}", CLIENT_SECRET)
+    }
+}
+
+/// Seeds, breaks, runs and checks one row, once.
+fn run_row(row: &Row, verbose: bool) {
+    let mut world = World::new(row);
+    let label = if verbose { "with -v" } else { "plain" };
+
+    // The seed: a real fetch, so the entry is the real record.
+    let seeded = world.run(&[PROFILE]);
+    assert_stdout(&seeded, &format!("{SEED_TOKEN}\n"));
+    let seeded = Some(std::fs::read(world.entry()).expect("the seeded cache entry"));
+    if matches!(row.endpoint, Endpoint::Refused) {
+        world.server.close();
+    }
+    let mut unset_env = false;
+    match &row.twist {
+        Twist::None => {}
+        Twist::ProfileLine(line) => {
+            let text = std::fs::read_to_string(&world.config).unwrap();
+            std::fs::write(&world.config, format!("{text}{line}\n")).unwrap();
+        }
+        Twist::ConfigText(text) => std::fs::write(&world.config, world.fill(text)).unwrap(),
+        Twist::ConfigBytes(bytes) => std::fs::write(&world.config, bytes).unwrap(),
+        Twist::ConfigDir => {
+            std::fs::remove_file(&world.config).unwrap();
+            std::fs::create_dir(&world.config).unwrap();
+        }
+        Twist::SecretScript(body) => write_script(&world.env, body),
+        Twist::SecretEnvUnset => unset_env = true,
+        Twist::SecretFileDir => {
+            let path = world.env.root().join("secret.txt");
+            std::fs::remove_file(&path).unwrap();
+            std::fs::create_dir(&path).unwrap();
+        }
+        Twist::CacheEntry(bytes) => std::fs::write(world.entry(), bytes).unwrap(),
+    }
+    let before_run = std::fs::read(world.entry()).ok();
+    let requests_before = world.server.count();
+
+    // The run, killed (and so failed) if it outlives its bound.
+    let mut args = vec![PROFILE];
+    if row.seed == Seed::Fresh {
+        args.push("--force");
+    }
+    if verbose {
+        args.push("-v");
+    }
+    let mut cmd = world.cmd(&args, row.within + Duration::from_secs(5));
+    if unset_env {
+        cmd.env_remove(SECRET_ENV);
+    }
+    let started = Instant::now();
+    let out = cmd.output().expect("run gettoken");
+    let took = started.elapsed();
+    let err = stderr(&out);
+    let context = format!("run {label}, took {took:?}\n--- stderr ---\n{err}");
+
+    assert!(
+        took < row.within,
+        "over its bound of {:?}: {context}",
+        row.within
+    );
+    assert!(!err.contains("panicked"), "a panic: {context}");
+    if row.code == 0 {
+        assert_token_only_on_stdout(&out, NEW_TOKEN);
+    } else {
+        assert_failed_with(&out, row.code);
+        assert!(
+            err.contains("gettoken: error: "),
+            "no error line: {context}"
+        );
+    }
+    for fragment in &row.says {
+        let fragment = world.fill(fragment);
+        assert!(
+            err.contains(&fragment),
+            "stderr lacks {fragment:?}: {context}"
+        );
+    }
+    let error_lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("gettoken: error: "))
+        .collect();
+    for fragment in &row.never_says {
+        assert!(
+            !error_lines.iter().any(|l| l.contains(fragment)),
+            "the error has {fragment:?}: {context}"
+        );
+    }
+    let mut secrets = vec![
+        CLIENT_SECRET.to_string(),
+        SOURCED_SECRET.to_string(),
+        basic_credentials_b64(CLIENT_ID, CLIENT_SECRET),
+        basic_credentials_b64(CLIENT_ID, SOURCED_SECRET),
+        SEED_TOKEN.to_string(),
+        SEED_REFRESH.to_string(),
+        NEW_REFRESH.to_string(),
+        // What a failing secret command printed on stdout is secret too.
+        "partial-output".to_string(),
+    ];
+    if row.code != 0 {
+        secrets.push(NEW_TOKEN.to_string());
+    }
+    assert_no_leak(
+        &out,
+        &secrets.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+
+    let requests = world.server.requests()[requests_before..].to_vec();
+    assert_eq!(
+        requests.len(),
+        row.requests,
+        "requests during the run: {requests:#?}\n{context}"
+    );
+    assert!(
+        requests.iter().all(|r| r.path() == "/token"),
+        "{requests:#?}"
+    );
+    if let Some(gap) = row.gap {
+        let waited = requests[1].at.duration_since(requests[0].at);
+        assert!(
+            waited >= gap,
+            "waited {waited:?} between tries, not {gap:?}: {context}"
+        );
+    }
+    if let Some(elsewhere) = &world.elsewhere {
+        assert_eq!(elsewhere.count(), 0, "the redirect target got a request");
+    }
+
+    // The cache entry afterwards.
+    match row.after {
+        After::Untouched => {
+            assert_eq!(
+                std::fs::read(world.entry()).ok(),
+                before_run,
+                "the cache entry changed: {context}"
+            );
+            assert_eq!(before_run, seeded, "(the twist left the entry alone)");
+            if row.seed == Seed::Fresh && row.twist.keeps_the_profile() {
+                // The fresh token is still served, without a request.
+                let count = world.server.count();
+                assert_stdout(&world.run(&[PROFILE]), &format!("{SEED_TOKEN}\n"));
+                assert_eq!(world.server.count(), count);
+            }
+        }
+        After::Cached | After::Refetch => {
+            let record = read_record(&world.entry(), &context);
+            assert_eq!(record["access_token"], NEW_TOKEN, "{record}\n{context}");
+            let count = world.server.count();
+            let next = world.run(&[PROFILE]);
+            assert_token_only_on_stdout(&next, NEW_TOKEN);
+            let fetched = world.server.count() - count;
+            let expected = usize::from(row.after == After::Refetch);
+            assert_eq!(fetched, expected, "requests of the next call: {context}");
+        }
+    }
+}
+
+impl Twist {
+    /// Whether the run uses the seed's profile as it was.
+    fn keeps_the_profile(&self) -> bool {
+        !matches!(
+            self,
+            Twist::ProfileLine(_) | Twist::ConfigText(_) | Twist::ConfigBytes(_) | Twist::ConfigDir
+        )
+    }
+}
+
+/// The cache entry as a whole, current record in a private file, with no
+/// temporary file left beside it.
+fn read_record(entry: &Path, context: &str) -> Value {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bytes = std::fs::read(entry).unwrap_or_else(|e| panic!("no cache entry ({e}): {context}"));
+    let record: Value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("the cache entry is not JSON ({e}): {context}"));
+    assert_eq!(record["v"], 1, "{record}");
+    let expires_at = record["expires_at"].as_i64().expect("expires_at");
+    assert!(
+        expires_at <= now_unix() + 10 * 365 * 86_400 + 60,
+        "an expiry past ten years: {record}"
+    );
+    let mode = std::fs::metadata(entry).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the cache entry's mode");
+    let dir = entry.parent().unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "only the entry in {}: {names:?}",
+        dir.display()
+    );
+    record
+}
+
+// ---- rows with their own set-up ------------------------------------------------
+
+/// A `cache = "file"` profile for a server at `url`, tokens stale below
+/// `min_ttl`.
+fn plain_profile(url: &str, min_ttl: &str, extra: &str) -> String {
+    format!(
+        "[profiles.{PROFILE}]\nflavour = \"oauth2\"\ntoken_url = \"{url}/token\"\n\
+         client_id = \"{CLIENT_ID}\"\nclient_secret = \"{CLIENT_SECRET}\"\ncache = \"file\"\n\
+         min_ttl = \"{min_ttl}\"\ntimeout = \"2s\"\nretries = 0\n{extra}\n"
+    )
+}
+
+fn write_private_config(env: &Env, text: &str) -> PathBuf {
+    let path = env.write_file("profiles.toml", text);
+    set_mode(&path, 0o600);
+    path
+}
+
+/// TLS with an unknown CA fails; the same endpoint with `ca_file` passes.
+/// (`ca_file` is not part of the cache's fingerprint: the entry seeded with
+/// it is the one the run without it must leave alone.)
+#[test]
+fn tls_with_an_unknown_ca_then_with_ca_file() {
+    for verbose in [false, true] {
+        let server = crate::tls::start(8);
+        let env = Env::new();
+        let url = format!("https://127.0.0.1:{}", server.port);
+        let ca = env.write_file("ca.pem", &server.ca_pem);
+        // tls-token-N lasts 60 s: below min_ttl, so every call fetches.
+        let with_ca = plain_profile(&url, "120s", &format!("ca_file = {}", json!(ca)));
+        let without_ca = plain_profile(&url, "120s", "");
+        let config = write_private_config(&env, &with_ca);
+        let run = |args: &[&str]| {
+            let mut all = vec!["--config", config.to_str().unwrap(), PROFILE];
+            all.extend_from_slice(args);
+            if verbose {
+                all.push("-v");
+            }
+            let started = Instant::now();
+            let out = env.bare_cmd().args(&all).timeout(QUICK).output().unwrap();
+            assert!(started.elapsed() < QUICK);
+            out
+        };
+        assert_token_only_on_stdout(&run(&[]), "tls-token-0");
+        let entry = env.file_cache_entry(PROFILE);
+        let seeded = std::fs::read(&entry).unwrap();
+
+        write_private_config(&env, &without_ca);
+        let refused = run(&[]);
+        assert_failed_with(&refused, 4);
+        assert_stderr_contains_ci(&refused, "certificate");
+        assert_stderr_contains(&refused, &format!("127.0.0.1:{}", server.port));
+        assert_no_leak(&refused, &[CLIENT_SECRET, "tls-token-0"]);
+        assert_eq!(server.answered(), 1, "no request got through");
+        assert_eq!(std::fs::read(&entry).unwrap(), seeded, "cache untouched");
+
+        write_private_config(&env, &with_ca);
+        let admitted = run(&[]);
+        assert_token_only_on_stdout(&admitted, "tls-token-1");
+        assert_no_leak(&admitted, &[CLIENT_SECRET, "tls-token-0"]);
+        assert_eq!(read_record(&entry, "")["access_token"], "tls-token-1");
+    }
+}
+
+/// A lock holder killed with SIGKILL: the next call is not blocked, fetches,
+/// and replaces the cache entry.
+#[test]
+fn a_lock_held_by_a_process_killed_with_sigkill() {
+    let env = Env::new();
+    // The holder's request is never answered: it holds the lock till killed.
+    let server = RawServer::start(|_, i| {
+        if i == 0 {
+            return Conduct::Silent;
+        }
+        Conduct::Answer(Reply::json(
+            200,
+            json!({"access_token": format!("{NEW_TOKEN}-{i}"), "expires_in": 3600,
+                   "refresh_token": NEW_REFRESH}),
+        ))
+    });
+    let config = write_private_config(&env, &plain_profile(&server.url(), "60s", ""));
+    let mut holder = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+    env.isolate_std(&mut holder);
+    let mut holder = holder
+        .arg("--config")
+        .arg(&config)
+        .arg(PROFILE)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.count() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the first process never sent its request"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let lock = env
+        .root()
+        .join("runtime/gettoken")
+        .join(format!("{PROFILE}.lock"));
+    assert!(lock.exists(), "{} is held", lock.display());
+    // It holds the lock now, waiting for its reply.
+    holder.kill().unwrap(); // SIGKILL
+    holder.wait().unwrap();
+    let started = Instant::now();
+    let out = env
+        .bare_cmd()
+        .arg("--config")
+        .arg(&config)
+        .args([PROFILE, "-v"])
+        .timeout(QUICK)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-1"));
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_no_leak(&out, &[CLIENT_SECRET, NEW_REFRESH]);
+    let record = read_record(&env.file_cache_entry(PROFILE), "");
+    assert_eq!(record["access_token"], format!("{NEW_TOKEN}-1"));
+    assert_eq!(server.count(), 2);
+}
+
+/// stdout closed after one byte (`gettoken p | head -c1`): the run ends
+/// quietly with status 0, and the token is cached whole.
+#[test]
+fn stdout_closed_early() {
+    let long_token = format!("{NEW_TOKEN}-{}", "x".repeat(200_000));
+    for verbose in [false, true] {
+        let env = Env::new();
+        let server = Server::always(Reply::json(
+            200,
+            json!({"access_token": long_token, "expires_in": 3600, "refresh_token": NEW_REFRESH}),
+        ));
+        let config = write_private_config(&env, &plain_profile(&server.url(), "60s", ""));
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+        env.isolate_std(&mut cmd);
+        cmd.arg("--config").arg(&config).arg(PROFILE);
+        if verbose {
+            cmd.arg("-v");
+        }
+        let started = Instant::now();
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe, as `head -c1` does.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut one = [0u8; 1];
+        std::io::Read::read_exact(&mut stdout, &mut one).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < QUICK, "took {:?}", started.elapsed());
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{err}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert_no_leak(&out, &[CLIENT_SECRET, NEW_REFRESH, &long_token[..40]]);
+        let record = read_record(&env.file_cache_entry(PROFILE), &err);
+        assert_eq!(record["access_token"], long_token.as_str());
+    }
+}
+
+/// gnome-keyring running but locked: opening works, writing does not.
+/// gettoken falls back to the kernel keyring, never fails, says so with
+/// `-v`, and prints no secret. Uses a Secret Service of its own (locking
+/// the shared one would disturb the other tests): scripts/test-env.sh
+/// started anew, then locked.
+#[test]
+fn a_locked_secret_service() {
+    if secret_service_bus().is_none() {
+        return;
+    }
+    let env = Env::new();
+    let server = Server::start(|_, i| {
+        Reply::json(
+            200,
+            json!({"access_token": format!("{NEW_TOKEN}-{i}"), "expires_in": 3600,
+                   "refresh_token": NEW_REFRESH}),
+        )
+    });
+    let name = unique("locked");
+    let config = write_private_config(
+        &env,
+        &plain_profile(&server.url(), "60s", "cache = \"keyring\"")
+            .replace("cache = \"file\"\n", "")
+            .replace(
+                &format!("[profiles.{PROFILE}]"),
+                &format!("[profiles.{name}]"),
+            ),
+    );
+    let script = r#"
+        dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets \
+            org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null || exit 97
+        secret-tool store --label=x probe locked <<< "x" 2>/dev/null && { echo "the collection is not locked" >&2; exit 98; }
+        "$GT" --config "$CFG" "$NAME" -v || exit 90
+        "$GT" --config "$CFG" "$NAME" || exit 91
+        "$GT" --config "$CFG" forget "$NAME" || exit 92
+    "#;
+    let mut cmd = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-env.sh"));
+    env.isolate_std(&mut cmd);
+    let started = Instant::now();
+    let out = cmd
+        .args(["bash", "-c", script])
+        .env_remove("GETTOKEN_TEST_DBUS")
+        .env_remove("GETTOKEN_TEST_SECRET_SERVICE")
+        .env("GT", assert_cmd::cargo::cargo_bin("gettoken"))
+        .env("CFG", &config)
+        .env("NAME", &name)
+        .stdin(Stdio::null())
+        .output()
+        .expect("scripts/test-env.sh");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}");
+    let token = format!("{NEW_TOKEN}-0");
+    assert_eq!(stdout(&out), format!("{token}\n{token}\n"), "{text}");
+    assert!(
+        text.contains("failed its probe") && text.contains("cached in the kernel keyring"),
+        "{text}"
+    );
+    assert!(!stderr(&out).contains(&token), "{text}");
+    assert!(
+        !text.contains(CLIENT_SECRET) && !text.contains(NEW_REFRESH),
+        "{text}"
+    );
+    assert_eq!(
+        server.count(),
+        1,
+        "the kernel keyring served the second call"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "took {:?}",
+        started.elapsed()
+    );
+}
