@@ -87,6 +87,9 @@ client_id = "demo"
 client_secret = "demo-secret"
 scope = ["read"]
 EOF
+# A secret written out in the file: keep the file the user's own, as
+# gettoken asks (it warns when others can read such a file).
+chmod 600 "$config"
 
 show() {
     local comment=$1
