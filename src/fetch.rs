@@ -186,7 +186,18 @@ pub fn answer(profile: &Profile, reply: &crate::http::Reply) -> Result<Token, Fa
         remember(token);
     }
     log_reply(reply);
-    mapped
+    mapped.map_err(|f| match reply.retry_after {
+        // Say when it is worth trying again, as the endpoint asked.
+        Some(wait) if f.kind == Kind::Unreachable && !wait.is_zero() => Failure {
+            message: format!(
+                "{}; the endpoint asks to wait {} before trying again",
+                f.message,
+                crate::duration::human(wait)
+            ),
+            ..f
+        },
+        _ => f,
+    })
 }
 
 /// Registers a token's secrets for redaction.

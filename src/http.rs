@@ -25,6 +25,8 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
+    /// How long the endpoint asked to be left alone (`Retry-After`).
+    pub retry_after: Option<Duration>,
 }
 
 /// The HTTP side of one profile: its client and its retry budget.
@@ -113,14 +115,14 @@ impl Transport {
             log_request(req, &shown, attempt);
             let outcome = self.once(req, &url);
             let retry_wait = match outcome {
-                Ok((reply, headers)) if retryable(reply.status) => {
+                Ok(reply) if retryable(reply.status) => {
                     // 408, 429 and 503 say the request was not processed;
                     // another 5xx may come after it was.
                     let unprocessed = matches!(reply.status, 408 | 429 | 503);
                     if attempt >= self.retries || (req.once && !unprocessed) {
                         return Ok(reply);
                     }
-                    let asked = retry_after(&headers);
+                    let asked = reply.retry_after;
                     if let Some(wait) = asked.filter(|w| *w > MAX_RETRY_WAIT) {
                         // Trying sooner than asked would only be refused
                         // again: fail now rather than wait in vain.
@@ -135,7 +137,7 @@ impl Transport {
                     crate::debug!("HTTP {}: will try again", reply.status);
                     asked
                 }
-                Ok((reply, _)) => return Ok(reply),
+                Ok(reply) => return Ok(reply),
                 // The same would come back: no point trying again.
                 // A request that cannot be built (a header value with a
                 // newline, say) is the profile's fault, not the network's.
@@ -171,11 +173,7 @@ impl Transport {
         }
     }
 
-    fn once(
-        &self,
-        req: &TokenRequest,
-        url: &reqwest::Url,
-    ) -> Result<(Reply, HeaderMap), ReadError> {
+    fn once(&self, req: &TokenRequest, url: &reqwest::Url) -> Result<Reply, ReadError> {
         let mut builder = self.client.request(req.method.clone(), url.clone());
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
@@ -200,7 +198,11 @@ impl Transport {
         }
         let body = read_body(response, deadline)?;
         crate::debug!("< HTTP {status}, {} bytes", body.len());
-        Ok((Reply { status, body }, headers))
+        Ok(Reply {
+            status,
+            body,
+            retry_after: retry_after(&headers),
+        })
     }
 }
 

@@ -302,7 +302,11 @@ matrix! {
             ),
             ok(),
         ]),
-        says: vec!["HTTP 429", "come back in an hour"],
+        says: vec![
+            "HTTP 429",
+            "come back in an hour",
+            "the endpoint asks to wait 1h 0m before trying again",
+        ],
         requests: 1,
         within: Duration::from_secs(5),
         ..Row::default()
@@ -314,6 +318,7 @@ matrix! {
                 .with_header("Retry-After", "0"),
         )]),
         says: vec!["HTTP 429", "too many requests from this client"],
+        never_says: vec!["asks to wait"],
         requests: 2,
         ..Row::default()
     },
