@@ -320,15 +320,19 @@ size=$(stat -c %s "$bin")
 # instructions executed in user space (valgrind), page faults (GNU time),
 # system calls and threads started (strace -f); each of one run
 profile_row() { # LABEL CMD...
-    local label=$1 ir faults calls threads
+    local label=$1 ir loader faults calls threads
     shift
-    ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
-        sed -n 's/.*Collected : *//p')
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind.out" "$@" >/dev/null 2>&1
+    ir=$(callgrind_annotate "$tmp/callgrind.out" 2>/dev/null |
+        awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
+    # the dynamic loader's share: _dl_start, inclusive of what it calls
+    loader=$(callgrind_annotate --inclusive=yes "$tmp/callgrind.out" 2>/dev/null |
+        awk '/:_dl_start \[/ { gsub(",", "", $1); print $1; exit }')
     faults=$(command time -f '%R' "$@" 2>&1 >/dev/null | tail -n1)
     strace -f -c -o "$tmp/strace.txt" "$@" >/dev/null 2>&1
     calls=$(awk '$NF == "total" { print $4 }' "$tmp/strace.txt")
     threads=$(awk '$NF == "clone" || $NF == "clone3" { n += $4 } END { print n + 0 }' "$tmp/strace.txt")
-    LC_ALL=C printf '| %s | %d | %s | %s | %s |\n' "$label" "$ir" "$faults" "$calls" "$threads"
+    LC_ALL=C printf '| %s | %d | %d | %s | %s | %s |\n' "$label" "$ir" "${loader:-0}" "$faults" "$calls" "$threads"
 }
 profile_rows=$(
     profile_row '`true`' true
@@ -441,8 +445,8 @@ any process.
 Where a hit's time goes, in counts that do not depend on the machine's load
 (one run each; the processes a command talks to are not counted):
 
-| command | instructions (user space) | page faults | system calls | threads started |
-| --- | ---: | ---: | ---: | ---: |
+| command | instructions (user space) | of which the dynamic loader | page faults | system calls | threads started |
+| --- | ---: | ---: | ---: | ---: | ---: |
 $profile_rows
 
 ## Cold fetch
@@ -499,6 +503,10 @@ The gettoken binary (release profile, stripped): $(mib "$((size / 1024))") MiB (
 | cold fetch ≤ 1.0 × \`curl \| jq\` | $(ratio "$m_cold" "$m_curl") × | $(verdict le "$(ratio "$m_cold" "$m_curl")" 1.0) |
 | stampede: exactly 1 request | ${gt_requests[*]} | $(verdict test "$stampede_ok" = 1) |
 | peak memory of a cache hit < 8 MiB | $(mib "$mem_hit") MiB | $(verdict test "$mem_hit" -lt 8192) |
+
+Half of \`oidc-token\`'s median is $(fmt "$(LC_ALL=C awk -v m="$m_oidc" 'BEGIN { print m / 2 }')") ms; \`true\`, a
+process that does nothing, takes $(fmt "$m_true") ms here, and \`gettoken --version\`
+$(fmt "$m_version") ms.
 
 ## Machine and versions
 
