@@ -245,7 +245,7 @@ hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$tmp
     -n 'gettoken, file cache' "$bin --config $config file" \
     -n 'oidc-token (cached)' 'oidc-token bench' \
     -n 'secret-tool lookup' 'secret-tool lookup service gettoken username token/ss' \
-    >"$tmp/hit.txt"
+    >"$tmp/hit.txt" || die "a cache-hit command failed: $(tail -n 4 "$tmp/hit.txt")"
 hit_requests=$(($(served hits) - hits_before))
 ((hit_requests == 0)) || die "the cache hits made $hit_requests requests: not hits"
 
@@ -256,7 +256,7 @@ log "cold fetch: $cold_runs runs each (through sh -c, whose start-up hyperfine s
 hyperfine --style basic --warmup "$((warmup / 2 + 1))" --runs "$cold_runs" --export-json "$tmp/cold.json" \
     -n 'gettoken --no-cache' "$bin --config $config --no-cache kernel" \
     -n 'curl | jq' "curl -s -u demo:demo-secret -d grant_type=client_credentials $url | jq -r .access_token" \
-    >"$tmp/cold.txt"
+    >"$tmp/cold.txt" || die "a cold-fetch command failed: $(tail -n 4 "$tmp/cold.txt")"
 
 # --- stampede ---------------------------------------------------------------------------
 # Both tools hold a token that is an hour long; each round first makes sure a
