@@ -25,7 +25,7 @@
 #
 # Settings (environment): BENCH_RUNS (runs per command, default 500),
 # BENCH_WARMUP (default 30), BENCH_BLOCKS (blocks the runs are split in,
-# default 5), BENCH_ROUNDS (stampede rounds, default 5),
+# default 10), BENCH_ROUNDS (stampede rounds, default 5),
 # BENCH_OUT (default BENCHMARKS.md at the top of the repository).
 set -euo pipefail
 
@@ -241,7 +241,7 @@ hits_before=$(served hits)
 # command's runs before the next command's: so each group runs in $blocks
 # blocks of runs/blocks, the order of its commands reversed every other
 # block, and the statistics are over all the blocks' times together.
-blocks=${BENCH_BLOCKS:-5}
+blocks=${BENCH_BLOCKS:-10}
 combine() { # GROUP: $tmp/GROUP-*.json -> $tmp/GROUP.json
     jq -s '
         def median: sort | if length % 2 == 1 then .[(length - 1) / 2]
