@@ -1,6 +1,6 @@
-//! A [`Backend`] over one keyring-core credential store, with every call
-//! bounded in time: a store that hangs (a Secret Service that never
-//! answers) costs at most [`LIMIT`], then counts as failed.
+//! A [`Backend`] over one keyring-core credential store. Every call to a
+//! store that might hang is bounded in time: one that does (a Secret Service
+//! that never answers) costs at most [`LIMIT`], then counts as failed.
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -16,10 +16,13 @@ pub const LIMIT: Duration = Duration::from_secs(3);
 pub struct KeyringBackend {
     name: &'static str,
     store: Result<Arc<CredentialStore>, StoreError>,
+    /// Whether calls run on a thread of their own, bounded by [`LIMIT`].
+    bounded: bool,
 }
 
 impl KeyringBackend {
-    /// Opens a store with `open`, bounded by [`LIMIT`].
+    /// Opens a store with `open`, bounded by [`LIMIT`], as every call on it
+    /// will be.
     pub fn open<S>(
         name: &'static str,
         open: impl FnOnce() -> keyring_core::Result<Arc<S>> + Send + 'static,
@@ -29,7 +32,32 @@ impl KeyringBackend {
     {
         let store = bounded(name, move || open().map(|s| s as Arc<CredentialStore>))
             .and_then(|r| r.map_err(|e| StoreError(format!("{name}: {e}"))));
-        KeyringBackend { name, store }
+        KeyringBackend {
+            name,
+            store,
+            bounded: true,
+        }
+    }
+
+    /// Opens a store that is a system call away and cannot hang (the
+    /// kernel keyring): it and its calls run on the caller's thread, which
+    /// spares a cache hit two thread start-ups.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub fn open_local<S>(
+        name: &'static str,
+        open: impl FnOnce() -> keyring_core::Result<Arc<S>>,
+    ) -> Self
+    where
+        S: keyring_core::api::CredentialStoreApi + Send + Sync + 'static,
+    {
+        let store = open()
+            .map(|s| s as Arc<CredentialStore>)
+            .map_err(|e| StoreError(format!("{name}: {e}")));
+        KeyringBackend {
+            name,
+            store,
+            bounded: false,
+        }
     }
 
     pub fn store(&self) -> Result<Arc<CredentialStore>, StoreError> {
@@ -46,11 +74,16 @@ impl KeyringBackend {
     ) -> Result<keyring_core::Result<T>, StoreError> {
         let store = self.store()?;
         let key = key.to_string();
-        bounded(self.name, move || {
+        let run = move || {
             store
                 .build(SERVICE, &key, None)
                 .and_then(|entry| op(&entry))
-        })
+        };
+        if self.bounded {
+            bounded(self.name, run)
+        } else {
+            Ok(run())
+        }
     }
 }
 

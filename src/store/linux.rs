@@ -7,7 +7,8 @@
 
 use std::cell::{Cell, OnceCell};
 
-use super::keyring::{KeyringBackend, bounded};
+use super::keyring::{KeyringBackend, LIMIT, bounded};
+use super::secret_lookup::{self, Lookup};
 use super::{Backend, SERVICE, StoreError};
 
 const SECRET_SERVICE: &str = "Secret Service";
@@ -52,7 +53,7 @@ impl LinuxKeyring {
     fn kernel(&self) -> &KeyringBackend {
         self.kernel.get_or_init(|| {
             join_session_keyring_if_needed();
-            KeyringBackend::open(KERNEL, linux_keyutils_keyring_store::Store::new)
+            KeyringBackend::open_local(KERNEL, linux_keyutils_keyring_store::Store::new)
         })
     }
 
@@ -89,6 +90,32 @@ impl LinuxKeyring {
         })
     }
 
+    /// A read through the light Secret Service client (`secret_lookup`):
+    /// `Some(answer)` when it is sure, `None` when the full client must be
+    /// asked. A read that timed out marks the Secret Service dead, so a
+    /// hanging service costs one wait, not two.
+    fn quick_ss_get(&self, key: &str) -> Option<Option<String>> {
+        if self.ss_dead.get() || !session_bus_configured() {
+            return None;
+        }
+        match secret_lookup::lookup(SERVICE, key, LIMIT) {
+            Lookup::Found(v) => {
+                crate::debug!("found in the Secret Service (direct lookup)");
+                Some(Some(v.to_string()))
+            }
+            Lookup::Absent => Some(None),
+            Lookup::Unsure(why) => {
+                crate::debug!("Secret Service quick read: {why}; asking the full client");
+                None
+            }
+            Lookup::TimedOut => {
+                crate::debug!("Secret Service did not answer within {}s", LIMIT.as_secs());
+                self.ss_dead.set(true);
+                None
+            }
+        }
+    }
+
     /// Runs `op` on the Secret Service, marking it dead if it fails.
     fn on_ss<T>(
         &self,
@@ -118,6 +145,9 @@ impl Backend for LinuxKeyring {
         let kernel = self.kernel().get(key);
         if let Ok(Some(v)) = kernel {
             return Ok(Some(v));
+        }
+        if let Some(found) = self.quick_ss_get(key) {
+            return Ok(found);
         }
         match (kernel, self.on_ss(|ss| ss.get(key))) {
             (_, Some(Ok(Some(v)))) => Ok(Some(v)),

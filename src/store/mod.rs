@@ -5,10 +5,14 @@
 //!
 //! Keys are `token/PROFILE` and `secret/NAME`, all under one service name.
 
+#[cfg(target_os = "linux")]
+mod dbus_wire;
 pub mod file;
 mod keyring;
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "linux")]
+mod secret_lookup;
 
 use std::fmt;
 

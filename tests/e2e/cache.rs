@@ -107,7 +107,11 @@ fn secret_service_serves_the_second_call() {
         serde_json::from_slice(&looked_up.stdout).expect("a JSON record");
     assert_eq!(record["access_token"], "tok-0");
     assert_eq!(record["v"], 1);
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &vars)), "tok-0\n");
+    // The hit is read by the light client (one bus connection, a plain
+    // session), not the full one.
+    let hit = run(&env, &profiles, &[&name, "-v"], &vars);
+    assert_eq!(ok_stdout(&hit), "tok-0\n");
+    assert_stderr_contains(&hit, "found in the Secret Service (direct lookup)");
     assert_eq!(server.count(), 1);
     assert_code(&run(&env, &profiles, &["forget", &name], &vars), 0);
 }

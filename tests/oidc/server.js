@@ -19,7 +19,9 @@
 //   device-short            the same; device codes live 3 seconds
 //   browser                 authorization_code + PKCE + refresh_token, native
 //                           (loopback redirect on any port, RFC 8252)
-// Access tokens live 30 seconds (device-refresh's 5); with `resource` (or
+//   agent                   the same, confidential (client_secret_basic): the
+//                           oidc-agent account of bench/run.sh
+// Access tokens live 30 seconds (device-refresh's 5, agent's 3600); with `resource` (or
 // `audience`) they are JWTs.
 //
 // The user's side, for tests that play the browser:
@@ -52,6 +54,7 @@ const SECRETS = {
   'cc-basic': 'cc-basic-secret-7Hq2xv',
   'cc-body': 'cc-body-secret-Lp93Zs',
   'cc-noexp': 'cc-noexp-secret-Qw81Rt',
+  agent: 'agent-secret-Vb62Kd',
 };
 const ACCESS_TOKEN_TTL = 30;
 const POLL_INTERVAL = 1;
@@ -112,6 +115,17 @@ const clients = [
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/callback'],
   },
+  {
+    // oidc-agent, for bench/run.sh: a confidential client whose refresh
+    // token (from a browser login the script plays) `oidc-gen --rt` takes.
+    client_id: 'agent',
+    client_secret: SECRETS.agent,
+    token_endpoint_auth_method: 'client_secret_basic',
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+  },
 ];
 
 // --- counters --------------------------------------------------------------------
@@ -140,8 +154,9 @@ function configuration() {
     pkce: { required: () => true },
     rotateRefreshToken: true,
     ttl: {
-      // device-refresh: 5 seconds, so a test can wait for the real expiry.
-      AccessToken: (ctx, token, client) => (client.clientId === 'device-refresh' ? 5 : ACCESS_TOKEN_TTL),
+      // device-refresh: 5 seconds, so a test can wait for the real expiry;
+      // agent: an hour, so a benchmark of the cached path never sees it expire.
+      AccessToken: (ctx, token, client) => ({ 'device-refresh': 5, agent: 3600 })[client.clientId] ?? ACCESS_TOKEN_TTL,
       ClientCredentials: ACCESS_TOKEN_TTL,
       DeviceCode: (ctx, code, client) => (client.clientId === 'device-short' ? 3 : 600),
       RefreshToken: 3600,

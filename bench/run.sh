@@ -1,0 +1,587 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016,SC2317 # backquotes in single quotes are Markdown; trap handlers
+# bench/run.sh: gettoken against what users would use instead, side by side,
+# measured in one run on this machine; writes BENCHMARKS.md.
+#
+#   cache hit    gettoken on the kernel keyring, on the Secret Service
+#                (gnome-keyring on a private bus) and on the file cache;
+#                `oidc-token` with a cached token (oidc-agent, an account on
+#                the same local OIDC server); `secret-tool lookup` of the very
+#                item gettoken reads; `true`, the floor of process start-up;
+#                `gettoken --version`, the start-up of gettoken's own binary
+#   cold fetch   `gettoken --no-cache` against `curl -s ... | jq -r
+#                .access_token` on the same local token endpoint
+#   stampede     50 parallel calls with a token past its `min_ttl`
+#                (`oidc-token -t`): requests counted at the endpoint, wall clock
+#   memory       peak RSS of a cache hit and of a fetch; binary size
+#
+# Usage (as root on Debian 12, from a clone of the repository):
+#   bench/run.sh
+# It installs what it lacks (apt-get: hyperfine, oidc-agent-cli, curl, jq,
+# time, openssl, nodejs/npm for the OIDC test server, and what
+# scripts/test-env.sh needs), builds the release binary (Cargo.toml's release
+# profile), starts everything on 127.0.0.1 only, and stops it all again on
+# exit. Needs the Rust toolchain, as the tests do.
+#
+# Settings (environment): BENCH_RUNS (runs per command, default 500),
+# BENCH_WARMUP (default 30), BENCH_BLOCKS (blocks the runs are split in,
+# default 10), BENCH_ROUNDS (stampede rounds, default 5),
+# BENCH_OUT (default BENCHMARKS.md at the top of the repository).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+runs=${BENCH_RUNS:-500}
+warmup=${BENCH_WARMUP:-30}
+rounds=${BENCH_ROUNDS:-5}
+out=${BENCH_OUT:-$root/BENCHMARKS.md}
+parallel=50
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() {
+    printf 'bench: ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+# ============================================================================
+# outer: packages, build, the keyring environment; then this script again
+# (--inner) inside a fresh kernel session keyring
+# ============================================================================
+if [[ ${1:-} != --inner ]]; then
+    pkgs=(hyperfine oidc-agent-cli curl jq time openssl ca-certificates valgrind strace
+        gnome-keyring dbus libsecret-tools keyutils util-linux procps)
+    if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+        pkgs+=(nodejs npm)
+    fi
+    missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+            missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        ((EUID == 0)) || die "missing packages (run as root, or install them): ${missing[*]}"
+        log "installing: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    command -v cargo >/dev/null || die "cargo not found: install the Rust toolchain (rustup), as for the tests"
+
+    log "building (cargo build --release: gettoken and examples/token_server)"
+    cargo build --release --quiet --bin gettoken --example token_server
+    target=${CARGO_TARGET_DIR:-$root/target}
+    # (rustup's rustc needs the real HOME, which the inner part replaces)
+    BENCH_RUSTC=$(rustc --version 2>/dev/null || echo '?')
+    export BENCH_RUSTC
+    export BENCH_BIN=$target/release/gettoken
+    export BENCH_SERVER=$target/release/examples/token_server
+    [[ -x $BENCH_BIN && -x $BENCH_SERVER ]] || die "the build produced no $BENCH_BIN or $BENCH_SERVER"
+
+    BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/gettoken-bench.XXXXXX")
+    export BENCH_TMP
+    chmod 700 "$BENCH_TMP"
+    cleanup_outer() {
+        local rc=$?
+        gettoken_test_env_stop || true
+        rm -rf "$BENCH_TMP"
+        exit "$rc"
+    }
+    trap cleanup_outer EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    # the private bus with an unlocked gnome-keyring, and the OIDC server
+    # shellcheck source=/dev/null
+    source "$root/scripts/test-env.sh" || die "the keyring environment did not start (see above)"
+    [[ -n ${GETTOKEN_TEST_OIDC_ISSUER:-} ]] || die "the OIDC test server did not start"
+    gettoken_test_env_run bash "$root/bench/run.sh" --inner
+    exit $?
+fi
+
+# ============================================================================
+# inner: everything is measured here
+# ============================================================================
+bin=$BENCH_BIN
+tmp=$BENCH_TMP
+iss=$GETTOKEN_TEST_OIDC_ISSUER
+pids=()
+cleanup_inner() {
+    local rc=$? pid
+    if [[ -n ${agent_pid:-} ]]; then
+        kill "$agent_pid" 2>/dev/null || true
+    fi
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    exit "$rc"
+}
+trap cleanup_inner EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# gettoken's files (config, file cache, locks) and oidc-agent's stay in $tmp
+export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/home/.config XDG_CACHE_HOME=$tmp/home/.cache
+export XDG_RUNTIME_DIR=$tmp/run
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$HOME" "$XDG_RUNTIME_DIR"
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+load_start=$(load)
+
+# --- token endpoints ------------------------------------------------------------
+# examples/token_server.rs: client `demo` / `demo-secret`, one stderr line per
+# request it answers (`POST /token -> 200`), so requests are counted there.
+start_token_server() { # NAME EXPIRES_IN -> sets $port
+    local name=$1 i
+    "$BENCH_SERVER" --expires-in "$2" >"$tmp/$name.port" 2>"$tmp/$name.log" </dev/null &
+    pids+=($!)
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $tmp/$name.port ]] && break
+        sleep 0.1
+    done
+    port=$(head -n1 "$tmp/$name.port")
+    [[ $port =~ ^[0-9]+$ ]] || die "token_server $name did not start: $(cat "$tmp/$name.log")"
+}
+served() { grep -c 'POST /token -> 200' "$tmp/$1.log" || true; }
+
+start_token_server hits 3600
+port_hits=$port
+start_token_server stampede 3600
+port_stampede=$port
+log "token endpoints on 127.0.0.1:$port_hits and 127.0.0.1:$port_stampede; OIDC server $iss"
+
+config=$tmp/profiles.toml
+cat >"$config" <<EOF
+[defaults]
+client_id = "demo"
+client_secret = "demo-secret"
+
+[profiles.kernel]
+flavour = "oauth2"
+token_url = "http://127.0.0.1:$port_hits/token"
+
+[profiles.ss]
+flavour = "oauth2"
+token_url = "http://127.0.0.1:$port_hits/token"
+
+[profiles.file]
+flavour = "oauth2"
+token_url = "http://127.0.0.1:$port_hits/token"
+cache = "file"
+
+[profiles.stampede]
+flavour = "oauth2"
+token_url = "http://127.0.0.1:$port_stampede/token"
+EOF
+
+# Each profile's token goes to its own store: with no session bus in sight
+# gettoken writes to the kernel keyring; with one, to the Secret Service
+# (and a read tries the kernel keyring first, microseconds, then the bus).
+env -u DBUS_SESSION_BUS_ADDRESS "$bin" --config "$config" kernel >/dev/null
+"$bin" --config "$config" ss >/dev/null
+"$bin" --config "$config" file >/dev/null
+secret-tool lookup service gettoken username token/ss >/dev/null ||
+    die "the ss profile's token is not in the Secret Service"
+! secret-tool lookup service gettoken username token/kernel >/dev/null 2>&1 ||
+    die "the kernel profile's token went to the Secret Service"
+[[ -f $XDG_CACHE_HOME/gettoken/token~file.json ]] || die "the file profile's token is not in the file cache"
+log "primed: kernel keyring, Secret Service, file cache"
+
+# --- oidc-agent: an account on the same local OIDC server ---------------------------
+# A refresh token from a browser login that this script plays (the server's
+# test login forms: approve the login, approve the consent), then
+# `oidc-gen --rt`, the documented non-interactive way to add an account.
+refresh_token() {
+    local jar=$tmp/cookies redirect=http://127.0.0.1/callback verifier challenge url next code='' i
+    verifier=$(head -c 48 /dev/urandom | base64 | tr -d '=+/\n')
+    challenge=$(printf '%s' "$verifier" | openssl dgst -binary -sha256 | base64 | tr '+/' '-_' | tr -d '=\n')
+    url="$iss/auth?client_id=agent&response_type=code&scope=openid%20offline_access&prompt=consent"
+    url+="&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&code_challenge=$challenge&code_challenge_method=S256&state=bench"
+    for ((i = 0; i < 10; i++)); do
+        next=$(curl -sS --max-time 10 -o /dev/null -b "$jar" -c "$jar" -w '%{redirect_url}' "$url")
+        case $next in
+        "$redirect"*)
+            code=$(sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' <<<"$next")
+            break
+            ;;
+        */interaction/*)
+            url=$(curl -sS --max-time 10 -o /dev/null -b "$jar" -c "$jar" -X POST \
+                -w '%{redirect_url}' "$next/approve")
+            ;;
+        *) die "the OIDC login went astray at $url" ;;
+        esac
+    done
+    [[ -n $code ]] || die "the OIDC login gave no code"
+    curl -sS --max-time 10 -u agent:agent-secret-Vb62Kd -d grant_type=authorization_code \
+        -d "code=$code" --data-urlencode "redirect_uri=$redirect" -d "code_verifier=$verifier" \
+        "$iss/token" | jq -er .refresh_token
+}
+rt=$(refresh_token) || die "no refresh token for oidc-agent"
+agent_json=$(oidc-agent --no-autoload --json --socket-path="$tmp/oidc-agent.sock")
+agent_pid=$(jq -r .dpid <<<"$agent_json")
+export OIDC_SOCK
+OIDC_SOCK=$(jq -r .socket <<<"$agent_json")
+[[ -S $OIDC_SOCK && $agent_pid =~ ^[0-9]+$ ]] || die "oidc-agent did not start: $agent_json"
+OIDC_ENCRYPTION_PW=bench-throwaway OIDC_REFRESH_TOKEN=$rt timeout 30 oidc-gen bench \
+    --iss="$iss" --client-id=agent --client-secret=agent-secret-Vb62Kd --rt-env \
+    --scope="openid offline_access" --pw-env --confirm-default --prompt=none --no-url-call \
+    </dev/null >"$tmp/oidc-gen.log" 2>&1 || die "oidc-gen failed: $(cat "$tmp/oidc-gen.log")"
+unset rt
+timeout 10 oidc-token bench >/dev/null || die "oidc-token gave no token"
+agent_refreshes() { curl -sS --max-time 10 "$iss/test/stats?client_id=agent" | jq '.grants.refresh_token // 0'; }
+log "oidc-agent (pid $agent_pid) holds a token for account bench"
+
+# --- cache hit ----------------------------------------------------------------------
+hits_before=$(served hits)
+# The machine is shared and its load drifts, and hyperfine runs all of one
+# command's runs before the next command's: so each group runs in $blocks
+# blocks of runs/blocks, the order of its commands reversed every other
+# block, and the statistics are over all the blocks' times together.
+blocks=${BENCH_BLOCKS:-10}
+combine() { # GROUP: $tmp/GROUP-*.json -> $tmp/GROUP.json
+    jq -s '
+        def median: sort | if length % 2 == 1 then .[(length - 1) / 2]
+            else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+        def mean: add / length;
+        { results: ([.[].results[]] | group_by(.command) | map(
+            (map(.times[])) as $t | ($t | mean) as $m
+            | { command: .[0].command, median: ($t | median), mean: $m,
+                stddev: ((($t | map((. - $m) * (. - $m)) | add) / ($t | length - 1)) | sqrt),
+                min: ($t | min), max: ($t | max),
+                user: (map(.user) | mean), system: (map(.system) | mean) })) }
+    ' "$tmp/$1"-*.json >"$tmp/$1.json"
+}
+run_blocks() { # GROUP TOTAL_RUNS WARMUP HYPERFINE_OPTION... -- NAME CMD [NAME CMD]...
+    local group=$1 total=$2 warm=$3 b i
+    shift 3
+    local -a opts=() pairs=() order
+    while [[ $1 != -- ]]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    pairs=("$@")
+    for ((b = 1; b <= blocks; b++)); do
+        order=()
+        for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+            if ((b % 2)); then
+                order+=(-n "${pairs[i]}" "${pairs[i + 1]}")
+            else
+                order=(-n "${pairs[i]}" "${pairs[i + 1]}" "${order[@]}")
+            fi
+        done
+        hyperfine "${opts[@]}" --style basic --warmup "$warm" --runs "$(((total + blocks - 1) / blocks))" \
+            --export-json "$tmp/$group-$b.json" "${order[@]}" >"$tmp/$group.txt" ||
+            die "a $group command failed: $(tail -n 4 "$tmp/$group.txt")"
+    done
+    combine "$group"
+}
+
+log "cache hit: $runs runs each in $blocks blocks, each after $((warmup / blocks + 1)) warm-up runs"
+run_blocks hit "$runs" "$((warmup / blocks + 1))" -N -- \
+    'true' 'true' \
+    'gettoken --version' "$bin --version" \
+    'gettoken, kernel keyring' "$bin --config $config kernel" \
+    'gettoken, Secret Service' "$bin --config $config ss" \
+    'gettoken, file cache' "$bin --config $config file" \
+    'oidc-token (cached)' 'oidc-token bench' \
+    'secret-tool lookup' 'secret-tool lookup service gettoken username token/ss'
+hit_requests=$(($(served hits) - hits_before))
+((hit_requests == 0)) || die "the cache hits made $hit_requests requests: not hits"
+
+# --- cold fetch -----------------------------------------------------------------------
+url="http://127.0.0.1:$port_hits/token"
+cold_runs=$(((runs + 1) / 2))
+log "cold fetch: $cold_runs runs each in $blocks blocks (through sh -c, whose start-up hyperfine subtracts)"
+run_blocks cold "$cold_runs" 3 -- \
+    'gettoken --no-cache' "$bin --config $config --no-cache kernel" \
+    'curl | jq' "curl -s -u demo:demo-secret -d grant_type=client_credentials $url | jq -r .access_token"
+
+# --- stampede ---------------------------------------------------------------------------
+# Both tools hold a token that is an hour long; each round first makes sure a
+# fresh one is cached, waits 6 s, then asks 50 times at once for one that is
+# valid 3595 s more (gettoken --min-ttl, oidc-token -t): the cached token is
+# past that, the one fetched is not. One request per round is the ideal.
+parallel_calls() { # CMD... -> wall clock in microseconds
+    local i start end failed=0 p
+    local -a running=()
+    : >"$tmp/parallel.err"
+    start=$(date +%s%N)
+    for ((i = 0; i < parallel; i++)); do
+        timeout 60 "$@" >/dev/null 2>>"$tmp/parallel.err" &
+        running+=($!)
+    done
+    for p in "${running[@]}"; do
+        wait "$p" || failed=$((failed + 1))
+    done
+    end=$(date +%s%N)
+    ((failed == 0)) || die "$failed of $parallel parallel calls failed: $(tail -n 5 "$tmp/parallel.err")"
+    echo $(((end - start) / 1000))
+}
+gt_requests=() gt_walls=() oidc_requests=() oidc_walls=() floor_walls=()
+for ((r = 1; r <= rounds; r++)); do
+    floor_walls+=("$(parallel_calls true)")
+
+    "$bin" --config "$config" stampede --force >/dev/null
+    sleep 6
+    before=$(served stampede)
+    gt_walls+=("$(parallel_calls "$bin" --config "$config" stampede --min-ttl 3595s)")
+    gt_requests+=("$(($(served stampede) - before))")
+
+    timeout 10 oidc-token -f bench >/dev/null
+    sleep 6
+    before=$(agent_refreshes)
+    oidc_walls+=("$(parallel_calls oidc-token -t 3595 bench)")
+    oidc_requests+=("$(($(agent_refreshes) - before))")
+    log "stampede round $r: true in $((floor_walls[-1] / 1000)) ms; gettoken ${gt_requests[-1]} request(s) in $((gt_walls[-1] / 1000)) ms; oidc-token ${oidc_requests[-1]} in $((oidc_walls[-1] / 1000)) ms"
+done
+
+# --- memory and size ---------------------------------------------------------------------
+peak_kib() { # CMD... -> the largest peak RSS (KiB) of 5 runs
+    local i kib max=0
+    for ((i = 0; i < 5; i++)); do
+        kib=$(command time -f '%M' "$@" 2>&1 >/dev/null | tail -n1)
+        [[ $kib =~ ^[0-9]+$ ]] || die "no peak RSS for $*: $kib"
+        ((kib > max)) && max=$kib
+    done
+    echo "$max"
+}
+mem_kernel=$(peak_kib "$bin" --config "$config" kernel)
+mem_ss=$(peak_kib "$bin" --config "$config" ss)
+mem_file=$(peak_kib "$bin" --config "$config" file)
+mem_fetch=$(peak_kib "$bin" --config "$config" --no-cache kernel)
+mem_oidc=$(peak_kib oidc-token bench)
+mem_secret_tool=$(peak_kib secret-tool lookup service gettoken username token/ss)
+mem_curl=$(peak_kib curl -s -u demo:demo-secret -d grant_type=client_credentials "$url")
+curl -s -u demo:demo-secret -d grant_type=client_credentials "$url" >"$tmp/reply.json"
+mem_jq=$(peak_kib jq -r .access_token "$tmp/reply.json")
+size=$(stat -c %s "$bin")
+
+# --- where a hit's time goes: counts that do not depend on the machine's load ------
+# instructions executed in user space (valgrind), page faults (GNU time),
+# system calls and threads started (strace -f); each of one run
+profile_row() { # LABEL CMD...
+    local label=$1 ir loader faults calls threads
+    shift
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind.out" "$@" >/dev/null 2>&1
+    ir=$(callgrind_annotate "$tmp/callgrind.out" 2>/dev/null |
+        awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
+    # the dynamic loader's share: _dl_start, inclusive of what it calls
+    loader=$(callgrind_annotate --inclusive=yes "$tmp/callgrind.out" 2>/dev/null |
+        awk '/:_dl_start \[/ { gsub(",", "", $1); print $1; exit }')
+    faults=$(command time -f '%R' "$@" 2>&1 >/dev/null | tail -n1)
+    strace -f -c -o "$tmp/strace.txt" "$@" >/dev/null 2>&1
+    calls=$(awk '$NF == "total" { print $4 }' "$tmp/strace.txt")
+    threads=$(awk '$NF == "clone" || $NF == "clone3" { n += $4 } END { print n + 0 }' "$tmp/strace.txt")
+    LC_ALL=C printf '| %s | %d | %d | %s | %s | %s |\n' "$label" "$ir" "${loader:-0}" "$faults" "$calls" "$threads"
+}
+profile_rows=$(
+    profile_row '`true`' true
+    profile_row '`gettoken --version`' "$bin" --version
+    profile_row 'gettoken, kernel keyring hit' "$bin" --config "$config" kernel
+    profile_row 'gettoken, Secret Service hit' "$bin" --config "$config" ss
+    profile_row 'gettoken, file cache hit' "$bin" --config "$config" file
+    profile_row '`oidc-token` (cached; the agent not counted)' oidc-token bench
+    profile_row '`secret-tool lookup`' secret-tool lookup service gettoken username token/ss
+)
+load_end=$(load)
+
+# ============================================================================
+# BENCHMARKS.md
+# ============================================================================
+# median in ms, with 2 decimals, of the command named $2 in $1.json
+median() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$tmp/$1.json"; }
+stat_of() { jq -r --arg n "$2" --arg f "$3" '.results[] | select(.command == $n) | .[$f] * 1000' "$tmp/$1.json"; }
+fmt() { LC_ALL=C printf '%.2f' "$1"; }
+ratio() { LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+le() { LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+verdict() { if "$@"; then echo "met"; else echo "**not met**"; fi; }
+sorted_median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+m_true=$(median hit 'true')
+m_version=$(median hit 'gettoken --version')
+m_kernel=$(median hit 'gettoken, kernel keyring')
+m_ss=$(median hit 'gettoken, Secret Service')
+m_file=$(median hit 'gettoken, file cache')
+m_oidc=$(median hit 'oidc-token (cached)')
+m_st=$(median hit 'secret-tool lookup')
+m_cold=$(median cold 'gettoken --no-cache')
+m_curl=$(median cold 'curl | jq')
+gt_wall=$(sorted_median "${gt_walls[@]}")
+oidc_wall=$(sorted_median "${oidc_walls[@]}")
+floor_wall=$(sorted_median "${floor_walls[@]}")
+floor_wall_ms=$(LC_ALL=C awk -v u="$floor_wall" 'BEGIN { printf "%.1f", u / 1000 }')
+gt_wall_ms=$(LC_ALL=C awk -v u="$gt_wall" 'BEGIN { printf "%.1f", u / 1000 }')
+oidc_wall_ms=$(LC_ALL=C awk -v u="$oidc_wall" 'BEGIN { printf "%.1f", u / 1000 }')
+stampede_ok=1
+for n in "${gt_requests[@]}"; do ((n == 1)) || stampede_ok=0; done
+mem_hit=$mem_kernel
+((mem_ss > mem_hit)) && mem_hit=$mem_ss
+((mem_file > mem_hit)) && mem_hit=$mem_file
+mib() { LC_ALL=C awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+cpu_of() { jq -r --arg n "$2" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$tmp/$1.json"; }
+hit_row() { # NAME -> | name | median | x true | mean ± sd | min | max | cpu |
+    local n=$1 med
+    med=$(median hit "$n")
+    printf '| %s | %s | %s | %s ± %s | %s | %s | %s |\n' "$n" "$(fmt "$med")" "$(ratio "$med" "$m_true")" \
+        "$(fmt "$(stat_of hit "$n" mean)")" "$(fmt "$(stat_of hit "$n" stddev)")" \
+        "$(fmt "$(stat_of hit "$n" min)")" "$(fmt "$(stat_of hit "$n" max)")" "$(fmt "$(cpu_of hit "$n")")"
+}
+cold_row() {
+    local n=$1
+    printf '| %s | %s | %s ± %s | %s | %s |\n' "${n//|/\\|}" "$(fmt "$(median cold "$n")")" \
+        "$(fmt "$(stat_of cold "$n" mean)")" "$(fmt "$(stat_of cold "$n" stddev)")" \
+        "$(fmt "$(stat_of cold "$n" min)")" "$(fmt "$(stat_of cold "$n" max)")"
+}
+version_of() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+mem_total=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+os=$(. /etc/os-release && echo "$PRETTY_NAME")
+
+{
+    cat <<EOF
+# Benchmarks
+
+Generated by \`bench/run.sh\`; do not edit by hand. Reproduce, as root on
+Debian 12 from a clone of this repository (it installs what it needs,
+builds the release binary and starts every endpoint on 127.0.0.1):
+
+\`\`\`sh
+bench/run.sh
+\`\`\`
+
+Run of $(date -u '+%Y-%m-%d %H:%M UTC'); $runs runs per command for cache hits,
+$cold_runs for cold fetches, each group in $blocks blocks (the order of its
+commands reversed every other block, so a drift in the machine's load falls
+on all of them alike); $rounds stampede rounds. Medians are the claim; every
+ratio is between medians of the same run.
+
+## Cache hit
+
+What a script pays each time it asks for a token that is cached. Every
+command runs directly (\`hyperfine -N\`, no shell). \`secret-tool lookup\`
+reads the very item gettoken's \`ss\` profile reads; \`oidc-token\` asks a
+running oidc-agent that holds a valid token for an account on the local
+OIDC server. None of them made a request ($hit_requests requests during the
+runs).
+
+CPU is the command's own (hyperfine's user + system), not that of the agent
+or keyring daemon it asks.
+
+| command | median (ms) | × \`true\` | mean ± σ (ms) | min (ms) | max (ms) | CPU, user + system, mean (ms) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+EOF
+    for n in 'true' 'gettoken --version' 'gettoken, kernel keyring' 'gettoken, Secret Service' \
+        'gettoken, file cache' 'oidc-token (cached)' 'secret-tool lookup'; do
+        hit_row "$n"
+    done
+    cat <<EOF
+
+Ratios of medians, gettoken against each alternative (below 1: gettoken is faster):
+
+| gettoken on | × \`oidc-token\` | × \`secret-tool lookup\` | × \`true\` | × \`gettoken --version\` |
+| --- | ---: | ---: | ---: | ---: |
+| the kernel keyring | $(ratio "$m_kernel" "$m_oidc") | $(ratio "$m_kernel" "$m_st") | $(ratio "$m_kernel" "$m_true") | $(ratio "$m_kernel" "$m_version") |
+| the Secret Service | $(ratio "$m_ss" "$m_oidc") | $(ratio "$m_ss" "$m_st") | $(ratio "$m_ss" "$m_true") | $(ratio "$m_ss" "$m_version") |
+| the file cache | $(ratio "$m_file" "$m_oidc") | $(ratio "$m_file" "$m_st") | $(ratio "$m_file" "$m_true") | $(ratio "$m_file" "$m_version") |
+
+\`gettoken --version\` is the start-up of gettoken's own binary (loading,
+relocation, argument parsing) doing nothing else; \`true\` is the floor of
+any process.
+
+Where a hit's time goes, in counts that do not depend on the machine's load
+(one run each; the processes a command talks to are not counted):
+
+| command | instructions (user space) | of which the dynamic loader | page faults | system calls | threads started |
+| --- | ---: | ---: | ---: | ---: | ---: |
+$profile_rows
+
+## Cold fetch
+
+A request to the same local token endpoint (examples/token_server.rs) and
+the token printed. Both through \`sh -c\` (the pipe needs a shell), whose
+start-up hyperfine measures and subtracts.
+
+| command | median (ms) | mean ± σ (ms) | min (ms) | max (ms) |
+| --- | ---: | ---: | ---: | ---: |
+$(cold_row 'gettoken --no-cache')
+$(cold_row 'curl | jq')
+
+\`gettoken --no-cache\` × \`curl | jq\`: **$(ratio "$m_cold" "$m_curl")**.
+
+## Stampede
+
+$parallel calls at once, each wanting a token valid for 3595 s more than the
+cached one has left (\`gettoken --min-ttl 3595s\`, \`oidc-token -t 3595\`;
+both endpoints issue tokens for an hour, and the cached one is 6 s old).
+Requests counted at the endpoint: examples/token_server.rs's log for
+gettoken, the OIDC server's refresh grants for oidc-agent. Wall clock from
+the first start to the last exit, including the shell's forks.
+
+| tool | requests per round | wall clock, median of $rounds (ms) |
+| --- | --- | ---: |
+| gettoken | ${gt_requests[*]} | $gt_wall_ms |
+| oidc-token (oidc-agent) | ${oidc_requests[*]} | $oidc_wall_ms |
+| \`true\`, started the same way (the floor) | | $floor_wall_ms |
+
+gettoken on a desktop session: the one call that fetches also proves and
+writes the Secret Service; the other 49 wait on the profile's lock, then
+read the new token.
+
+## Memory and size
+
+Peak resident set (largest of 5 runs, GNU time's \`%M\`):
+
+| what | peak RSS (MiB) |
+| --- | ---: |
+| gettoken cache hit, kernel keyring | $(mib "$mem_kernel") |
+| gettoken cache hit, Secret Service | $(mib "$mem_ss") |
+| gettoken cache hit, file cache | $(mib "$mem_file") |
+| gettoken fetch (\`--no-cache\`) | $(mib "$mem_fetch") |
+| oidc-token (cached) | $(mib "$mem_oidc") |
+| secret-tool lookup | $(mib "$mem_secret_tool") |
+| curl (the fetch) | $(mib "$mem_curl") |
+| jq (the parse) | $(mib "$mem_jq") |
+
+The gettoken binary (release profile, stripped): $(mib "$((size / 1024))") MiB ($size bytes).
+
+## Targets
+
+| target | measured | |
+| --- | --- | --- |
+| kernel-keyring hit ≤ 0.5 × \`oidc-token\` cached | $(ratio "$m_kernel" "$m_oidc") × | $(verdict le "$(ratio "$m_kernel" "$m_oidc")" 0.5) |
+| kernel-keyring hit ≤ 3 × \`true\` | $(ratio "$m_kernel" "$m_true") × | $(verdict le "$(ratio "$m_kernel" "$m_true")" 3) |
+| Secret Service hit ≤ 0.5 × \`secret-tool lookup\` | $(ratio "$m_ss" "$m_st") × | $(verdict le "$(ratio "$m_ss" "$m_st")" 0.5) |
+| cold fetch ≤ 1.0 × \`curl \| jq\` | $(ratio "$m_cold" "$m_curl") × | $(verdict le "$(ratio "$m_cold" "$m_curl")" 1.0) |
+| stampede: exactly 1 request | ${gt_requests[*]} | $(verdict test "$stampede_ok" = 1) |
+| peak memory of a cache hit < 8 MiB | $(mib "$mem_hit") MiB | $(verdict test "$mem_hit" -lt 8192) |
+
+Half of \`oidc-token\`'s median is $(fmt "$(LC_ALL=C awk -v m="$m_oidc" 'BEGIN { print m / 2 }')") ms; \`true\`, a
+process that does nothing, takes $(fmt "$m_true") ms here, and \`gettoken --version\`
+$(fmt "$m_version") ms.
+
+## Machine and versions
+
+| | |
+| --- | --- |
+| machine | $cpu, $(nproc) cores, $mem_total; $os, Linux $(uname -r) |
+| load average (1, 5, 15 min) | $load_start at the start, $load_end at the end |
+| gettoken | $("$bin" --version) ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ', with local changes')), release profile |
+| rustc | $BENCH_RUSTC |
+| hyperfine | $(hyperfine --version) |
+| oidc-agent | $(version_of oidc-agent-cli) (Debian \`oidc-agent-cli\`) |
+| libsecret-tools (secret-tool) | $(version_of libsecret-tools) |
+| gnome-keyring | $(version_of gnome-keyring) |
+| curl | $(curl --version | head -n1 | cut -d' ' -f1-2) |
+| jq | $(jq --version) |
+| OIDC server | oidc-provider $(jq -r .version "$root/tests/oidc/node_modules/oidc-provider/package.json" 2>/dev/null || echo '?') on node $(node --version) |
+EOF
+} >"$out.tmp"
+mv "$out.tmp" "$out"
+log "wrote $out"
+sed -n '/^## Targets/,/^## Machine/p' "$out" | sed '$d' >&2
