@@ -24,7 +24,8 @@
 # exit. Needs the Rust toolchain, as the tests do.
 #
 # Settings (environment): BENCH_RUNS (runs per command, default 500),
-# BENCH_WARMUP (default 30), BENCH_ROUNDS (stampede rounds, default 5),
+# BENCH_WARMUP (default 30), BENCH_BLOCKS (blocks the runs are split in,
+# default 10), BENCH_ROUNDS (stampede rounds, default 5),
 # BENCH_OUT (default BENCHMARKS.md at the top of the repository).
 set -euo pipefail
 
@@ -236,27 +237,69 @@ log "oidc-agent (pid $agent_pid) holds a token for account bench"
 
 # --- cache hit ----------------------------------------------------------------------
 hits_before=$(served hits)
-log "cache hit: $runs runs each after $warmup warm-up runs"
-hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$tmp/hit.json" \
-    -n 'true' 'true' \
-    -n 'gettoken --version' "$bin --version" \
-    -n 'gettoken, kernel keyring' "$bin --config $config kernel" \
-    -n 'gettoken, Secret Service' "$bin --config $config ss" \
-    -n 'gettoken, file cache' "$bin --config $config file" \
-    -n 'oidc-token (cached)' 'oidc-token bench' \
-    -n 'secret-tool lookup' 'secret-tool lookup service gettoken username token/ss' \
-    >"$tmp/hit.txt"
+# The machine is shared and its load drifts, and hyperfine runs all of one
+# command's runs before the next command's: so each group runs in $blocks
+# blocks of runs/blocks, the order of its commands reversed every other
+# block, and the statistics are over all the blocks' times together.
+blocks=${BENCH_BLOCKS:-10}
+combine() { # GROUP: $tmp/GROUP-*.json -> $tmp/GROUP.json
+    jq -s '
+        def median: sort | if length % 2 == 1 then .[(length - 1) / 2]
+            else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+        def mean: add / length;
+        { results: ([.[].results[]] | group_by(.command) | map(
+            (map(.times[])) as $t | ($t | mean) as $m
+            | { command: .[0].command, median: ($t | median), mean: $m,
+                stddev: ((($t | map((. - $m) * (. - $m)) | add) / ($t | length - 1)) | sqrt),
+                min: ($t | min), max: ($t | max),
+                user: (map(.user) | mean), system: (map(.system) | mean) })) }
+    ' "$tmp/$1"-*.json >"$tmp/$1.json"
+}
+run_blocks() { # GROUP TOTAL_RUNS WARMUP HYPERFINE_OPTION... -- NAME CMD [NAME CMD]...
+    local group=$1 total=$2 warm=$3 b i
+    shift 3
+    local -a opts=() pairs=() order
+    while [[ $1 != -- ]]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    pairs=("$@")
+    for ((b = 1; b <= blocks; b++)); do
+        order=()
+        for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+            if ((b % 2)); then
+                order+=(-n "${pairs[i]}" "${pairs[i + 1]}")
+            else
+                order=(-n "${pairs[i]}" "${pairs[i + 1]}" "${order[@]}")
+            fi
+        done
+        hyperfine "${opts[@]}" --style basic --warmup "$warm" --runs "$(((total + blocks - 1) / blocks))" \
+            --export-json "$tmp/$group-$b.json" "${order[@]}" >"$tmp/$group.txt" ||
+            die "a $group command failed: $(tail -n 4 "$tmp/$group.txt")"
+    done
+    combine "$group"
+}
+
+log "cache hit: $runs runs each in $blocks blocks, each after $((warmup / blocks + 1)) warm-up runs"
+run_blocks hit "$runs" "$((warmup / blocks + 1))" -N -- \
+    'true' 'true' \
+    'gettoken --version' "$bin --version" \
+    'gettoken, kernel keyring' "$bin --config $config kernel" \
+    'gettoken, Secret Service' "$bin --config $config ss" \
+    'gettoken, file cache' "$bin --config $config file" \
+    'oidc-token (cached)' 'oidc-token bench' \
+    'secret-tool lookup' 'secret-tool lookup service gettoken username token/ss'
 hit_requests=$(($(served hits) - hits_before))
 ((hit_requests == 0)) || die "the cache hits made $hit_requests requests: not hits"
 
 # --- cold fetch -----------------------------------------------------------------------
 url="http://127.0.0.1:$port_hits/token"
 cold_runs=$(((runs + 1) / 2))
-log "cold fetch: $cold_runs runs each (through sh -c, whose start-up hyperfine subtracts)"
-hyperfine --style basic --warmup "$((warmup / 2 + 1))" --runs "$cold_runs" --export-json "$tmp/cold.json" \
-    -n 'gettoken --no-cache' "$bin --config $config --no-cache kernel" \
-    -n 'curl | jq' "curl -s -u demo:demo-secret -d grant_type=client_credentials $url | jq -r .access_token" \
-    >"$tmp/cold.txt"
+log "cold fetch: $cold_runs runs each in $blocks blocks (through sh -c, whose start-up hyperfine subtracts)"
+run_blocks cold "$cold_runs" 3 -- \
+    'gettoken --no-cache' "$bin --config $config --no-cache kernel" \
+    'curl | jq' "curl -s -u demo:demo-secret -d grant_type=client_credentials $url | jq -r .access_token"
 
 # --- stampede ---------------------------------------------------------------------------
 # Both tools hold a token that is an hour long; each round first makes sure a
@@ -412,9 +455,11 @@ builds the release binary and starts every endpoint on 127.0.0.1):
 bench/run.sh
 \`\`\`
 
-Run of $(date -u '+%Y-%m-%d %H:%M UTC'); $runs runs per command for cache hits
-($warmup warm-up runs), $cold_runs for cold fetches, $rounds stampede rounds.
-Medians are the claim; every ratio is between medians of the same run.
+Run of $(date -u '+%Y-%m-%d %H:%M UTC'); $runs runs per command for cache hits,
+$cold_runs for cold fetches, each group in $blocks blocks (the order of its
+commands reversed every other block, so a drift in the machine's load falls
+on all of them alike); $rounds stampede rounds. Medians are the claim; every
+ratio is between medians of the same run.
 
 ## Cache hit
 

@@ -208,9 +208,33 @@ impl Session {
         }
     }
 
+    /// Closes the session and waits for the answer, so that the connection
+    /// ends only once the service is done with this client.
+    fn close(&mut self, session: &str) -> Result<(), Failure> {
+        let mut out = Vec::new();
+        let close = self.queue_close(&mut out, session);
+        self.send(&out)?;
+        self.reply(close).map(drop)
+    }
+
+    fn queue_close(&mut self, out: &mut Vec<u8>, session: &str) -> u32 {
+        let call = Call {
+            destination: SECRETS,
+            path: session,
+            interface: "org.freedesktop.Secret.Session",
+            member: "Close",
+        };
+        self.call(out, &call, "", Writer::default())
+    }
+
     fn find(&mut self, service: &str, username: &str) -> Result<Lookup, Failure> {
-        // Hello, OpenSession and SearchItems go out together: none waits on
-        // another's reply.
+        // gnome-keyring admits a new client from an idle callback that its
+        // message filter schedules, and a method handled before that ran
+        // makes it abort (OpenSession: "gkd_secret_service_publish_dispatch:
+        // assertion 'client' failed", then a fatal g_variant_new). So the
+        // first call is a harmless property read, answered before anything
+        // that needs the client record goes out; then OpenSession and
+        // SearchItems together.
         let mut out = b"BEGIN\r\n".to_vec();
         let bus = Call {
             destination: "org.freedesktop.DBus",
@@ -220,6 +244,21 @@ impl Session {
         };
         let hello = self.call(&mut out, &bus, "", Writer::default());
         let mut args = Writer::default();
+        args.string(SERVICE_IFACE);
+        args.string("Collections");
+        let properties = Call {
+            destination: SECRETS,
+            path: SECRETS_PATH,
+            interface: "org.freedesktop.DBus.Properties",
+            member: "Get",
+        };
+        let greet = self.call(&mut out, &properties, "ss", args);
+        self.send(&out)?;
+        self.reply(hello)?;
+        self.reply(greet)?;
+
+        let mut out = Vec::new();
+        let mut args = Writer::default();
         args.string("plain");
         args.signature("s");
         args.string("");
@@ -228,8 +267,6 @@ impl Session {
         args.string_dict(&[("service", service), ("username", username)]);
         let search = self.call(&mut out, &secrets_call("SearchItems"), "a{ss}", args);
         self.send(&out)?;
-
-        self.reply(hello)?;
         let opened = self.reply(open)?;
         let mut r = opened.body();
         r.variant_bytes()?;
@@ -239,9 +276,13 @@ impl Session {
         let unlocked = r.strings()?;
         let locked = r.strings()?;
         let item = match (unlocked.as_slice(), locked.len()) {
-            ([], 0) => return Ok(Lookup::Absent),
+            ([], 0) => {
+                self.close(&session)?;
+                return Ok(Lookup::Absent);
+            }
             ([item], 0) => item.clone(),
             _ => {
+                self.close(&session)?;
                 return Ok(Lookup::Unsure(format!(
                     "{} unlocked and {} locked items match",
                     unlocked.len(),
@@ -260,8 +301,10 @@ impl Session {
             member: "GetSecret",
         };
         let get = self.call(&mut out, &get, "o", args);
+        let close = self.queue_close(&mut out, &session);
         self.send(&out)?;
         let secret = self.reply(get)?;
+        let _ = self.reply(close);
         let mut r = secret.body();
         r.open_struct()?;
         r.string()?;
