@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use zeroize::Zeroizing;
+
 pub const METHOD_RETURN: u8 = 2;
 pub const ERROR: u8 = 3;
 
@@ -135,14 +137,38 @@ pub fn method_call(serial: u32, call: &Call<'_>, signature: &str, body: &[u8]) -
 }
 
 /// A message read off the bus (only what a caller needs of its header).
-#[derive(Debug)]
+/// Its body may hold a secret: zeroized on drop, and never shown by
+/// `Debug`.
 pub struct Message {
     pub kind: u8,
+    pub serial: u32,
+    pub member: Option<String>,
     pub reply_serial: Option<u32>,
     pub error_name: Option<String>,
     pub signature: String,
     big_endian: bool,
-    body: Vec<u8>,
+    body: Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("kind", &self.kind)
+            .field("serial", &self.serial)
+            .field("member", &self.member)
+            .field("reply_serial", &self.reply_serial)
+            .field("error_name", &self.error_name)
+            .field("signature", &self.signature)
+            .field("body", &format_args!("({} bytes)", self.body.len()))
+            .finish()
+    }
+}
+
+impl Message {
+    /// A reply (to a method call of ours), rather than a signal or a call.
+    pub fn is_reply(&self) -> bool {
+        matches!(self.kind, METHOD_RETURN | ERROR) && self.reply_serial.is_some()
+    }
 }
 
 impl Message {
@@ -162,9 +188,10 @@ pub fn message_len(head: &[u8]) -> Result<usize, WireError> {
     let body = r.u32()? as usize;
     r.pos = 12;
     let fields = r.u32()? as usize;
-    let header = (16 + fields).next_multiple_of(8);
-    let total = header
-        .checked_add(body)
+    let total = 16usize
+        .checked_add(fields)
+        .and_then(|n| n.checked_next_multiple_of(8))
+        .and_then(|header| header.checked_add(body))
         .filter(|&n| n <= MAX_MESSAGE)
         .ok_or_else(|| bad("too large"))?;
     Ok(total)
@@ -181,22 +208,32 @@ pub fn parse(buf: &[u8]) -> Result<Message, WireError> {
     let kind = r.byte()?;
     r.pos = 4;
     let body_len = r.u32()? as usize;
-    r.pos = 12;
+    let serial = r.u32()?;
     let fields_len = r.u32()? as usize;
+    // Within `total`, checked above; the fields are read from a slice cut
+    // at their end, so none can run into the padding or the body.
     let fields_end = 16 + fields_len;
+    let mut r = Reader {
+        buf: &buf[..fields_end],
+        pos: 16,
+        big_endian: r.big_endian,
+    };
     let mut message = Message {
         kind,
+        serial,
+        member: None,
         reply_serial: None,
         error_name: None,
         signature: String::new(),
         big_endian: r.big_endian,
-        body: Vec::new(),
+        body: Zeroizing::new(Vec::new()),
     };
     while r.pos < fields_end {
         r.align(8)?;
         let code = r.byte()?;
         let kind = r.signature()?;
         match (code, kind.as_str()) {
+            (3, "s") => message.member = Some(r.string()?),
             (4, "s") => message.error_name = Some(r.string()?),
             (5, "u") => message.reply_serial = Some(r.u32()?),
             (8, "g") => message.signature = r.signature()?,
@@ -207,7 +244,7 @@ pub fn parse(buf: &[u8]) -> Result<Message, WireError> {
         }
     }
     let body_start = fields_end.next_multiple_of(8);
-    message.body = buf[body_start..body_start + body_len].to_vec();
+    message.body = Zeroizing::new(buf[body_start..body_start + body_len].to_vec());
     Ok(message)
 }
 
@@ -323,6 +360,30 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_field_may_not_run_into_the_body() {
+        let mut v = vec![b'l', METHOD_RETURN, 0, 1];
+        v.extend_from_slice(&8u32.to_le_bytes()); // body length
+        v.extend_from_slice(&99u32.to_le_bytes()); // serial
+        v.extend_from_slice(&16u32.to_le_bytes()); // header fields length
+        v.extend_from_slice(&[5, 1, b'u', 0]);
+        v.extend_from_slice(&1u32.to_le_bytes());
+        // An error name of 7 bytes, which would be the body's.
+        v.extend_from_slice(&[4, 1, b's', 0]);
+        v.extend_from_slice(&7u32.to_le_bytes());
+        v.extend_from_slice(b"abcdefg\0");
+        assert_eq!(message_len(&v[..16]), Ok(v.len()));
+        assert!(parse(&v).is_err());
+    }
+
+    #[test]
+    fn a_message_shows_no_body_in_debug() {
+        let body = b"\x07\0\0\0hunter2\0";
+        let text = format!("{:?}", parse(&reply(1, "s", body, false)).unwrap());
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("12 bytes"), "{text}");
+    }
 
     /// Appends `x` in the given byte order.
     fn put(v: &mut Vec<u8>, x: u32, big_endian: bool) {

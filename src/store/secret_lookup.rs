@@ -13,11 +13,12 @@
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use super::dbus_wire::{self, Call, ERROR, METHOD_RETURN, Message, Writer};
+use super::dbus_wire::{self, Call, METHOD_RETURN, Message, Writer};
 
 pub enum Lookup {
     Found(Zeroizing<String>),
@@ -34,7 +35,17 @@ const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
 
 /// Looks up the item with these attributes, taking at most `limit`.
 pub fn lookup(service: &str, username: &str, limit: Duration) -> Lookup {
-    match Session::open(limit).and_then(|mut s| s.find(service, username)) {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+    match sockets(address.as_deref(), dirs::runtime_dir()) {
+        Ok(sockets) => lookup_on(&sockets, service, username, limit),
+        Err(Failure::TimedOut) => Lookup::TimedOut,
+        Err(Failure::Other(why)) => Lookup::Unsure(why),
+    }
+}
+
+/// The same, on the bus listening on `sockets`.
+fn lookup_on(sockets: &[Socket], service: &str, username: &str, limit: Duration) -> Lookup {
+    match Session::open(sockets, limit).and_then(|mut s| s.find(service, username)) {
         Ok(found) => found,
         Err(Failure::TimedOut) => Lookup::TimedOut,
         Err(Failure::Other(why)) => Lookup::Unsure(why),
@@ -68,25 +79,34 @@ fn other(why: impl Into<String>) -> Failure {
 struct Session {
     stream: UnixStream,
     deadline: Instant,
-    buffered: Vec<u8>,
+    /// Bytes read and not yet parsed (a reply may hold the secret).
+    buffered: Zeroizing<Vec<u8>>,
     serial: u32,
+    /// Replies that came before the one awaited: D-Bus does not promise
+    /// replies in the order of the calls.
+    early: Vec<Message>,
 }
+
+/// At most this many early replies are kept (a lookup makes five calls).
+const MAX_EARLY: usize = 8;
 
 impl Session {
     /// Connects and authenticates (SASL EXTERNAL: the uid the kernel
     /// vouches for).
-    fn open(limit: Duration) -> Result<Self, Failure> {
+    fn open(sockets: &[Socket], limit: Duration) -> Result<Self, Failure> {
         let deadline = Instant::now() + limit;
-        let stream = connect()?;
-        stream.set_write_timeout(Some(limit))?;
+        let stream = connect(sockets, limit)?;
         let mut session = Session {
             stream,
             deadline,
-            buffered: Vec::new(),
+            buffered: Zeroizing::new(Vec::with_capacity(8192)),
             serial: 0,
+            early: Vec::new(),
         };
-        // SAFETY: getuid(2) cannot fail and touches no memory.
-        let uid = unsafe { libc::getuid() };
+        // The bus checks the uid against the socket's peer credentials,
+        // which carry the effective uid.
+        // SAFETY: geteuid(2) cannot fail and touches no memory.
+        let uid = unsafe { libc::geteuid() };
         let hex: String = uid
             .to_string()
             .bytes()
@@ -95,25 +115,32 @@ impl Session {
         session.send(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
         let line = session.read_line()?;
         if !line.starts_with("OK ") {
-            return Err(other(format!("session bus refused EXTERNAL auth: {line}")));
+            return Err(other(format!(
+                "session bus refused EXTERNAL auth: {}",
+                line.escape_debug()
+            )));
         }
         Ok(session)
     }
 
+    /// The time left before the deadline; none left is a time-out.
+    fn left(&self) -> Result<Duration, Failure> {
+        self.deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or(Failure::TimedOut)
+    }
+
     fn send(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.stream.set_write_timeout(Some(self.left()?))?;
         Ok(self.stream.write_all(bytes)?)
     }
 
     /// Reads more bytes into the buffer, within the deadline.
     fn fill(&mut self) -> Result<(), Failure> {
-        let left = self
-            .deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or(Failure::TimedOut)?;
-        self.stream.set_read_timeout(Some(left))?;
-        let mut chunk = [0u8; 4096];
-        let n = self.stream.read(&mut chunk)?;
+        self.stream.set_read_timeout(Some(self.left()?))?;
+        let mut chunk = Zeroizing::new([0u8; 4096]);
+        let n = self.stream.read(&mut chunk[..])?;
         if n == 0 {
             return Err(other("the session bus closed the connection"));
         }
@@ -147,8 +174,17 @@ impl Session {
         self.serial
     }
 
-    /// The reply to `serial`, skipping signals and other replies.
+    /// The reply to `serial`: one that came early, else the next reply to
+    /// it off the bus. Signals and calls are skipped; replies to the other
+    /// calls of this session are kept for later.
     fn reply(&mut self, serial: u32) -> Result<Message, Failure> {
+        if let Some(i) = self
+            .early
+            .iter()
+            .position(|m| m.reply_serial == Some(serial))
+        {
+            return answer(self.early.swap_remove(i));
+        }
         loop {
             while self.buffered.len() >= 16 {
                 let len = dbus_wire::message_len(&self.buffered[..16])?;
@@ -157,17 +193,16 @@ impl Session {
                 }
                 let message = dbus_wire::parse(&self.buffered[..len])?;
                 self.buffered.drain(..len);
-                if message.reply_serial != Some(serial) {
+                if !message.is_reply() {
                     continue;
                 }
-                return match message.kind {
-                    METHOD_RETURN => Ok(message),
-                    ERROR => Err(other(format!(
-                        "Secret Service: {}",
-                        message.error_name.as_deref().unwrap_or("error")
-                    ))),
-                    _ => Err(other("unexpected reply type")),
-                };
+                if message.reply_serial == Some(serial) {
+                    return answer(message);
+                }
+                let ours = message.reply_serial.is_some_and(|s| s <= self.serial);
+                if ours && self.early.len() < MAX_EARLY {
+                    self.early.push(message);
+                }
             }
             self.fill()?;
         }
@@ -285,6 +320,17 @@ impl Session {
     }
 }
 
+/// A reply's message, or its error.
+fn answer(message: Message) -> Result<Message, Failure> {
+    match message.kind {
+        METHOD_RETURN => Ok(message),
+        _ => Err(other(format!(
+            "Secret Service: {}",
+            message.error_name.as_deref().unwrap_or("error")
+        ))),
+    }
+}
+
 fn secrets_call(member: &str) -> Call<'_> {
     Call {
         destination: SECRETS,
@@ -294,33 +340,102 @@ fn secrets_call(member: &str) -> Call<'_> {
     }
 }
 
-/// The session bus's Unix socket: the first `unix:path=` or
-/// `unix:abstract=` in `DBUS_SESSION_BUS_ADDRESS`, else
-/// `$XDG_RUNTIME_DIR/bus`.
-fn connect() -> Result<UnixStream, Failure> {
-    let Some(address) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") else {
-        let path = dirs::runtime_dir()
-            .map(|d| d.join("bus"))
-            .ok_or_else(|| other("no session bus address"))?;
-        return Ok(UnixStream::connect(path)?);
+/// A Unix socket the session bus may listen on.
+#[derive(Debug, PartialEq, Eq)]
+enum Socket {
+    Path(PathBuf),
+    Abstract(Vec<u8>),
+}
+
+/// The session bus's Unix sockets, in the order to try them: each
+/// `unix:path=` or `unix:abstract=` of the bus address (`;`-separated),
+/// else `$XDG_RUNTIME_DIR/bus` when there is no address. Pure.
+fn sockets(address: Option<&str>, runtime_dir: Option<PathBuf>) -> Result<Vec<Socket>, Failure> {
+    let Some(address) = address.filter(|a| !a.is_empty()) else {
+        return runtime_dir
+            .map(|d| vec![Socket::Path(d.join("bus"))])
+            .ok_or_else(|| other("no session bus address"));
     };
-    let address = address.to_string_lossy();
+    let mut found = Vec::new();
     for entry in address.split(';') {
         let Some(params) = entry.strip_prefix("unix:") else {
             continue;
         };
         for param in params.split(',') {
             if let Some(path) = param.strip_prefix("path=") {
-                return Ok(UnixStream::connect(unescape(path)?)?);
-            }
-            if let Some(name) = param.strip_prefix("abstract=") {
-                use std::os::linux::net::SocketAddrExt;
-                let addr = std::os::unix::net::SocketAddr::from_abstract_name(unescape(name)?)?;
-                return Ok(UnixStream::connect_addr(&addr)?);
+                found.push(Socket::Path(PathBuf::from(unescape(path)?)));
+            } else if let Some(name) = param.strip_prefix("abstract=") {
+                found.push(Socket::Abstract(unescape(name)?.into_bytes()));
             }
         }
     }
-    Err(other(format!("unsupported session bus address {address}")))
+    if found.is_empty() {
+        return Err(other(format!("unsupported session bus address {address}")));
+    }
+    Ok(found)
+}
+
+/// A connection to the session bus: the first of its sockets that takes
+/// one within `limit` (a time-out ends the tries).
+fn connect(sockets: &[Socket], limit: Duration) -> Result<UnixStream, Failure> {
+    let mut last = other("no session bus address");
+    for socket in sockets {
+        match connect_within(socket, limit).map_err(Failure::from) {
+            Ok(stream) => return Ok(stream),
+            Err(Failure::TimedOut) => return Err(Failure::TimedOut),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// Connects to `socket`, waiting at most `limit` (a bus whose backlog is
+/// full would otherwise block `connect` for ever): Linux bounds a Unix
+/// socket's `connect` by its send time-out, set before connecting.
+fn connect_within(socket: &Socket, limit: Duration) -> std::io::Result<UnixStream> {
+    use std::os::fd::FromRawFd as _;
+    use std::os::unix::ffi::OsStrExt as _;
+
+    // SAFETY: socket(2) takes no pointers; the descriptor it returns is
+    // owned by the stream at once, which closes it on every path.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let stream = unsafe { UnixStream::from_raw_fd(fd) };
+    stream.set_write_timeout(Some(limit))?;
+
+    // SAFETY: sockaddr_un is plain data, valid all zeroes.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    // A path ends with a NUL (in the zeroed tail); an abstract name starts
+    // with one and is as long as the length given.
+    let (name, at, nul) = match socket {
+        Socket::Path(p) => (p.as_os_str().as_bytes(), 0, 1),
+        Socket::Abstract(n) => (n.as_slice(), 1, 0),
+    };
+    if at + name.len() + nul > addr.sun_path.len() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "session bus socket name too long",
+        ));
+    }
+    for (slot, byte) in addr.sun_path[at..].iter_mut().zip(name) {
+        *slot = *byte as libc::c_char;
+    }
+    let len = std::mem::offset_of!(libc::sockaddr_un, sun_path) + at + name.len() + nul;
+    // SAFETY: `addr` is a valid sockaddr_un of at least `len` bytes.
+    let rc = unsafe {
+        libc::connect(
+            fd,
+            (&raw const addr).cast::<libc::sockaddr>(),
+            len as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(stream)
 }
 
 /// D-Bus addresses escape bytes as `%XX`.
@@ -332,6 +447,7 @@ fn unescape(value: &str) -> Result<String, Failure> {
         if bytes[i] == b'%' {
             let hex = value
                 .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
                 .ok_or_else(|| other("bad escape in the session bus address"))?;
             out.push(hex);
@@ -346,11 +462,263 @@ fn unescape(value: &str) -> Result<String, Failure> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::net::UnixListener;
+
     use super::*;
+    use crate::store::dbus_wire::ERROR;
 
     #[test]
     fn addresses_unescape() {
         assert_eq!(unescape("/tmp/a%2cb").ok().as_deref(), Some("/tmp/a,b"));
         assert!(unescape("/tmp/%zz").is_err());
+        assert!(unescape("/tmp/%+f").is_err(), "a sign is no hex digit");
+    }
+
+    #[test]
+    fn every_unix_socket_of_the_address_is_tried_in_order() {
+        let found = sockets(
+            Some("tcp:host=127.0.0.1,port=1;unix:abstract=/tmp/dbus-x,guid=1;unix:path=/run/a%20b"),
+            None,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(
+            found,
+            [
+                Socket::Abstract(b"/tmp/dbus-x".to_vec()),
+                Socket::Path("/run/a b".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn no_address_means_the_runtime_dirs_bus_and_none_usable_is_unsure() {
+        let run = Some(PathBuf::from("/run/user/7"));
+        for empty in [None, Some("")] {
+            let found = sockets(empty, run.clone()).ok().unwrap();
+            assert_eq!(found, [Socket::Path("/run/user/7/bus".into())]);
+        }
+        assert!(sockets(Some("tcp:host=localhost,port=1"), run).is_err());
+        assert!(sockets(None, None).is_err());
+    }
+
+    /// A message from the bus, built as the bus would.
+    fn message(
+        kind: u8,
+        reply_to: Option<u32>,
+        member: Option<&str>,
+        sig: &str,
+        body: Writer,
+    ) -> Vec<u8> {
+        let body = body.into_bytes();
+        let mut w = Writer::default();
+        for b in [b'l', kind, 0, 1] {
+            w.byte(b);
+        }
+        w.u32(body.len() as u32);
+        w.u32(1000);
+        w.array(8, |w| {
+            let mut field = |code: u8, kind: &str, value: &str| {
+                w.open_struct();
+                w.byte(code);
+                w.signature(kind);
+                if kind == "g" {
+                    w.signature(value);
+                } else {
+                    w.string(value);
+                }
+            };
+            if let Some(member) = member {
+                field(1, "o", "/org/freedesktop/DBus");
+                field(2, "s", "org.freedesktop.DBus");
+                field(3, "s", member);
+            }
+            if !sig.is_empty() {
+                field(8, "g", sig);
+            }
+            if let Some(serial) = reply_to {
+                w.open_struct();
+                w.byte(5);
+                w.signature("u");
+                w.u32(serial);
+            }
+        });
+        w.open_struct();
+        let mut bytes = w.into_bytes();
+        bytes.extend_from_slice(&body);
+        bytes
+    }
+
+    fn reply(to: u32, sig: &str, body: Writer) -> Vec<u8> {
+        message(METHOD_RETURN, Some(to), None, sig, body)
+    }
+
+    /// A Secret Service on a bus of its own, holding one item whose secret
+    /// is `tok-0`. With `out_of_order`, it answers OpenSession only after
+    /// SearchItems, as a service that runs each call on a task of its own
+    /// may; after Hello it sends a signal (NameAcquired), as buses do.
+    fn mock_bus(
+        dir: &std::path::Path,
+        out_of_order: bool,
+    ) -> (Socket, std::thread::JoinHandle<()>) {
+        let path = dir.join("bus");
+        let listener = UnixListener::bind(&path).unwrap();
+        let handle = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let mut authed = false;
+            let mut deferred = None;
+            loop {
+                if !authed {
+                    if let Some(end) = buf.windows(2).position(|w| w == b"\r\n") {
+                        buf.drain(..end + 2);
+                        s.write_all(b"OK 0123456789abcdef0123456789abcdef\r\n")
+                            .unwrap();
+                        authed = true;
+                        continue;
+                    }
+                } else if buf.starts_with(b"BEGIN\r\n") {
+                    buf.drain(..7);
+                    continue;
+                } else if buf.len() >= 16 {
+                    let len = dbus_wire::message_len(&buf[..16]).unwrap();
+                    if buf.len() >= len {
+                        let call = dbus_wire::parse(&buf[..len]).unwrap();
+                        buf.drain(..len);
+                        let mut out = Vec::new();
+                        match call.member.as_deref().unwrap_or("") {
+                            "Hello" => {
+                                let mut w = Writer::default();
+                                w.string(":1.7");
+                                out.extend(reply(call.serial, "s", w));
+                                let mut w = Writer::default();
+                                w.string(":1.7");
+                                out.extend(message(4, None, Some("NameAcquired"), "s", w));
+                            }
+                            "OpenSession" => {
+                                let mut w = Writer::default();
+                                w.signature("s");
+                                w.string("");
+                                w.string("/org/freedesktop/secrets/session/1");
+                                let answer = reply(call.serial, "vo", w);
+                                if out_of_order {
+                                    deferred = Some(answer);
+                                } else {
+                                    out.extend(answer);
+                                }
+                            }
+                            "SearchItems" => {
+                                let mut w = Writer::default();
+                                w.array(4, |w| {
+                                    w.string("/org/freedesktop/secrets/collection/login/1")
+                                });
+                                w.array(4, |_| {});
+                                out.extend(reply(call.serial, "aoao", w));
+                                out.extend(deferred.take().unwrap_or_default());
+                            }
+                            "GetSecret" => {
+                                let mut w = Writer::default();
+                                w.open_struct();
+                                w.string("/org/freedesktop/secrets/session/1");
+                                w.array(1, |_| {});
+                                w.array(1, |w| b"tok-0".iter().for_each(|b| w.byte(*b)));
+                                w.string("text/plain");
+                                out.extend(reply(call.serial, "(oayays)", w));
+                            }
+                            _ => out.extend(reply(call.serial, "", Writer::default())),
+                        }
+                        s.write_all(&out).unwrap();
+                        continue;
+                    }
+                }
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+        });
+        (Socket::Path(path), handle)
+    }
+
+    fn found(lookup: Lookup) -> String {
+        match lookup {
+            Lookup::Found(v) => v.to_string(),
+            Lookup::Absent => "absent".into(),
+            Lookup::Unsure(why) => format!("unsure: {why}"),
+            Lookup::TimedOut => "timed out".into(),
+        }
+    }
+
+    #[test]
+    fn replies_are_matched_to_calls_in_any_order() {
+        for out_of_order in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let (socket, bus) = mock_bus(dir.path(), out_of_order);
+            let start = Instant::now();
+            let got = lookup_on(&[socket], "gettoken", "token/p", Duration::from_secs(3));
+            assert_eq!(found(got), "tok-0", "out of order: {out_of_order}");
+            assert!(start.elapsed() < Duration::from_secs(2));
+            bus.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn an_error_reply_is_unsure() {
+        let mut early = Session {
+            stream: UnixStream::pair().unwrap().0,
+            deadline: Instant::now() + Duration::from_secs(1),
+            buffered: Zeroizing::new(Vec::new()),
+            serial: 2,
+            early: Vec::new(),
+        };
+        let mut bytes = message(ERROR, Some(2), None, "", Writer::default());
+        bytes.extend(reply(1, "", Writer::default()));
+        early.buffered.extend_from_slice(&bytes);
+        assert!(
+            early.reply(1).is_ok(),
+            "the later reply found past the earlier"
+        );
+        assert!(
+            matches!(early.reply(2), Err(Failure::Other(_))),
+            "kept, and an error"
+        );
+    }
+
+    #[test]
+    fn a_bus_that_takes_no_connection_is_a_time_out_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full");
+        // A listener with a backlog of none, and one connection already
+        // waiting on it: the next connect would block for ever.
+        // SAFETY: plain socket calls on a fresh descriptor and a zeroed,
+        // filled-in sockaddr_un.
+        let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+        assert!(fd >= 0);
+        let listener = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+        let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        for (slot, b) in addr
+            .sun_path
+            .iter_mut()
+            .zip(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()))
+        {
+            *slot = *b as libc::c_char;
+        }
+        let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+        assert_eq!(unsafe { libc::bind(fd, (&raw const addr).cast(), len) }, 0);
+        assert_eq!(unsafe { libc::listen(fd, 0) }, 0);
+        let _waiting = connect_within(&Socket::Path(path.clone()), Duration::from_secs(1)).unwrap();
+
+        let start = Instant::now();
+        let err = connect(&[Socket::Path(path)], Duration::from_millis(300)).err();
+        assert!(matches!(err, Some(Failure::TimedOut)));
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        drop(listener);
     }
 }
