@@ -227,6 +227,19 @@ impl Session {
         self.call(out, &call, "", Writer::default())
     }
 
+    /// The reply to `serial`, which must carry `signature`: a body of
+    /// another shape is not read as if it were the one asked for.
+    fn reply_shaped(&mut self, serial: u32, signature: &str) -> Result<Message, Failure> {
+        let message = self.reply(serial)?;
+        if message.signature != signature {
+            return Err(other(format!(
+                "Secret Service: a reply of signature `{}` where `{signature}` was due",
+                message.signature.escape_debug()
+            )));
+        }
+        Ok(message)
+    }
+
     fn find(&mut self, service: &str, username: &str) -> Result<Lookup, Failure> {
         // gnome-keyring admits a new client from an idle callback that its
         // message filter schedules, and a method handled before that ran
@@ -267,11 +280,11 @@ impl Session {
         args.string_dict(&[("service", service), ("username", username)]);
         let search = self.call(&mut out, &secrets_call("SearchItems"), "a{ss}", args);
         self.send(&out)?;
-        let opened = self.reply(open)?;
+        let opened = self.reply_shaped(open, "vo")?;
         let mut r = opened.body();
         r.variant_bytes()?;
         let session = r.string()?;
-        let found = self.reply(search)?;
+        let found = self.reply_shaped(search, "aoao")?;
         let mut r = found.body();
         let unlocked = r.strings()?;
         let locked = r.strings()?;
@@ -303,7 +316,7 @@ impl Session {
         let get = self.call(&mut out, &get, "o", args);
         let close = self.queue_close(&mut out, &session);
         self.send(&out)?;
-        let secret = self.reply(get)?;
+        let secret = self.reply_shaped(get, "(oayays)")?;
         let _ = self.reply(close);
         let mut r = secret.body();
         r.open_struct()?;
@@ -560,6 +573,7 @@ mod tests {
     fn mock_bus(
         dir: &std::path::Path,
         out_of_order: bool,
+        secret_signature: &'static str,
     ) -> (Socket, std::thread::JoinHandle<()>) {
         let path = dir.join("bus");
         let listener = UnixListener::bind(&path).unwrap();
@@ -625,7 +639,7 @@ mod tests {
                                 w.array(1, |_| {});
                                 w.array(1, |w| b"tok-0".iter().for_each(|b| w.byte(*b)));
                                 w.string("text/plain");
-                                out.extend(reply(call.serial, "(oayays)", w));
+                                out.extend(reply(call.serial, secret_signature, w));
                             }
                             _ => out.extend(reply(call.serial, "", Writer::default())),
                         }
@@ -655,13 +669,22 @@ mod tests {
     fn replies_are_matched_to_calls_in_any_order() {
         for out_of_order in [false, true] {
             let dir = tempfile::tempdir().unwrap();
-            let (socket, bus) = mock_bus(dir.path(), out_of_order);
+            let (socket, bus) = mock_bus(dir.path(), out_of_order, "(oayays)");
             let start = Instant::now();
             let got = lookup_on(&[socket], "gettoken", "token/p", Duration::from_secs(3));
             assert_eq!(found(got), "tok-0", "out of order: {out_of_order}");
             assert!(start.elapsed() < Duration::from_secs(2));
             bus.join().unwrap();
         }
+    }
+
+    #[test]
+    fn a_reply_of_another_shape_is_not_read_as_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let (socket, bus) = mock_bus(dir.path(), false, "(oayay)");
+        let got = lookup_on(&[socket], "gettoken", "token/p", Duration::from_secs(3));
+        assert!(found(got).starts_with("unsure: "));
+        bus.join().unwrap();
     }
 
     #[test]
