@@ -20,10 +20,19 @@ pub const MAX_REPLY: u64 = 1024 * 1024;
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// A reply as read: its status and at most [`MAX_REPLY`] bytes of body.
-#[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
+}
+
+/// The body is a token reply: only its length is shown.
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &format_args!("({} bytes)", self.body.len()))
+            .finish()
+    }
 }
 
 /// The HTTP side of one profile: its client and its retry budget.
@@ -357,6 +366,20 @@ fn redact_pairs(form: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_a_reply_shows_its_length_not_its_token() {
+        let reply = Reply {
+            status: 200,
+            body: br#"{"access_token":"at-value-1"}"#.to_vec(),
+        };
+        for shown in [format!("{reply:?}"), format!("{reply:#?}")] {
+            assert!(
+                !shown.contains("at-value") && shown.contains("29 bytes"),
+                "{shown}"
+            );
+        }
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

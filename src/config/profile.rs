@@ -685,7 +685,7 @@ fn http(name: &str, raw: &RawProfile, insecure: bool) -> Result<Http> {
         None => Encoding::Json,
     };
     let fields = match &raw.fields {
-        Some(table) => table_fields(name, "fields", table)?,
+        Some(table) => table_fields(name, "fields", &table.0)?,
         None => vec![],
     };
     if body == Encoding::None && !fields.is_empty() {

@@ -350,3 +350,29 @@ fn device_polls_read_the_error_code_whatever_the_status() {
         })
     ));
 }
+
+#[test]
+fn debug_of_what_a_reply_gave_never_shows_a_token_or_code() {
+    let t = ok(
+        r#"{"access_token":"at-value-1","refresh_token":"rt-value-2"}"#,
+        &oauth2_map(),
+    );
+    let a = device_authorization(
+        200,
+        br#"{"device_code":"dc-value-3","user_code":"ABCD","verification_uri":"https://x/d"}"#,
+        &[],
+    )
+    .unwrap();
+    let poll = device_poll(200, br#"{"access_token":"at-value-4"}"#, &oauth2_map(), NOW);
+    let all = [
+        format!("{t:?}"),
+        format!("{t:#?}"),
+        format!("{a:?}"),
+        format!("{a:#?}"),
+        format!("{poll:?}"),
+        format!("{poll:#?}"),
+    ]
+    .join("\n");
+    assert!(!all.contains("value-"), "{all}");
+    assert!(all.contains("ABCD"), "{all}");
+}
