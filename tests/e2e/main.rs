@@ -7,6 +7,7 @@ mod util;
 
 mod cache;
 mod config_errors;
+mod fuzz_corpus;
 mod http_flavour;
 mod http_rules;
 mod integrations_completion;
