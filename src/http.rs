@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use zeroize::Zeroizing;
 
 use crate::config::{Profile, check_transport, url_for_humans};
 use crate::error::Failure;
@@ -20,9 +21,11 @@ pub const MAX_REPLY: u64 = 1024 * 1024;
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// A reply as read: its status and at most [`MAX_REPLY`] bytes of body.
+/// The body holds the token: it is zeroized on drop (the HTTP stack's own
+/// buffers are not).
 pub struct Reply {
     pub status: u16,
-    pub body: Vec<u8>,
+    pub body: Zeroizing<Vec<u8>>,
 }
 
 /// The body is a token reply: only its length is shown.
@@ -195,7 +198,13 @@ impl Transport {
         }
         let body = read_body(response, deadline)?;
         crate::debug!("< HTTP {status}, {} bytes", body.len());
-        Ok((Reply { status, body }, headers))
+        Ok((
+            Reply {
+                status,
+                body: Zeroizing::new(body),
+            },
+            headers,
+        ))
     }
 }
 
@@ -371,7 +380,7 @@ mod tests {
     fn debug_of_a_reply_shows_its_length_not_its_token() {
         let reply = Reply {
             status: 200,
-            body: br#"{"access_token":"at-value-1"}"#.to_vec(),
+            body: Zeroizing::new(br#"{"access_token":"at-value-1"}"#.to_vec()),
         };
         for shown in [format!("{reply:?}"), format!("{reply:#?}")] {
             assert!(
