@@ -5,11 +5,11 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  how long each target runs (default 60)
-#   TARGET   config, reply (default: every target in fuzz/Cargo.toml)
+#   TARGET   config, reply, request (default: every target in fuzz/Cargo.toml)
 # e.g. scripts/fuzz.sh 600 config
 #
-# Each target reads the committed inputs of fuzz/seeds/TARGET and
-# fuzz/regressions/TARGET and keeps what it learns in fuzz/corpus/TARGET
+# Each target reads the committed inputs of fuzz/seeds/TARGET (request:
+# fuzz/seeds/config) and fuzz/regressions/TARGET and keeps what it learns in fuzz/corpus/TARGET
 # (git-ignored); its log is fuzz/logs/TARGET.log. A crash, timeout or out-of-memory input is written to
 # fuzz/artifacts/TARGET/ and the script exits 1: reproduce it with
 # `cargo +nightly fuzz run -s none TARGET fuzz/artifacts/TARGET/FILE`, fix
@@ -60,13 +60,16 @@ cargo +nightly fuzz build -s none >&2
 summary=()
 failed=0
 for t in "${targets[@]}"; do
-    mkdir -p "fuzz/corpus/$t" "fuzz/seeds/$t" "fuzz/regressions/$t" "fuzz/logs"
+    # Targets that read a profiles file share config's seeds.
+    seeds=$t
+    [[ $t == request ]] && seeds=config
+    mkdir -p "fuzz/corpus/$t" "fuzz/seeds/$seeds" "fuzz/regressions/$t" "fuzz/logs"
     log="fuzz/logs/$t.log"
     echo "fuzz.sh: $t for ${seconds}s (log: $log)" >&2
     started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     start=$SECONDS
     # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
-    if cargo +nightly fuzz run -s none "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" "fuzz/regressions/$t" -- \
+    if cargo +nightly fuzz run -s none "$t" "fuzz/corpus/$t" "fuzz/seeds/$seeds" "fuzz/regressions/$t" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         ${FUZZ_ARGS:-} >"$log" 2>&1; then
         result="clean"

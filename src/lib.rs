@@ -25,7 +25,7 @@ mod man;
 mod output;
 mod random;
 pub mod redact;
-mod request;
+pub mod request;
 mod resolve;
 pub mod response;
 pub mod secret;

@@ -9,9 +9,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use gettoken::config::{Config, ResponseMap};
+use gettoken::config::{Config, Endpoint, Grant, OAuth2, Profile, ResponseMap};
+use gettoken::request::{self, GrantKind, Resolve, TokenRequest};
 use gettoken::response::{self, DeviceAuthorization, Poll};
-use gettoken::secret::Secret;
+use gettoken::secret::{Secret, Text};
 use gettoken::token::Token;
 use serde_json::Value;
 
@@ -54,6 +55,140 @@ pub fn config(data: &[u8]) {
                 assert_hidden(&failure.message, &secrets, "a profile error");
             }
         }
+    }
+}
+
+/// The token requests a profiles file makes: every profile that resolves,
+/// built for each grant it can make, with a stand-in for the secret
+/// sources. No request's `{:?}` shows a secret, and every value taken from
+/// a source that the request carries is registered for redaction.
+pub fn request(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(config) = Config::parse(Path::new("fuzz.toml"), text, &[]) else {
+        return;
+    };
+    let literal = literal_secrets(text);
+    let names: Vec<String> = config.names().map(str::to_string).collect();
+    for name in names {
+        let Ok(profile) = config.profile(&name) else {
+            continue;
+        };
+        let mut stand = StandIn::default();
+        let built = match &profile.endpoint {
+            Endpoint::Http(h) => vec![request::http(&profile, h, &mut stand)],
+            Endpoint::OAuth2(o) => oauth2_requests(&profile, o, &mut stand),
+        };
+        for req in built.into_iter().filter_map(Result::ok) {
+            check_request(&req, &literal, stand.given);
+        }
+    }
+}
+
+/// What a stand-in gives for a one-time value, a cached refresh token or a
+/// secret source: never to be shown.
+const STAND_IN: &str = "stand-in-secret-";
+
+/// Resolves a written value to itself and a source to a numbered stand-in.
+#[derive(Default)]
+struct StandIn {
+    given: usize,
+}
+
+impl Resolve for StandIn {
+    fn resolve(&mut self, text: &Text, _key: &str) -> anyhow::Result<Secret> {
+        Ok(Secret::new(match text {
+            Text::Plain(value) => value.clone(),
+            Text::From(_) => {
+                self.given += 1;
+                format!("{STAND_IN}{}", self.given)
+            }
+        }))
+    }
+
+    fn now(&self) -> i64 {
+        NOWS[0]
+    }
+
+    fn unique_id(&mut self) -> String {
+        "jti".into()
+    }
+}
+
+/// Every request an `oauth2` profile can make, as the flows build them.
+fn oauth2_requests(
+    profile: &Profile,
+    o: &OAuth2,
+    stand: &mut StandIn,
+) -> Vec<anyhow::Result<TokenRequest>> {
+    let url = o
+        .token_url
+        .as_ref()
+        .or(o.issuer.as_ref())
+        .expect("validated: token_url or issuer")
+        .to_string();
+    let one_time = |n: &str| Secret::new(format!("{STAND_IN}{n}"));
+    let (refresh, code, verifier) = (one_time("r"), one_time("c"), one_time("v"));
+    let mut built = vec![request::oauth2(
+        profile,
+        o,
+        &url,
+        GrantKind::Refresh(&refresh),
+        stand,
+    )];
+    match o.grant {
+        Grant::DeviceCode => {
+            built.push(request::device_authorization(profile, o, &url, &url, stand));
+            let kind = GrantKind::DeviceCode(&code);
+            built.push(request::oauth2(profile, o, &url, kind, stand));
+        }
+        Grant::AuthorizationCode => {
+            let redirect_uri = "http://127.0.0.1:1/callback";
+            if let Ok(query) = request::authorization_query(o, redirect_uri, "ch", "st", stand) {
+                let shown: Vec<&str> = query.iter().map(|(_, v)| v.as_str()).collect();
+                assert!(!shown.join(" ").contains(STAND_IN), "{query:?}");
+            }
+            let kind = GrantKind::AuthorizationCode {
+                code: &code,
+                verifier: &verifier,
+                redirect_uri,
+            };
+            built.push(request::oauth2(profile, o, &url, kind, stand));
+        }
+        _ => built.push(request::oauth2(profile, o, &url, GrantKind::Profile, stand)),
+    }
+    built
+}
+
+fn check_request(req: &TokenRequest, literal: &[String], given: usize) {
+    for shown in [format!("{req:?}"), format!("{req:#?}")] {
+        assert_hidden(&shown, literal, "a request's Debug");
+        assert!(!shown.contains(STAND_IN), "a request's Debug: {shown}");
+    }
+    let body = req
+        .body
+        .as_ref()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
+    let sent: Vec<&str> = [req.url.as_str(), body.as_str()]
+        .into_iter()
+        .chain(req.headers.iter().map(|(_, v)| v.as_str()))
+        .collect();
+    let stand_ins = (1..=given)
+        .map(|n| n.to_string())
+        .chain(["r", "c", "v"].map(String::from))
+        .map(|n| format!("{STAND_IN}{n}"));
+    for value in stand_ins {
+        // Longer numbers contain shorter ones: `-1` in `-12`.
+        let carried = sent.iter().any(|s| {
+            s.match_indices(&value)
+                .any(|(at, _)| !s[at + value.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        });
+        assert!(
+            !carried || req.secrets.iter().any(|s| s.expose().contains(&value)),
+            "{value} is sent but not registered for redaction"
+        );
     }
 }
 

@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 #[path = "../../fuzz/src/lib.rs"]
 mod targets;
 
-/// Every committed input of `target`, by path.
-fn inputs(target: &str) -> Vec<PathBuf> {
+/// Every committed input of `target`, by path: the seeds of `seeds` and
+/// the regressions of `target`.
+fn inputs(seeds: &str, target: &str) -> Vec<PathBuf> {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut files: Vec<PathBuf> = ["seeds", "regressions"]
+    let mut files: Vec<PathBuf> = [("seeds", seeds), ("regressions", target)]
         .iter()
-        .map(|dir| fuzz.join(dir).join(target))
+        .map(|(dir, of)| fuzz.join(dir).join(of))
         .filter(|dir| dir.is_dir())
         .flat_map(|dir| std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()))
         .filter(|p| p.is_file())
@@ -24,8 +25,8 @@ fn inputs(target: &str) -> Vec<PathBuf> {
 }
 
 /// Runs every input through `run`; fails naming each one that panics.
-fn replay(target: &str, at_least: usize, run: fn(&[u8])) {
-    let files = inputs(target);
+fn replay(seeds: &str, target: &str, at_least: usize, run: fn(&[u8])) {
+    let files = inputs(seeds, target);
     assert!(
         files.len() >= at_least,
         "{target}: {} inputs, expected at least {at_least}: {files:?}",
@@ -44,10 +45,15 @@ fn replay(target: &str, at_least: usize, run: fn(&[u8])) {
 
 #[test]
 fn config_inputs_pass() {
-    replay("config", 6, targets::config);
+    replay("config", "config", 6, targets::config);
 }
 
 #[test]
 fn reply_inputs_pass() {
-    replay("reply", 19, targets::reply);
+    replay("reply", "reply", 19, targets::reply);
+}
+
+#[test]
+fn request_inputs_pass() {
+    replay("config", "request", 6, targets::request);
 }
