@@ -54,7 +54,9 @@ pub struct TokenRequest {
 impl fmt::Debug for TokenRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = match url::Url::parse(&self.url) {
-            Ok(url) if url.query().is_some() => format!("{}?(redacted)", url_for_humans(&url)),
+            Ok(url) if url.query().is_some() || url.fragment().is_some() => {
+                format!("{}?(redacted)", url_for_humans(&url))
+            }
             Ok(url) => url_for_humans(&url),
             Err(_) => "(redacted)".into(),
         };

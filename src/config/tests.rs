@@ -494,3 +494,18 @@ response = { token = "/t" }
         "{all}"
     );
 }
+
+/// Found by the `request` fuzz target: a fragment in `url` swallowed the
+/// query fields appended after it (and is never sent anyway).
+#[test]
+fn a_url_with_a_fragment_is_refused() {
+    for (key, flavour) in [("url", "http"), ("token_url", "oauth2")] {
+        let text = format!(
+            "[profiles.p]\nflavour = \"{flavour}\"\n{key} = \"https://a.example/#v1/\"\nresponse = {{ token = \"/t\" }}\n"
+        );
+        let e = profile(&text, "p").unwrap_err();
+        assert!(e.message.contains("has a fragment"), "{}", e.message);
+    }
+    let url = reqwest::Url::parse("https://u:p@a.example/x?q=1#frag").unwrap();
+    assert_eq!(url_for_humans(&url), "https://a.example/x");
+}

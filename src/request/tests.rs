@@ -469,3 +469,23 @@ response = { token = "/t" }"#,
         }
     }
 }
+
+/// Found by the `request` fuzz target: with a fragment in the URL, the
+/// query was appended after it and Debug showed it.
+#[test]
+fn debug_of_a_request_hides_a_fragment_too() {
+    let req = TokenRequest {
+        method: Method::POST,
+        url: "https://a.example/#v1/?password=secret-9".into(),
+        headers: vec![],
+        body: None,
+        secrets: vec![Secret::new("secret-9")],
+        once: false,
+    };
+    let shown = format!("{req:?}");
+    assert!(!shown.contains("secret-9"), "{shown}");
+    assert!(
+        shown.contains("\"https://a.example/?(redacted)\""),
+        "{shown}"
+    );
+}
