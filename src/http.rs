@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::blocking::Client;
 use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use zeroize::Zeroizing;
 
 use crate::config::{Profile, check_transport, url_for_humans};
 use crate::error::Failure;
@@ -21,12 +22,24 @@ pub const MAX_REPLY: u64 = 1024 * 1024;
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// A reply as read: its status and at most [`MAX_REPLY`] bytes of body.
-#[derive(Debug)]
+/// The body holds the token: it is zeroized on drop (the HTTP stack's own
+/// buffers are not).
 pub struct Reply {
     pub status: u16,
-    pub body: Vec<u8>,
+    pub body: Zeroizing<Vec<u8>>,
     /// How long the endpoint asked to be left alone (`Retry-After`).
     pub retry_after: Option<Duration>,
+}
+
+/// The body is a token reply: only its length is shown.
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &format_args!("({} bytes)", self.body.len()))
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
 }
 
 /// The HTTP side of one profile: its client and its retry budget.
@@ -200,7 +213,7 @@ impl Transport {
         crate::debug!("< HTTP {status}, {} bytes", body.len());
         Ok(Reply {
             status,
-            body,
+            body: Zeroizing::new(body),
             retry_after: retry_after(&headers),
         })
     }
@@ -388,6 +401,21 @@ fn redact_pairs(form: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_a_reply_shows_its_length_not_its_token() {
+        let reply = Reply {
+            status: 200,
+            body: Zeroizing::new(br#"{"access_token":"at-value-1"}"#.to_vec()),
+            retry_after: None,
+        };
+        for shown in [format!("{reply:?}"), format!("{reply:#?}")] {
+            assert!(
+                !shown.contains("at-value") && shown.contains("29 bytes"),
+                "{shown}"
+            );
+        }
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -2,38 +2,8 @@
 //! keyring until it expires, print it. `main` parses, runs, and turns an
 //! error into a message and an exit status, in one place.
 
-mod app;
-mod assertion;
-mod authcode;
-mod browser;
-mod cache;
-mod cli;
-mod complete;
-mod config;
-mod device;
-mod discovery;
-mod duration;
-mod error;
-mod exec;
-mod fetch;
-mod git_credential;
-mod http;
-mod jwt;
-mod lock;
-mod log;
-mod man;
-mod output;
-mod random;
-mod redact;
-mod request;
-mod resolve;
-mod response;
-mod secret;
-mod store;
-mod suggest;
-mod token;
-
 use clap::Parser;
+use gettoken::{app, cli, complete, error, redact};
 
 fn main() {
     complete::answer_if_asked();

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::config::is_secret_key;
 use crate::secret::Secret;
 
-const REDACTED: &str = "(redacted)";
+pub const REDACTED: &str = "(redacted)";
 
 static SECRETS: Mutex<Vec<Secret>> = Mutex::new(Vec::new());
 
@@ -56,11 +56,13 @@ pub fn scrub(text: &str) -> String {
 /// passwords) redacted, then scrubbed.
 pub fn json_for_log(value: &Value) -> String {
     let mut copy = value.clone();
-    redact_keys(&mut copy);
+    hide_secret_keys(&mut copy);
     scrub(&copy.to_string())
 }
 
-fn redact_keys(v: &mut Value) {
+/// Replaces the values under secret-looking keys (tokens, passwords) by
+/// `(redacted)`, at any depth.
+pub fn hide_secret_keys(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
@@ -70,11 +72,11 @@ fn redact_keys(v: &mut Value) {
                 {
                     *v = Value::String(REDACTED.into());
                 } else {
-                    redact_keys(v);
+                    hide_secret_keys(v);
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact_keys),
+        Value::Array(items) => items.iter_mut().for_each(hide_secret_keys),
         _ => {}
     }
 }

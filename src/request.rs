@@ -2,13 +2,17 @@
 //! Pure: secret values come from a [`Resolve`] implementation, so tests can
 //! pass them in and the real one (`resolve.rs`) does the I/O.
 
+use std::fmt;
+
 use base64::Engine;
 use reqwest::Method;
 use serde_json::{Map, Value};
 use url::form_urlencoded;
 
 use crate::assertion;
-use crate::config::{ClientAuth, Encoding, Field, Grant, Http, OAuth2, Profile, is_public_key};
+use crate::config::{
+    ClientAuth, Encoding, Field, Grant, Http, OAuth2, Profile, is_public_key, url_for_humans,
+};
 use crate::error::Failure;
 use crate::secret::{Secret, Text};
 
@@ -29,8 +33,8 @@ pub trait Resolve {
     }
 }
 
-/// A request ready to send.
-#[derive(Debug, Clone)]
+/// A request ready to send. Its `Debug` hides what may be secret.
+#[derive(Clone)]
 pub struct TokenRequest {
     pub method: Method,
     /// Sent as it is.
@@ -43,6 +47,40 @@ pub struct TokenRequest {
     /// refresh token): sent again only when it cannot have reached the
     /// server, since a second use can revoke what the first one bought.
     pub once: bool,
+}
+
+/// Shows the method, the URL without its query or user info, the header
+/// names with only public values, and the body's length.
+impl fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = match url::Url::parse(&self.url) {
+            Ok(url) if url.query().is_some() || url.fragment().is_some() => {
+                format!("{}?(redacted)", url_for_humans(&url))
+            }
+            Ok(url) => url_for_humans(&url),
+            Err(_) => "(redacted)".into(),
+        };
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let public =
+                    is_public_key(name) && !self.secrets.iter().any(|s| value.contains(s.expose()));
+                (name.as_str(), if public { value } else { "(redacted)" })
+            })
+            .collect();
+        f.debug_struct("TokenRequest")
+            .field("method", &self.method)
+            .field("url", &url)
+            .field("headers", &headers)
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("({} bytes)", b.len())),
+            )
+            .field("secrets", &self.secrets)
+            .field("once", &self.once)
+            .finish()
+    }
 }
 
 /// Which grant an OAuth 2.0 request makes.

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::config::ResponseMap;
 use crate::error::Failure;
 use crate::jwt;
+use crate::redact::{self, REDACTED};
 use crate::secret::Secret;
 use crate::token::Token;
 
@@ -14,14 +15,42 @@ use crate::token::Token;
 const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
 /// Error texts longer than this are cut.
 const MAX_MESSAGE: usize = 600;
+/// A `success` flag that is a string this long or shorter is quoted.
+const MAX_FLAG_WORD: usize = 40;
+/// A token shorter than this is not hidden from messages: it cannot be told
+/// from ordinary words (as in `redact.rs`).
+const MIN_HIDDEN: usize = 3;
 
 /// Maps a reply (`status`, `body`) to a token, or to a [`Failure`] carrying
 /// the endpoint's own words: refused (4xx other than 408/429, or `success`
 /// not true) or failed (anything else).
+///
+/// No message quotes the text at the token's place, whatever the reply.
 pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Result<Token, Failure> {
     let json: Option<Value> = serde_json::from_slice(body).ok();
+    read_reply(status, body, json.as_ref(), map, now).map_err(|mut failure| {
+        if let Some(token) = json
+            .as_ref()
+            .and_then(|j| j.pointer(&map.token))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| t.chars().count() >= MIN_HIDDEN)
+        {
+            failure.message = failure.message.replace(token, REDACTED);
+        }
+        failure
+    })
+}
+
+fn read_reply(
+    status: u16,
+    body: &[u8],
+    json: Option<&Value>,
+    map: &ResponseMap,
+    now: i64,
+) -> Result<Token, Failure> {
     if !(200..300).contains(&status) {
-        return Err(http_error(status, body, json.as_ref(), &map.error));
+        return Err(http_error(status, body, json, &map.error, Some(&map.token)));
     }
     let Some(json) = json else {
         let snippet = body_snippet(body);
@@ -34,11 +63,17 @@ pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Resul
     if let Some(path) = &map.success {
         let flag = json.pointer(path);
         if flag != Some(&Value::Bool(true)) {
-            let words = error_text(&json, &map.error).unwrap_or_else(|| {
-                format!(
-                    "`{path}` is {}",
-                    flag.map_or("missing".to_string(), Value::to_string)
-                )
+            let words = error_text(json, &map.error).unwrap_or_else(|| {
+                let shown = match flag {
+                    None => "missing".to_string(),
+                    Some(v @ (Value::Null | Value::Bool(_) | Value::Number(_))) => v.to_string(),
+                    // A short word is shown; a long string may be a token.
+                    Some(Value::String(s)) if s.chars().count() <= MAX_FLAG_WORD => {
+                        format!("\"{}\"", printable(s))
+                    }
+                    Some(other) => kind_of(other).to_string(),
+                };
+                format!("`{path}` is {shown}")
             });
             return Err(Failure::refused(format!(
                 "the endpoint refused the request: {words}"
@@ -64,7 +99,7 @@ pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Resul
             )));
         }
         None | Some(Value::Null) => {
-            let words = error_text(&json, &map.error)
+            let words = error_text(json, &map.error)
                 .map(|w| format!(": {w}"))
                 .unwrap_or_default();
             return Err(Failure::unreachable(format!(
@@ -80,29 +115,49 @@ pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Resul
             )));
         }
     };
-    let expires_at = expiry(&json, map, &access_token, now)?;
+    let expires_at = expiry(json, map, &access_token, now)?;
+    // Shown by `show` and put in the -H line: no control characters (a
+    // CR/LF would add a header, an escape would drive the terminal), and
+    // never the token itself (a response map pointing twice at one place).
+    let shown = |text: String| {
+        Some(printable(&text)).filter(|t| !t.split_whitespace().any(|w| w == access_token))
+    };
     Ok(Token {
-        // Shown by `show` and put in the -H line: no control characters
-        // (a CR/LF would add a header, an escape would drive the terminal).
-        token_type: string_at(&json, map.token_type.as_deref()).map(|t| printable(&t)),
-        refresh_token: string_at(&json, map.refresh_token.as_deref()).map(Secret::new),
+        token_type: string_at(json, map.token_type.as_deref()).and_then(shown),
+        refresh_token: string_at(json, map.refresh_token.as_deref()).map(Secret::new),
         scope: map
             .scope
             .as_deref()
             .and_then(|p| json.pointer(p))
             .and_then(scope_text)
-            .map(|s| printable(&s)),
+            .and_then(shown),
         expires_at,
         access_token: Secret::new(access_token),
     })
 }
 
 /// A reply with an HTTP error status, in the endpoint's own words: refused
-/// for a 4xx other than 408/429, failed for the rest.
-fn http_error(status: u16, body: &[u8], json: Option<&Value>, paths: &[String]) -> Failure {
-    let words = json
-        .and_then(|j| error_text(j, paths))
-        .unwrap_or_else(|| body_snippet(body));
+/// for a 4xx other than 408/429, failed for the rest. A JSON reply without
+/// words at the error `paths` is quoted with the value at `token` and
+/// under secret-looking keys hidden.
+fn http_error(
+    status: u16,
+    body: &[u8],
+    json: Option<&Value>,
+    paths: &[String],
+    token: Option<&str>,
+) -> Failure {
+    let words = match json {
+        Some(j) => error_text(j, paths).unwrap_or_else(|| {
+            let mut shown = j.clone();
+            if let Some(slot) = token.and_then(|t| shown.pointer_mut(t)) {
+                *slot = Value::String(REDACTED.into());
+            }
+            redact::hide_secret_keys(&mut shown);
+            body_snippet(shown.to_string().as_bytes())
+        }),
+        None => body_snippet(body),
+    };
     let words = if words.is_empty() {
         String::new()
     } else {
@@ -142,7 +197,7 @@ pub fn device_authorization(
 ) -> Result<DeviceAuthorization, Failure> {
     let json: Option<Value> = serde_json::from_slice(body).ok();
     if !(200..300).contains(&status) {
-        return Err(http_error(status, body, json.as_ref(), errors));
+        return Err(http_error(status, body, json.as_ref(), errors, None));
     }
     let json = json.ok_or_else(|| {
         Failure::unreachable(format!(
@@ -290,7 +345,8 @@ fn expiry(json: &Value, map: &ResponseMap, token: &str, now: i64) -> Result<Opti
 }
 
 fn bad_expiry(path: &str, v: &Value, expected: &str) -> Failure {
-    let shown: String = v.to_string().chars().take(60).collect();
+    // JSON escapes C0 controls only: DEL and C1 would reach the terminal.
+    let shown: String = printable(&v.to_string()).chars().take(60).collect();
     Failure::unreachable(format!("the reply's `{path}` is {shown}, not {expected}"))
 }
 
@@ -328,7 +384,8 @@ pub fn error_text(json: &Value, paths: &[String]) -> Option<String> {
             parts.push(text);
         }
     }
-    (!parts.is_empty()).then(|| cut(&parts.join(": ")))
+    // Keys are words too: an object's keys lose their control characters.
+    (!parts.is_empty()).then(|| cut(&printable(&parts.join(": "))))
 }
 
 /// A JSON value as words: strings as they are, objects as `key: value`.

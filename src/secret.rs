@@ -74,11 +74,25 @@ impl Source {
 }
 
 /// A string value of the profiles file: written out, or taken from a source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Its `Debug` hides a written-out value (it may be a password) and shows a
+/// source, which is only a reference.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Text {
     Plain(String),
     From(Source),
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Text::Plain(_) => f
+                .debug_tuple("Plain")
+                .field(&format_args!("(redacted)"))
+                .finish(),
+            Text::From(source) => f.debug_tuple("From").field(source).finish(),
+        }
+    }
 }
 
 impl From<&str> for Text {
@@ -132,7 +146,28 @@ mod tests {
     fn secret_never_prints_its_value() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?} {s}"), "(redacted) (redacted)");
+        assert_eq!(
+            format!("{s:#?} {s:>20} {s:x<12}"),
+            "(redacted) (redacted) (redacted)"
+        );
+        let held = (Some(s.clone()), vec![s.clone()]);
+        for shown in [format!("{held:?}"), format!("{held:#?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn a_written_out_text_is_hidden_and_a_source_shown() {
+        let plain = Text::Plain("hunter2".into());
+        for shown in [format!("{plain:?}"), format!("{plain:#?}")] {
+            assert!(
+                !shown.contains("hunter2") && shown.contains("(redacted)"),
+                "{shown}"
+            );
+        }
+        let source = Text::From(Source::Env("PASSWORD_VAR".into()));
+        assert_eq!(format!("{source:?}"), r#"From(Env("PASSWORD_VAR"))"#);
     }
 
     #[test]

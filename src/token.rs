@@ -18,3 +18,26 @@ impl Token {
         self.expires_at.map(|at| at.saturating_sub(now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_tokens() {
+        let token = Token {
+            access_token: Secret::new("at-value-1"),
+            token_type: Some("Bearer".into()),
+            expires_at: Some(1),
+            refresh_token: Some(Secret::new("rt-value-2")),
+            scope: Some("read".into()),
+        };
+        for shown in [format!("{token:?}"), format!("{token:#?}")] {
+            assert!(!shown.contains("value-"), "{shown}");
+            assert!(
+                shown.contains("Bearer") && shown.contains("read"),
+                "{shown}"
+            );
+        }
+    }
+}

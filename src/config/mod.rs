@@ -10,8 +10,9 @@ pub mod starter;
 use std::path::{Path, PathBuf};
 
 pub use profile::{
-    CacheKind, ClientAuth, Encoding, Endpoint, Field, Format, Grant, Http, OAuth2, Profile,
-    ResponseMap, check_transport, expand_home, is_public_key, is_secret_key, url_for_humans,
+    CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
+    OAuth2, Profile, ResponseMap, check_transport, expand_home, is_public_key, is_secret_key,
+    url_for_humans,
 };
 
 use crate::error::Failure;

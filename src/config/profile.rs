@@ -299,6 +299,13 @@ fn parse_duration(name: &str, key: &str, value: &str) -> Result<Duration> {
 fn parse_url(name: &str, key: &str, value: &str, insecure_http: bool) -> Result<Url> {
     let url = Url::parse(value).map_err(|e| bad(name, format!("`{key}` is not a URL: {e}")))?;
     check_transport(&url, insecure_http).map_err(|e| bad(name, format!("`{key}`: {e}")))?;
+    if url.fragment().is_some() {
+        // Never sent; a query added after it (`body = "query"`) would be lost.
+        return Err(bad(
+            name,
+            format!("`{key}` has a fragment (`#...`), which is never sent: remove it"),
+        ));
+    }
     Ok(url)
 }
 
@@ -325,10 +332,12 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A URL without its query and user info, which may hold credentials.
+/// A URL without its query, fragment and user info, which may hold
+/// credentials.
 pub fn url_for_humans(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
+    shown.set_fragment(None);
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
     shown.to_string()
@@ -685,7 +694,7 @@ fn http(name: &str, raw: &RawProfile, insecure: bool) -> Result<Http> {
         None => Encoding::Json,
     };
     let fields = match &raw.fields {
-        Some(table) => table_fields(name, "fields", table)?,
+        Some(table) => table_fields(name, "fields", &table.0)?,
         None => vec![],
     };
     if body == Encoding::None && !fields.is_empty() {

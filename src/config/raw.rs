@@ -5,6 +5,7 @@
 //! live in `config/profile.rs`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -64,9 +65,23 @@ pub struct RawProfile {
     // flavour = "http"
     pub url: Option<String>,
     pub method: Option<String>,
-    pub fields: Option<toml::Table>,
+    pub fields: Option<Fields>,
 
     pub response: Option<RawResponse>,
+}
+
+/// `fields` of the `http` flavour: any TOML, secrets included, so its
+/// `Debug` shows only the top-level names.
+#[derive(Default, Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Fields(pub toml::Table);
+
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, format_args!("(redacted)"))))
+            .finish()
+    }
 }
 
 /// `[profiles.NAME.response]`: JSON Pointers into the reply.

@@ -446,3 +446,66 @@ fn private_key_jwt_needs_a_key_and_its_settings_need_it() {
     .unwrap_err();
     assert!(err.message.contains("RS256"), "{}", err.message);
 }
+
+#[test]
+fn debug_of_a_profile_or_the_file_never_shows_a_written_secret() {
+    let text = r#"
+[defaults]
+headers = { X-Api-Key = "hdr-secret-1" }
+
+[profiles.pw]
+flavour = "oauth2"
+token_url = "https://a.example/token"
+grant = "password"
+username = "me"
+password = "pw-secret-2"
+client_id = "id"
+client_secret = "cs-secret-3"
+refresh_token = "rt-secret-4"
+params = { partner_secret = "param-secret-5" }
+
+[profiles.jwt]
+flavour = "oauth2"
+token_url = "https://a.example/token"
+client_id = "id"
+private_key = "-----BEGIN PRIVATE KEY-----pk-secret-6"
+
+[profiles.login]
+flavour = "http"
+url = "https://a.example/login"
+fields = { Password = "field-secret-7", nested = { pin = "field-secret-8" } }
+response = { token = "/t" }
+"#;
+    let config = parse(text).unwrap();
+    let mut shown = vec![format!("{config:?}"), format!("{config:#?}")];
+    for name in ["pw", "jwt", "login"] {
+        let p = config.profile(name).unwrap();
+        shown.extend([format!("{p:?}"), format!("{p:#?}")]);
+    }
+    let all = shown.join("\n");
+    for n in 1..=8 {
+        assert!(
+            !all.contains(&format!("secret-{n}")),
+            "secret-{n} in:\n{all}"
+        );
+    }
+    assert!(
+        all.contains("(redacted)") && all.contains("a.example"),
+        "{all}"
+    );
+}
+
+/// Found by the `request` fuzz target: a fragment in `url` swallowed the
+/// query fields appended after it (and is never sent anyway).
+#[test]
+fn a_url_with_a_fragment_is_refused() {
+    for (key, flavour) in [("url", "http"), ("token_url", "oauth2")] {
+        let text = format!(
+            "[profiles.p]\nflavour = \"{flavour}\"\n{key} = \"https://a.example/#v1/\"\nresponse = {{ token = \"/t\" }}\n"
+        );
+        let e = profile(&text, "p").unwrap_err();
+        assert!(e.message.contains("has a fragment"), "{}", e.message);
+    }
+    let url = reqwest::Url::parse("https://u:p@a.example/x?q=1#frag").unwrap();
+    assert_eq!(url_for_humans(&url), "https://a.example/x");
+}

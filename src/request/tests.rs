@@ -423,3 +423,69 @@ fn private_key_jwt_sends_an_assertion_for_the_token_endpoint() {
     );
     assert_eq!(header(&req, "Authorization"), None);
 }
+
+#[test]
+fn debug_of_a_request_hides_every_secret_it_carries() {
+    let requests = [
+        build(
+            r#"[profiles.p]
+flavour = "oauth2"
+token_url = "https://user:url-secret-1@a.example/token"
+grant = "password"
+username = "me"
+password = "pw-secret-2"
+client_id = "id"
+client_secret = "cs-secret-3"
+headers = { X-Api-Key = "hdr-secret-4", Accept = "application/json" }"#,
+            GrantKind::Profile,
+        ),
+        build(
+            r#"[profiles.p]
+flavour = "http"
+url = "https://a.example/v1/oauth/?key=url-secret-5"
+body = "query"
+fields = { username = "me", password = "pw-secret-6" }
+response = { token = "/t" }"#,
+            GrantKind::Profile,
+        ),
+        build(
+            r#"[profiles.p]
+flavour = "http"
+url = "https://a.example/login"
+fields = { AccountCode = "ac", Password = { env = "secret-7" } }
+response = { token = "/t" }"#,
+            GrantKind::Profile,
+        ),
+    ];
+    for req in &requests {
+        for shown in [format!("{req:?}"), format!("{req:#?}")] {
+            assert!(!shown.contains("secret-"), "{shown}");
+            assert!(!shown.contains("Basic "), "{shown}");
+            assert!(shown.contains("a.example"), "{shown}");
+            assert!(
+                shown.contains("gettoken/"),
+                "the user agent is public: {shown}"
+            );
+        }
+    }
+}
+
+/// Found by the `request` fuzz target: with a fragment in the URL, the
+/// query was appended after it and Debug showed it.
+#[test]
+fn debug_of_a_request_hides_a_fragment_too() {
+    let req = TokenRequest {
+        method: Method::POST,
+        url: "https://a.example/#v1/?password=secret-9".into(),
+        headers: vec![],
+        body: None,
+        secrets: vec![Secret::new("secret-9")],
+        once: false,
+    };
+    let shown = format!("{req:?}");
+    assert!(!shown.contains("secret-9"), "{shown}");
+    assert!(
+        shown.contains("\"https://a.example/?(redacted)\""),
+        "{shown}"
+    );
+}

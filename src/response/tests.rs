@@ -242,6 +242,14 @@ fn tokens_with_spaces_or_control_characters_are_refused() {
 fn error_text_loses_control_characters() {
     let e = err(400, r#"{"error":"bad\u001b[31m red"}"#, &oauth2_map());
     assert!(!e.message.contains('\u{1b}'), "{:?}", e.message);
+    // Found by the `reply` fuzz target: an object's keys kept theirs.
+    let e = err(
+        200,
+        r#"{"error":{"access\u007ftoken\u001b":"x"}}"#,
+        &oauth2_map(),
+    );
+    assert!(!e.message.chars().any(char::is_control), "{:?}", e.message);
+    assert!(e.message.contains("accesstoken: x"), "{:?}", e.message);
 }
 
 #[test]
@@ -349,4 +357,113 @@ fn device_polls_read_the_error_code_whatever_the_status() {
             ..
         })
     ));
+}
+
+#[test]
+fn debug_of_what_a_reply_gave_never_shows_a_token_or_code() {
+    let t = ok(
+        r#"{"access_token":"at-value-1","refresh_token":"rt-value-2"}"#,
+        &oauth2_map(),
+    );
+    let a = device_authorization(
+        200,
+        br#"{"device_code":"dc-value-3","user_code":"ABCD","verification_uri":"https://x/d"}"#,
+        &[],
+    )
+    .unwrap();
+    let poll = device_poll(200, br#"{"access_token":"at-value-4"}"#, &oauth2_map(), NOW);
+    let all = [
+        format!("{t:?}"),
+        format!("{t:#?}"),
+        format!("{a:?}"),
+        format!("{a:#?}"),
+        format!("{poll:?}"),
+        format!("{poll:#?}"),
+    ]
+    .join("\n");
+    assert!(!all.contains("value-"), "{all}");
+    assert!(all.contains("ABCD"), "{all}");
+}
+
+/// Found by the `reply` fuzz target: a JSON error reply without words at the
+/// error paths was quoted whole, token and all.
+#[test]
+fn no_error_message_quotes_the_token() {
+    let jwt = "eyJhbGciOiAibm9uZSJ9.eyJleHAiOiAxNzY0NDY0NDAwfQ.c2ln";
+    let body = format!(r#"{{"access_token": "{jwt}", "id_token": "idt-value", "n": 1}}"#);
+    let e = err(408, &body, &oauth2_map());
+    assert!(
+        !e.message.contains(jwt) && !e.message.contains("idt-value"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("(redacted)") && e.message.contains("\"n\":1"),
+        "{}",
+        e.message
+    );
+
+    let mut m = oauth2_map();
+    m.success = Some("/access_token".into());
+    let e = err(200, r#"{"access_token":"at-value-123"}"#, &m);
+    assert!(!e.message.contains("at-value"), "{}", e.message);
+    let long = "a-long-value-".repeat(4);
+    let e = err(200, &format!(r#"{{"access_token":"{long}"}}"#), &m);
+    assert!(!e.message.contains("a-long"), "{}", e.message);
+    assert!(
+        e.message.contains("`/access_token` is a string"),
+        "{}",
+        e.message
+    );
+
+    let mut m = oauth2_map();
+    m.error = vec!["/access_token".into(), "/error".into()];
+    let e = err(400, r#"{"access_token":"at-value-456","error":"bad"}"#, &m);
+    assert!(!e.message.contains("at-value"), "{}", e.message);
+    assert!(e.message.ends_with("(redacted): bad"), "{}", e.message);
+}
+
+/// Found by the `reply` fuzz target: a response map whose `token_type` (or
+/// `scope`) points at the token put the token in `show` and the -H line.
+#[test]
+fn token_type_and_scope_never_hold_the_token() {
+    let mut m = oauth2_map();
+    m.token_type = Some("/access_token".into());
+    m.scope = Some("/all".into());
+    let t = ok(
+        r#"{"access_token":"at-value-1","all":["x","at-value-1"]}"#,
+        &m,
+    );
+    assert_eq!((t.token_type, t.scope), (None, None));
+    let t = ok(
+        r#"{"access_token":"ad","all":["read","adverts-write"]}"#,
+        &m,
+    );
+    assert_eq!(
+        t.scope.as_deref(),
+        Some("read adverts-write"),
+        "only the token, as a word"
+    );
+    let shown = format!(
+        "{:?}",
+        ok(r#"{"access_token":"at-value-1","all":["x"]}"#, &m)
+    );
+    assert!(
+        !shown.contains("at-value") && shown.contains("\"x\""),
+        "{shown}"
+    );
+}
+
+/// Found by the `reply` fuzz target: a bad expiry was quoted with its DEL.
+#[test]
+fn a_bad_expiry_is_quoted_without_control_characters() {
+    let mut m = oauth2_map();
+    m.expires_at = Some("/expires_at".into());
+    let e = err(
+        200,
+        r#"{"access_token":"a","expires_at":"soon\u007f\u0085!"}"#,
+        &m,
+    );
+    assert!(!e.message.chars().any(char::is_control), "{:?}", e.message);
+    assert!(e.message.contains(r#""soon!""#), "{:?}", e.message);
 }

@@ -8,6 +8,7 @@ mod util;
 mod cache;
 mod config_errors;
 mod faults;
+mod fuzz_corpus;
 mod http_flavour;
 mod http_rules;
 mod integrations_completion;
