@@ -177,6 +177,9 @@ cache = "file"
 flavour = "oauth2"
 token_url = "http://127.0.0.1:$port_stampede/token"
 EOF
+# It holds a secret written out: keep it the user's own, as a real one
+# would be (gettoken warns, on every call, when others can read such a file).
+chmod 600 "$config"
 
 # Each profile's token goes to its own store: with no session bus in sight
 # gettoken writes to the kernel keyring; with one, to the Secret Service
