@@ -688,21 +688,32 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// The private Secret Service bus, if the test setup started one. Under
-/// CI=true its absence fails the test; elsewhere it is reported and the
-/// caller skips.
-pub fn secret_service_bus() -> Option<String> {
-    match std::env::var("GETTOKEN_TEST_DBUS") {
-        Ok(addr) if !addr.is_empty() => Some(addr),
+/// A component a test needs is not there: under CI=true that fails the
+/// test (the setup must start or install it); elsewhere it is said on
+/// stderr and the caller skips.
+pub fn component_missing(what: &str, fix: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {what}: {fix}"
+    );
+    eprintln!("skipped: {what} ({fix})");
+}
+
+/// The value of the test setup's variable `name`, or `None` when it is
+/// unset or empty (see [`component_missing`]; `what` names the component).
+pub fn setup_var(name: &str, what: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Some(value),
         _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but no Secret Service was started: run the tests through scripts/test.sh"
-            );
-            eprintln!("skipped: no private Secret Service (run through scripts/test.sh)");
+            component_missing(what, "run the tests through scripts/test.sh");
             None
         }
     }
+}
+
+/// The private Secret Service bus, if the test setup started one.
+pub fn secret_service_bus() -> Option<String> {
+    setup_var("GETTOKEN_TEST_DBUS", "no Secret Service was started")
 }
 
 /// Every file under `dir` (recursively, symlinks not followed) whose bytes

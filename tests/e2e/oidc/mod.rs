@@ -30,17 +30,10 @@ use crate::util::Env;
 /// The issuer, or `None` (with a note) outside scripts/test.sh; under
 /// CI=true a missing server fails the test.
 pub fn issuer() -> Option<String> {
-    match std::env::var("GETTOKEN_TEST_OIDC_ISSUER") {
-        Ok(issuer) if !issuer.is_empty() => Some(issuer),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but no OIDC test server was started: run the tests through scripts/test.sh"
-            );
-            eprintln!("note: no OIDC test server (run through scripts/test.sh); test not run");
-            None
-        }
-    }
+    crate::util::setup_var(
+        "GETTOKEN_TEST_OIDC_ISSUER",
+        "no OIDC test server was started",
+    )
 }
 
 /// A private key of a `private_key_jwt` client, written by the server.
