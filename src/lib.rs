@@ -1,34 +1,29 @@
-//! gettoken as a library: the modules the `gettoken` binary runs, and the
-//! pure entry points the fuzz targets (`fuzz/`) call. Only what those two
-//! need is public.
+//! gettoken as a library: the layers the `gettoken` binary runs, and the
+//! pure entry points the fuzz targets (`fuzz/`) call.
+//!
+//! The layers, lowest first; a module uses only its own layer and those
+//! below it (`tests/e2e/layers.rs` checks this, and that no import cycle
+//! exists). ARCHITECTURE.md has the map.
 
-pub mod app;
-mod assertion;
-mod authcode;
-mod browser;
-mod cache;
-pub mod cli;
-pub mod complete;
-pub mod config;
-mod device;
-mod discovery;
-mod duration;
+// 0. No domain knowledge.
 pub mod error;
-mod exec;
-mod fetch;
-mod git_credential;
-mod http;
-mod jwt;
-mod lock;
-mod log;
-mod man;
-mod output;
-mod random;
-pub mod redact;
-pub mod request;
-mod resolve;
-pub mod response;
-pub mod secret;
-mod store;
-mod suggest;
-pub mod token;
+pub mod util;
+// 1. Secret values, their sources, redaction.
+pub mod secrets;
+// 2. The one writer of stderr lines.
+pub mod log;
+// 3. The profiles file and the validated profile.
+pub mod config;
+// 4. Pure protocol code: requests, replies, tokens, JWTs, git's protocol.
+pub mod protocol;
+// 5. I/O adapters: the HTTP client; the stores, the cache and the lock.
+pub mod http;
+pub mod store;
+// 6. The use case and the grants' dances.
+pub mod flows;
+// 7. What is printed.
+pub mod output;
+// 8. The command line: definition, completion, man page.
+pub mod cli;
+// 9. One thin function per command.
+pub mod commands;

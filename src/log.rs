@@ -12,10 +12,14 @@ pub fn verbose() -> bool {
     VERBOSE.load(Ordering::Relaxed)
 }
 
-/// Writes one diagnostic line when `--verbose` is on.
-pub fn debug(message: impl AsRef<str>) {
+/// Writes one diagnostic line when `--verbose` is on (what [`debug!`]
+/// calls once it has formatted the line).
+pub fn debug_line(message: impl AsRef<str>) {
     if verbose() {
-        eprintln!("gettoken: {}", crate::redact::scrub(message.as_ref()));
+        eprintln!(
+            "gettoken: {}",
+            crate::secrets::redact::scrub(message.as_ref())
+        );
     }
 }
 
@@ -32,16 +36,16 @@ pub fn info(message: impl AsRef<str>) {
 pub fn warn(message: impl AsRef<str>) {
     eprintln!(
         "gettoken: warning: {}",
-        crate::redact::scrub(message.as_ref())
+        crate::secrets::redact::scrub(message.as_ref())
     );
 }
 
-/// `debug!("...", args)`: formats only when `--verbose` is on.
-#[macro_export]
+/// `log::debug!("...", args)`: formats only when `--verbose` is on.
 macro_rules! debug {
     ($($arg:tt)*) => {
         if $crate::log::verbose() {
-            $crate::log::debug(format!($($arg)*));
+            $crate::log::debug_line(format!($($arg)*));
         }
     };
 }
+pub(crate) use debug;

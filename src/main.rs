@@ -3,12 +3,14 @@
 //! error into a message and an exit status, in one place.
 
 use clap::Parser;
-use gettoken::{app, cli, complete, error, redact};
+use gettoken::cli::{self, complete};
+use gettoken::secrets::redact;
+use gettoken::{commands, error};
 
 fn main() {
     complete::answer_if_asked();
     let cli = cli::Cli::parse();
-    if let Err(err) = app::run(cli) {
+    if let Err(err) = commands::run(cli) {
         eprintln!("gettoken: error: {}", redact::scrub(&format!("{err:#}")));
         if let Some(hint) = error::hint(&err) {
             eprintln!("gettoken: hint: {hint}");

@@ -10,10 +10,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use gettoken::config::{Config, Endpoint, Grant, OAuth2, Profile, ResponseMap};
-use gettoken::request::{self, GrantKind, Resolve, TokenRequest};
-use gettoken::response::{self, DeviceAuthorization, Poll};
-use gettoken::secret::{Secret, Text};
-use gettoken::token::Token;
+use gettoken::protocol::request::{self, GrantKind, TokenRequest};
+use gettoken::protocol::response::{self, DeviceAuthorization, Poll};
+use gettoken::protocol::token::Token;
+use gettoken::secrets::{Resolve, Secret, Text};
 use serde_json::Value;
 
 /// The profiles file as `gettoken` reads it: parsed, then every profile
@@ -223,7 +223,7 @@ fn literal_secrets(text: &str) -> Vec<String> {
                 found.extend(
                     inner
                         .iter()
-                        .filter(|(k, _)| gettoken::config::is_secret_key(k))
+                        .filter(|(k, _)| gettoken::secrets::keys::is_secret_key(k))
                         .filter_map(|(_, v)| v.as_str().map(str::to_string)),
                 );
             }

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::is_public_key;
-use super::profile::is_credential_key;
 use super::raw::{File, RawProfile};
-use crate::secret::Source;
+use crate::secrets::Source;
+use crate::secrets::keys::is_credential_key;
+use crate::secrets::keys::is_public_key;
 
 /// One secret value written out in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]

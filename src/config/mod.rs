@@ -11,12 +11,11 @@ use std::path::{Path, PathBuf};
 
 pub use profile::{
     CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
-    OAuth2, Profile, ResponseMap, check_transport, expand_home, is_public_key, is_secret_key,
-    url_for_humans,
+    OAuth2, Profile, ResponseMap, SigningAlg, check_transport, url_for_humans,
 };
 
 use crate::error::Failure;
-use crate::suggest;
+use crate::util::suggest;
 
 /// The parsed profiles file.
 #[derive(Debug)]

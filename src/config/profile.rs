@@ -7,10 +7,11 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::raw::{RawProfile, RawResponse, Scope};
-pub use crate::assertion::SigningAlg;
-use crate::duration;
 use crate::error::Failure;
-use crate::secret::{Source, Text};
+use crate::secrets::keys::is_credential_key;
+use crate::secrets::{Source, Text};
+use crate::util::duration;
+use crate::util::fs::expand_home;
 
 /// A profile ready to run.
 #[derive(Debug, Clone)]
@@ -193,69 +194,40 @@ pub enum CacheKind {
     None,
 }
 
-/// Key names whose values are shown by `--verbose` as they are: everything
-/// else a request carries is treated as a secret there.
-pub fn is_public_key(key: &str) -> bool {
-    const PUBLIC: [&str; 15] = [
-        "grant_type",
-        "client_assertion_type",
-        "scope",
-        "client_id",
-        "audience",
-        "resource",
-        "username",
-        "accept",
-        "content-type",
-        "user-agent",
-        "device-info",
-        "device_info",
-        "debug",
-        "response_type",
-        "redirect_uri",
+/// JWS algorithms (RFC 7518) gettoken signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningAlg {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    EdDSA,
+}
+
+impl SigningAlg {
+    /// `signing_alg` values, for the profile's validation.
+    pub const CHOICES: [(&'static str, SigningAlg); 9] = [
+        ("RS256", SigningAlg::RS256),
+        ("RS384", SigningAlg::RS384),
+        ("RS512", SigningAlg::RS512),
+        ("PS256", SigningAlg::PS256),
+        ("PS384", SigningAlg::PS384),
+        ("PS512", SigningAlg::PS512),
+        ("ES256", SigningAlg::ES256),
+        ("ES384", SigningAlg::ES384),
+        ("EdDSA", SigningAlg::EdDSA),
     ];
-    PUBLIC.iter().any(|p| p.eq_ignore_ascii_case(key))
-}
 
-/// Names of credentials, whose literal values are left out of the
-/// fingerprint (a narrow list: everything else decides which token comes
-/// back and must count).
-pub(super) fn is_credential_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    [
-        "secret",
-        "password",
-        "passwd",
-        "apikey",
-        "api_key",
-        "api-key",
-        "authorization",
-        "cookie",
-        "assertion",
-        "private_key",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
-        || k == "refresh_token"
-}
-
-/// Key names that look secret in a reply or a log line (broad: redaction
-/// errs on the side of hiding).
-pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    // One-time codes of the device and browser logins.
-    matches!(k.as_str(), "code" | "device_code" | "code_verifier")
-        || [
-            "pass",
-            "secret",
-            "token",
-            "key",
-            "credential",
-            "assertion",
-            "auth",
-            "pin",
-        ]
-        .iter()
-        .any(|w| k.contains(w))
+    pub fn name(self) -> &'static str {
+        Self::CHOICES
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(n, _)| n)
+    }
 }
 
 type Result<T> = std::result::Result<T, Failure>;
@@ -460,14 +432,6 @@ impl Profile {
             headers,
             git_username,
         })
-    }
-}
-
-/// `~/x` is `$HOME/x`.
-pub fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), dirs::home_dir()) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => PathBuf::from(path),
     }
 }
 

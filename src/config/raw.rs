@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::secret::Text;
+use crate::secrets::Text;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

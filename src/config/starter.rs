@@ -13,7 +13,7 @@ pub const TEXT: &str = include_str!("starter.toml");
 /// An existing file is left alone: exit 2.
 pub fn write(path: &Path) -> Result<(), Failure> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::store::file::private_dir(dir).map_err(|e| {
+        crate::util::fs::private_dir(dir).map_err(|e| {
             Failure::usage(format!("cannot create directory {}: {e}", dir.display()))
         })?;
     }

@@ -232,7 +232,7 @@ response = { token = "/Data/accessToken", lifetime = "15m" }
     assert_eq!(h.fields[1].0, "Password");
     assert_eq!(
         h.fields[1].1,
-        Field::Text(crate::secret::Text::From(crate::secret::Source::Env(
+        Field::Text(crate::secrets::Text::From(crate::secrets::Source::Env(
             "PW".into()
         )))
     );
@@ -326,7 +326,7 @@ fn defaults_of_the_other_flavour_do_not_break_a_profile() {
     };
     assert_eq!(
         o.client_id,
-        Some(crate::secret::Text::Plain("shared".into()))
+        Some(crate::secrets::Text::Plain("shared".into()))
     );
     // A profile's own key of the other flavour is still an error.
     let own = "[profiles.h]\nflavour = \"http\"\nurl = \"https://x/t\"\nclient_id = \"c\"\nresponse = { token = \"/t\" }\n";
@@ -428,7 +428,7 @@ fn private_key_jwt_needs_a_key_and_its_settings_need_it() {
         ClientAuth::PrivateKeyJwt,
         "the default with a private_key"
     );
-    assert_eq!(o.signing_alg, Some(crate::assertion::SigningAlg::ES256));
+    assert_eq!(o.signing_alg, Some(crate::config::SigningAlg::ES256));
     let err = profile(
         &format!("{base}client_secret = \"s\"\nkey_id = \"k1\"\n"),
         "p",

@@ -8,8 +8,9 @@ use clap::ValueEnum;
 use serde_json::Value;
 
 use crate::config::{Endpoint, Profile, url_for_humans};
-use crate::token::Token;
-use crate::{duration, jwt};
+use crate::protocol::jwt;
+use crate::protocol::token::Token;
+use crate::util::duration;
 
 /// Where the profile's token is kept, and what is there.
 pub enum CacheState<'a> {

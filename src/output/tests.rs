@@ -2,7 +2,7 @@ use std::path::Path;
 
 use super::*;
 use crate::config::Config;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 fn profile(extra: &str) -> Profile {
     let text = format!("[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\n{extra}");

@@ -8,9 +8,16 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Backend, StoreError};
+use crate::util::fs::private_dir;
 
 pub struct FileBackend {
     dir: Option<PathBuf>,
+}
+
+impl Default for FileBackend {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl FileBackend {
@@ -47,15 +54,6 @@ impl FileBackend {
             .map_err(|e| StoreError(format!("cannot create {}: {e}", dir.display())))?;
         Ok(dir)
     }
-}
-
-/// Creates `dir` (mode 0700) if needed.
-pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 impl Backend for FileBackend {

@@ -65,7 +65,7 @@ impl LinuxKeyring {
                 return false;
             };
             let Ok(store) = ss.store() else {
-                crate::debug!("Secret Service unavailable; using the kernel keyring");
+                crate::log::debug!("Secret Service unavailable; using the kernel keyring");
                 return false;
             };
             let key = format!("probe/{}", std::process::id());
@@ -83,7 +83,9 @@ impl LinuxKeyring {
                     Ok(Err(e)) => e.to_string(),
                     Err(e) => e.0,
                 };
-                crate::debug!("Secret Service failed its probe ({why}); using the kernel keyring");
+                crate::log::debug!(
+                    "Secret Service failed its probe ({why}); using the kernel keyring"
+                );
                 self.ss_dead.set(true);
             }
             works
@@ -100,16 +102,16 @@ impl LinuxKeyring {
         }
         match secret_lookup::lookup(SERVICE, key, LIMIT) {
             Lookup::Found(v) => {
-                crate::debug!("found in the Secret Service (direct lookup)");
+                crate::log::debug!("found in the Secret Service (direct lookup)");
                 Some(Some(v.to_string()))
             }
             Lookup::Absent => Some(None),
             Lookup::Unsure(why) => {
-                crate::debug!("Secret Service quick read: {why}; asking the full client");
+                crate::log::debug!("Secret Service quick read: {why}; asking the full client");
                 None
             }
             Lookup::TimedOut => {
-                crate::debug!("Secret Service did not answer within {}s", LIMIT.as_secs());
+                crate::log::debug!("Secret Service did not answer within {}s", LIMIT.as_secs());
                 self.ss_dead.set(true);
                 None
             }
@@ -124,7 +126,7 @@ impl LinuxKeyring {
         let ss = self.secret_service()?;
         let result = op(ss);
         if let Err(e) = &result {
-            crate::debug!("{e}");
+            crate::log::debug!("{e}");
             self.ss_dead.set(true);
         }
         Some(result)
@@ -220,7 +222,7 @@ fn join_session_keyring_if_needed() {
                 KEYCTL_JOIN_SESSION_KEYRING,
                 std::ptr::null::<libc::c_char>(),
             );
-            crate::debug!("joined a new session keyring ({joined})");
+            crate::log::debug!("joined a new session keyring ({joined})");
         }
     }
 }

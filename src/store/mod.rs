@@ -5,12 +5,15 @@
 //!
 //! Keys are `token/PROFILE` and `secret/NAME`, all under one service name.
 
+pub mod cache;
 #[cfg(target_os = "linux")]
 mod dbus_wire;
 pub mod file;
 mod keyring;
 #[cfg(target_os = "linux")]
 mod linux;
+pub mod lock;
+pub mod record;
 #[cfg(target_os = "linux")]
 mod secret_lookup;
 
@@ -18,7 +21,7 @@ use std::fmt;
 
 pub use file::FileBackend;
 
-use crate::secret::Secret;
+use crate::secrets::{Secret, SecretStore};
 
 /// The one service name every keyring entry is kept under.
 pub const SERVICE: &str = "gettoken";
@@ -53,14 +56,17 @@ pub fn secret_key(name: &str) -> String {
     format!("secret/{name}")
 }
 
-/// Secrets stored by `gettoken secret set`, for `{ keyring = "NAME" }`.
-pub trait SecretStore {
-    fn get_secret(&self, name: &str) -> Result<Option<Secret>, StoreError>;
-}
+/// The secrets `gettoken secret set` stored in a backend, read for
+/// `{ keyring = "NAME" }` sources.
+pub struct StoredSecrets<'a>(pub &'a dyn Backend);
 
-impl<B: Backend + ?Sized> SecretStore for B {
-    fn get_secret(&self, name: &str) -> Result<Option<Secret>, StoreError> {
-        Ok(self.get(&secret_key(name))?.map(Secret::new))
+impl SecretStore for StoredSecrets<'_> {
+    fn get_secret(&self, name: &str) -> Result<Option<Secret>, String> {
+        Ok(self
+            .0
+            .get(&secret_key(name))
+            .map_err(|e| e.to_string())?
+            .map(Secret::new))
     }
 }
 

@@ -1,0 +1,9 @@
+//! Everything about the command line: its definition (clap), shell
+//! completion generated from it, and the man page generated from it.
+
+mod args;
+mod candidates;
+pub mod complete;
+pub mod man;
+
+pub use args::*;

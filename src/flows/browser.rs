@@ -1,0 +1,264 @@
+//! The browser login (authorization code grant with PKCE and a loopback
+//! redirect, RFC 6749 4.1, RFC 7636, RFC 8252): gettoken listens on
+//! 127.0.0.1, sends the user's browser to the authorization endpoint, and
+//! waits (bounded) for the redirect that brings the code back.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use super::reply;
+use crate::config::{OAuth2, Profile};
+use crate::error::Failure;
+use crate::flows::discovery::Endpoints;
+use crate::http::Transport;
+use crate::protocol::authcode::{self, CALLBACK_PATH, Callback};
+use crate::protocol::request::{self, GrantKind};
+use crate::protocol::token::Token;
+use crate::secrets::Resolve;
+use crate::secrets::Secret;
+use crate::secrets::redact;
+use crate::util::random;
+
+/// What to do after a browser login that was refused or not finished.
+const BROWSER_HINT: &str = "run gettoken again and finish the sign-in in the browser within `login_timeout`; `-v` shows the exchange";
+
+/// How long one browser connection may take to send its request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most of a request that is read: the request line is all we need.
+const MAX_REQUEST: usize = 16 * 1024;
+
+pub fn login(
+    profile: &Profile,
+    o: &OAuth2,
+    urls: &Endpoints,
+    transport: &Transport,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<Token> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, o.redirect_port)).map_err(|e| {
+        let advice = if o.redirect_port == 0 {
+            String::new()
+        } else {
+            " (choose another `redirect_port`, or 0 for any free port)".into()
+        };
+        Failure::usage(format!(
+            "cannot listen on 127.0.0.1:{} for the browser login's redirect: {e}{advice}",
+            o.redirect_port
+        ))
+    })?;
+    let port = listener.local_addr()?.port();
+    let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
+    let verifier = Secret::new(random::token());
+    redact::register(&verifier);
+    let state = random::token();
+    let query = request::authorization_query(
+        o,
+        &redirect_uri,
+        &authcode::challenge(verifier.expose()),
+        &state,
+        resolver,
+    )?;
+    let endpoint = urls
+        .authorization
+        .as_deref()
+        .expect("discovered for this grant");
+    let url = authcode::authorization_url(endpoint, &query).map_err(Failure::usage)?;
+
+    crate::log::info(format!(
+        "profile `{}` needs you to sign in; open this URL in a browser:",
+        profile.name
+    ));
+    crate::log::info(format!("  {url}"));
+    if open_browser(&url) {
+        crate::log::info("(a browser was opened for it)");
+    }
+    crate::log::info(format!(
+        "waiting for the browser to come back to {redirect_uri} (up to {})...",
+        crate::util::duration::human(o.login_timeout)
+    ));
+
+    let code = wait_for_code(&listener, &state, o.login_timeout)?;
+    let (code, mut browser) = code;
+    let req = request::oauth2(
+        profile,
+        o,
+        &urls.token,
+        GrantKind::AuthorizationCode {
+            code: &code,
+            verifier: &verifier,
+            redirect_uri: &redirect_uri,
+        },
+        resolver,
+    );
+    let result = req
+        .and_then(|req| transport.send(&req))
+        .and_then(|reply| Ok(reply::answer(profile, &reply)?));
+    match &result {
+        Ok(_) => respond(
+            &mut browser,
+            200,
+            &authcode::page(true, "gettoken has its token."),
+        ),
+        Err(e) => respond(
+            &mut browser,
+            200,
+            &authcode::page(false, &redact::scrub(&e.to_string())),
+        ),
+    }
+    result
+}
+
+/// Accepts connections until the redirect with this login's `state`
+/// arrives, or `timeout` passes. Returns the code and the browser's
+/// connection, still open for the final page.
+fn wait_for_code(
+    listener: &TcpListener,
+    state: &str,
+    timeout: Duration,
+) -> anyhow::Result<(Secret, TcpStream)> {
+    listener.set_nonblocking(true)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if Instant::now() >= deadline {
+            return Err(Failure::refused(format!(
+                "the browser login did not come back within {} (login_timeout)",
+                crate::util::duration::human(timeout)
+            ))
+            .with_hint(BROWSER_HINT)
+            .into());
+        }
+        let mut stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(line) = request_line(&mut stream, deadline) else {
+            continue;
+        };
+        match authcode::read_callback(&line, state) {
+            Callback::Elsewhere => respond(&mut stream, 404, "not found\n"),
+            Callback::WrongState => {
+                crate::log::warn(
+                    "a redirect with another login's `state` reached the listener; ignored",
+                );
+                respond(
+                    &mut stream,
+                    400,
+                    &authcode::page(
+                        false,
+                        "This answer does not belong to the login gettoken is waiting for (its state does not match).",
+                    ),
+                );
+            }
+            Callback::Denied(words) => {
+                respond(&mut stream, 200, &authcode::page(false, &words));
+                return Err(
+                    Failure::refused(format!("the browser login was refused: {words}"))
+                        .with_hint(BROWSER_HINT)
+                        .into(),
+                );
+            }
+            Callback::Code(code) => {
+                redact::register(&code);
+                return Ok((code, stream));
+            }
+        }
+    }
+}
+
+/// The first line of an HTTP request, read within bounds of size and time:
+/// `REQUEST_TIMEOUT` for the whole line, and never past the login's
+/// `deadline` (a connection that trickles, or a browser's idle preconnect,
+/// holds the listener no longer).
+fn request_line(stream: &mut TcpStream, deadline: Instant) -> Option<String> {
+    let until = deadline.min(Instant::now() + REQUEST_TIMEOUT);
+    stream.set_nonblocking(false).ok()?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < MAX_REQUEST {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        stream.set_read_timeout(Some(left)).ok()?;
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    text.lines().next().map(str::to_string)
+}
+
+fn respond(stream: &mut TcpStream, status: u16, body: &str) {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        _ => "Not Found",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body.as_bytes()))
+        .and_then(|()| stream.flush());
+}
+
+/// Opens `url` in the user's browser: `$BROWSER` when set, else the
+/// desktop's opener when there is a desktop. `false` when none was started.
+fn open_browser(url: &str) -> bool {
+    let Some(mut argv) = browser_command() else {
+        return false;
+    };
+    match argv.iter_mut().find(|a| a.contains("%s")) {
+        Some(arg) => *arg = arg.replace("%s", url),
+        None => argv.push(url.to_string()),
+    }
+    let spawned = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(mut child) => {
+            // Reaped in the background; the login does not wait for it.
+            std::thread::spawn(move || child.wait());
+            true
+        }
+        Err(e) => {
+            crate::log::debug!("could not start the browser `{}`: {e}", argv[0]);
+            false
+        }
+    }
+}
+
+fn browser_command() -> Option<Vec<String>> {
+    if let Some(first) = std::env::var("BROWSER")
+        .ok()
+        .and_then(|b| b.split(':').next().map(str::to_string))
+        .filter(|b| !b.trim().is_empty())
+    {
+        return Some(first.split_whitespace().map(str::to_string).collect());
+    }
+    let opener: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["rundll32", "url.dll,FileProtocolHandler"]
+    } else if ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+    {
+        &["xdg-open"]
+    } else {
+        return None;
+    };
+    Some(opener.iter().map(|s| s.to_string()).collect())
+}

@@ -1,0 +1,128 @@
+//! The authorization server's endpoints: as configured, or from the
+//! issuer's OpenID configuration (OpenID Connect Discovery 1.0, RFC 8414),
+//! fetched only when a needed one is not configured.
+
+use reqwest::Url;
+use serde_json::Value;
+
+use crate::config::{Grant, OAuth2, Profile, check_transport, url_for_humans};
+use crate::error::Failure;
+use crate::http::Transport;
+
+/// The endpoints a profile's grant uses.
+#[derive(Debug, Default)]
+pub struct Endpoints {
+    pub token: String,
+    /// For `grant = "device_code"`.
+    pub device: Option<String>,
+    /// For `grant = "authorization_code"`.
+    pub authorization: Option<String>,
+}
+
+pub fn endpoints(
+    profile: &Profile,
+    o: &OAuth2,
+    transport: &Transport,
+) -> anyhow::Result<Endpoints> {
+    let device_wanted = o.grant == Grant::DeviceCode;
+    let authorization_wanted = o.grant == Grant::AuthorizationCode;
+    let configured = Endpoints {
+        token: o.token_url.as_ref().map(Url::to_string).unwrap_or_default(),
+        device: o.device_url.as_ref().map(Url::to_string),
+        authorization: o.authorization_url.as_ref().map(Url::to_string),
+    };
+    let complete = !configured.token.is_empty()
+        && (!device_wanted || configured.device.is_some())
+        && (!authorization_wanted || configured.authorization.is_some());
+    if complete {
+        return Ok(configured);
+    }
+    let issuer = o
+        .issuer
+        .as_ref()
+        .expect("validated: an issuer where a URL is missing");
+    let doc = document(issuer, transport)?;
+    let pick = |configured: Option<String>,
+                (key, setting): (&str, &str),
+                wanted: bool|
+     -> anyhow::Result<Option<String>> {
+        if configured.is_some() || !wanted {
+            return Ok(configured);
+        }
+        let url = endpoint_in(&doc, key, setting)?;
+        check_transport(&url, profile.insecure_http).map_err(|why| doc.failed(why))?;
+        Ok(Some(url.to_string()))
+    };
+    let token = pick(
+        Some(configured.token).filter(|t| !t.is_empty()),
+        ("token_endpoint", "token_url"),
+        true,
+    )?
+    .expect("wanted");
+    Ok(Endpoints {
+        token,
+        device: pick(
+            configured.device,
+            ("device_authorization_endpoint", "device_url"),
+            device_wanted,
+        )?,
+        authorization: pick(
+            configured.authorization,
+            ("authorization_endpoint", "authorization_url"),
+            authorization_wanted,
+        )?,
+    })
+}
+
+struct Document {
+    at: String,
+    json: Value,
+}
+
+impl Document {
+    fn failed(&self, why: String) -> Failure {
+        Failure::unreachable(format!("OpenID discovery at {} failed: {why}", self.at))
+    }
+}
+
+fn document(issuer: &Url, transport: &Transport) -> anyhow::Result<Document> {
+    let at = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.as_str().trim_end_matches('/')
+    );
+    crate::log::debug!("discovering the endpoints at {at}");
+    let mut doc = Document {
+        at,
+        json: Value::Null,
+    };
+    let reply = transport.get_json(&doc.at)?;
+    if reply.status != 200 {
+        return Err(doc.failed(format!("HTTP {}", reply.status)).into());
+    }
+    doc.json = serde_json::from_slice(&reply.body)
+        .map_err(|e| doc.failed(format!("the document is not JSON ({e})")))?;
+    // RFC 8414 3.3: the document must be the issuer's own.
+    let named = doc.json.get("issuer").and_then(Value::as_str).unwrap_or("");
+    if named.trim_end_matches('/') != issuer.as_str().trim_end_matches('/') {
+        return Err(doc
+            .failed(format!(
+                "the document names issuer `{named}`, not the configured `{}`",
+                url_for_humans(issuer)
+            ))
+            .into());
+    }
+    Ok(doc)
+}
+
+/// `key` of the document; `setting` is the profile key that would replace
+/// it. A missing one is the profile's to fix (exit 2): this server does not
+/// offer that grant, or names the endpoint only in its documentation.
+fn endpoint_in(doc: &Document, key: &str, setting: &str) -> Result<Url, Failure> {
+    let text = doc.json.get(key).and_then(Value::as_str).ok_or_else(|| {
+        Failure::usage(format!(
+            "OpenID discovery at {}: the document names no {key}; set `{setting}` in the profile",
+            doc.at
+        ))
+    })?;
+    Url::parse(text).map_err(|e| doc.failed(format!("{key} is not a URL ({e})")))
+}

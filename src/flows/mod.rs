@@ -1,0 +1,9 @@
+//! What gettoken does: the use case "a profile's token" (cache, lock,
+//! refresh, grant, store) and the dance of each grant that needs more than
+//! one request (discovery, the device login, the browser login).
+
+pub mod browser;
+pub mod device;
+pub mod discovery;
+pub mod reply;
+pub mod token;

@@ -1,0 +1,450 @@
+//! Sending a token request: the HTTP client, set up on purpose (rustls on
+//! the ring provider, system roots plus `ca_file`, no redirects, timeouts,
+//! proxies from the environment), bounded retries, and a cap on the reply.
+
+use std::io::Read;
+use std::sync::Once;
+use std::time::{Duration, SystemTime};
+
+use reqwest::blocking::Client;
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use zeroize::Zeroizing;
+
+use crate::config::{Profile, check_transport, url_for_humans};
+use crate::error::Failure;
+use crate::protocol::request::{TokenRequest, USER_AGENT};
+use crate::secrets::redact;
+
+/// Replies larger than this are refused.
+pub const MAX_REPLY: u64 = 1024 * 1024;
+/// The longest wait between two tries; a `Retry-After` asking for longer
+/// ends the tries.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// A reply as read: its status and at most [`MAX_REPLY`] bytes of body.
+/// The body holds the token: it is zeroized on drop (the HTTP stack's own
+/// buffers are not).
+pub struct Reply {
+    pub status: u16,
+    pub body: Zeroizing<Vec<u8>>,
+    /// How long the endpoint asked to be left alone (`Retry-After`).
+    pub retry_after: Option<Duration>,
+}
+
+/// The body is a token reply: only its length is shown.
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &format_args!("({} bytes)", self.body.len()))
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
+}
+
+/// The HTTP side of one profile: its client and its retry budget.
+pub struct Transport {
+    client: Client,
+    timeout: Duration,
+    retries: u32,
+    insecure_http: bool,
+}
+
+impl Transport {
+    /// Builds the client for `profile`. Done only when a request is made,
+    /// never for a cache hit.
+    pub fn new(profile: &Profile) -> anyhow::Result<Transport> {
+        static PROVIDER: Once = Once::new();
+        PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut builder = Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(profile.timeout)
+            .connect_timeout(profile.timeout.min(Duration::from_secs(10)))
+            .tls_backend_rustls();
+        if let Some(path) = &profile.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                Failure::usage(format!("cannot read ca_file {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Failure::usage(format!(
+                    "ca_file {} holds no usable PEM certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(Failure::usage(format!(
+                    "ca_file {} holds no PEM certificate",
+                    path.display()
+                ))
+                .into());
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder.build().map_err(|e| {
+            Failure::unreachable(format!("cannot set up the HTTP client: {}", chain(&e)))
+        })?;
+        Ok(Transport {
+            client,
+            timeout: profile.timeout,
+            retries: profile.retries,
+            insecure_http: profile.insecure_http,
+        })
+    }
+
+    /// A GET for a JSON document (OpenID discovery), with the same retries.
+    pub fn get_json(&self, url: &str) -> anyhow::Result<Reply> {
+        let req = TokenRequest {
+            method: reqwest::Method::GET,
+            url: url.to_string(),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+            secrets: vec![],
+            once: false,
+        };
+        self.send(&req)
+    }
+
+    /// Sends `req`, retrying connection failures, 408, 429 and 5xx with
+    /// backoff (honouring a `Retry-After` of up to 30 s; a longer one ends
+    /// the tries); a request marked `once` only when the connection failed,
+    /// so nothing reached the server. Any reply that is not retried, or the
+    /// last one, is returned for the caller to read.
+    pub fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
+        let url = reqwest::Url::parse(&req.url).map_err(|e| {
+            Failure::usage(format!("`{}` is not a URL: {e}", redact::scrub(&req.url)))
+        })?;
+        check_transport(&url, self.insecure_http).map_err(Failure::usage)?;
+        let shown = url_for_humans(&url);
+        for secret in &req.secrets {
+            redact::register(secret);
+        }
+        let mut attempt = 0;
+        loop {
+            log_request(req, &shown, attempt);
+            let outcome = self.once(req, &url);
+            let retry_wait = match outcome {
+                Ok(reply) if retryable(reply.status) => {
+                    // 408, 429 and 503 say the request was not processed;
+                    // another 5xx may come after it was.
+                    let unprocessed = matches!(reply.status, 408 | 429 | 503);
+                    if attempt >= self.retries || (req.once && !unprocessed) {
+                        return Ok(reply);
+                    }
+                    let asked = reply.retry_after;
+                    if let Some(wait) = asked.filter(|w| *w > MAX_RETRY_WAIT) {
+                        // Trying sooner than asked would only be refused
+                        // again: fail now rather than wait in vain.
+                        crate::log::debug!(
+                            "HTTP {}: the endpoint asks to wait {}s before trying again, over {}s: not trying again",
+                            reply.status,
+                            wait.as_secs(),
+                            MAX_RETRY_WAIT.as_secs()
+                        );
+                        return Ok(reply);
+                    }
+                    crate::log::debug!("HTTP {}: will try again", reply.status);
+                    asked
+                }
+                Ok(reply) => return Ok(reply),
+                // The same would come back: no point trying again.
+                // A request that cannot be built (a header value with a
+                // newline, say) is the profile's fault, not the network's.
+                Err(ReadError::Http(e)) if e.is_builder() => {
+                    return Err(Failure::usage(format!(
+                        "cannot build the request to {shown}: {}; check the profile's headers and fields",
+                        chain(&e)
+                    ))
+                    .into());
+                }
+                Err(e @ (ReadError::Redirect(..) | ReadError::TooLarge)) => {
+                    return Err(transport_failure(&e, &shown).into());
+                }
+                Err(e) => {
+                    let unsent = matches!(&e, ReadError::Http(h) if h.is_connect());
+                    if attempt >= self.retries || (req.once && !unsent) {
+                        return Err(transport_failure(&e, &shown).into());
+                    }
+                    crate::log::debug!("{e}: will try again");
+                    None
+                }
+            };
+            let wait = retry_wait
+                .unwrap_or_else(|| backoff(attempt))
+                .min(MAX_RETRY_WAIT);
+            crate::log::debug!(
+                "waiting {:.1}s before try {}",
+                wait.as_secs_f64(),
+                attempt + 2
+            );
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    fn once(&self, req: &TokenRequest, url: &reqwest::Url) -> Result<Reply, ReadError> {
+        let mut builder = self.client.request(req.method.clone(), url.clone());
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let deadline = std::time::Instant::now() + self.timeout;
+        let response = builder.send().map_err(ReadError::Http)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if response.status().is_redirection() {
+            let to = headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+                .map_or_else(
+                    || "elsewhere".to_string(),
+                    |u| format!("`{}`", url_for_humans(&u)),
+                );
+            return Err(ReadError::Redirect(status, to));
+        }
+        let body = read_body(response, deadline)?;
+        crate::log::debug!("< HTTP {status}, {} bytes", body.len());
+        Ok(Reply {
+            status,
+            body: Zeroizing::new(body),
+            retry_after: retry_after(&headers),
+        })
+    }
+}
+
+/// Reads at most [`MAX_REPLY`] bytes, and only until `deadline`: each read
+/// is bounded by the client's timeout, but a server trickling bytes must
+/// not stretch the whole reply past it.
+fn read_body(mut response: impl Read, deadline: std::time::Instant) -> Result<Vec<u8>, ReadError> {
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if std::time::Instant::now() > deadline {
+            return Err(ReadError::Body(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the reply did not arrive whole within the timeout",
+            )));
+        }
+        match response.read(&mut chunk) {
+            Ok(0) => return Ok(body),
+            Ok(n) => {
+                body.extend_from_slice(&chunk[..n]);
+                if body.len() as u64 > MAX_REPLY {
+                    return Err(ReadError::TooLarge);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(ReadError::Body(e)),
+        }
+    }
+}
+
+/// Why one try produced no reply to read.
+#[derive(Debug)]
+enum ReadError {
+    Http(reqwest::Error),
+    Body(std::io::Error),
+    Redirect(u16, String),
+    TooLarge,
+}
+
+fn retryable(status: u16) -> bool {
+    status == 408 || status == 429 || (500..600).contains(&status)
+}
+
+/// The failure to report for a try that produced no reply.
+fn transport_failure(e: &ReadError, shown: &str) -> Failure {
+    match e {
+        ReadError::Redirect(status, to) => Failure::unreachable(format!(
+            "{shown} answered HTTP {status}, a redirect to {to}: token requests do not follow redirects; set the token URL to the final address"
+        )),
+        ReadError::TooLarge => Failure::unreachable(format!(
+            "the reply from {shown} is larger than {} KiB: not a token reply",
+            MAX_REPLY / 1024
+        )),
+        ReadError::Http(he) if he.is_timeout() => Failure::unreachable(format!(
+            "no complete reply from {shown} within the timeout ({}); raise `timeout` if the endpoint is slow",
+            chain(e)
+        )),
+        ReadError::Body(be) if timed_out(be) => Failure::unreachable(format!(
+            "no complete reply from {shown} within the timeout (the reply began, then came too slowly); raise `timeout` if the endpoint is slow"
+        )),
+        ReadError::Body(be) => {
+            Failure::unreachable(format!("the reply from {shown} broke off: {}", chain(be)))
+        }
+        ReadError::Http(_) => Failure::unreachable(format!("cannot reach {shown}: {}", chain(e))),
+    }
+}
+
+/// Whether reading a reply's body failed for want of time: the deadline of
+/// the whole reply, or the client's timeout for one read.
+fn timed_out(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
+}
+
+/// An error and its causes on one line, without any URL (it may hold
+/// credentials in its query string).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        let text = match err.downcast_ref::<reqwest::Error>() {
+            Some(re) => {
+                let mut re_text = re.to_string();
+                if let Some(u) = re.url() {
+                    re_text = re_text
+                        .replace(&format!(" ({u})"), "")
+                        .replace(u.as_str(), "(url)");
+                }
+                re_text
+            }
+            None => err.to_string(),
+        };
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    redact::scrub(&parts.join(": "))
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Http(e) => write!(f, "{}", chain(e)),
+            ReadError::Body(e) => write!(f, "reading the reply: {e}"),
+            ReadError::Redirect(status, to) => write!(f, "redirect (HTTP {status}) to {to}"),
+            ReadError::TooLarge => write!(f, "reply over {} KiB", MAX_REPLY / 1024),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// 0.5 s, 1 s, 2 s, ... (at most 8 s) before the next try.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64.saturating_mul(1 << attempt.min(4)))
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn log_request(req: &TokenRequest, shown: &str, attempt: u32) {
+    if !crate::log::verbose() {
+        return;
+    }
+    let again = if attempt > 0 {
+        format!(" (try {})", attempt + 1)
+    } else {
+        String::new()
+    };
+    crate::log::debug_line(format!("> {} {shown}{again}", req.method));
+    for (name, value) in &req.headers {
+        let shown_value = match value.split_once(' ') {
+            _ if crate::secrets::keys::is_public_key(name) => value.clone(),
+            Some((scheme, _)) if name.eq_ignore_ascii_case("authorization") => {
+                format!("{scheme} (redacted)")
+            }
+            _ => "(redacted)".to_string(),
+        };
+        crate::log::debug_line(format!(">   {name}: {shown_value}"));
+    }
+    if let Some(query) = reqwest::Url::parse(&req.url)
+        .ok()
+        .and_then(|u| u.query().map(str::to_string))
+    {
+        crate::log::debug_line(format!(">   query: {}", redact_pairs(&query)));
+    }
+    if let Some(body) = &req.body {
+        let text = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(json) => redact::json_for_log(&json),
+            Err(_) => redact_pairs(&String::from_utf8_lossy(body)),
+        };
+        crate::log::debug_line(format!(">   body: {text}"));
+    }
+}
+
+/// `a=1&password=x` with the values of secret-looking keys hidden.
+fn redact_pairs(form: &str) -> String {
+    let pairs: Vec<String> = url::form_urlencoded::parse(form.as_bytes())
+        .map(|(k, v)| {
+            if !crate::secrets::keys::is_public_key(&k) {
+                format!("{k}=(redacted)")
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect();
+    redact::scrub(&pairs.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_reply_shows_its_length_not_its_token() {
+        let reply = Reply {
+            status: 200,
+            body: Zeroizing::new(br#"{"access_token":"at-value-1"}"#.to_vec()),
+            retry_after: None,
+        };
+        for shown in [format!("{reply:?}"), format!("{reply:#?}")] {
+            assert!(
+                !shown.contains("at-value") && shown.contains("29 bytes"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_millis(500));
+        assert_eq!(backoff(1), Duration::from_secs(1));
+        assert_eq!(backoff(9), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let later = SystemTime::now() + Duration::from_secs(5);
+        h.insert(RETRY_AFTER, httpdate::fmt_http_date(later).parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d <= Duration::from_secs(5) && d >= Duration::from_secs(3),
+            "{d:?}"
+        );
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn verbose_pairs_hide_secret_keys() {
+        assert_eq!(
+            redact_pairs("grant_type=password&password=x1&username=u"),
+            "grant_type=password&password=(redacted)&username=u"
+        );
+    }
+}

@@ -1,0 +1,471 @@
+//! Reading a token endpoint's reply: the token, its type, expiry, refresh
+//! token and scope where the profile's [`ResponseMap`] says they are, or the
+//! endpoint's own error text. Pure: the clock is passed in.
+
+use serde_json::Value;
+
+use crate::config::ResponseMap;
+use crate::error::Failure;
+use crate::protocol::jwt;
+use crate::protocol::token::Token;
+use crate::secrets::Secret;
+use crate::secrets::redact::{self, REDACTED};
+
+/// Expiries further away than this are clamped to it (ten years).
+const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
+/// Error texts longer than this are cut.
+const MAX_MESSAGE: usize = 600;
+/// A `success` flag that is a string this long or shorter is quoted.
+const MAX_FLAG_WORD: usize = 40;
+/// A token shorter than this is not hidden from messages: it cannot be told
+/// from ordinary words (as in `redact.rs`).
+const MIN_HIDDEN: usize = 3;
+
+/// Maps a reply (`status`, `body`) to a token, or to a [`Failure`] carrying
+/// the endpoint's own words: refused (4xx other than 408/429, or `success`
+/// not true) or failed (anything else).
+///
+/// No message quotes the text at the token's place, whatever the reply.
+pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Result<Token, Failure> {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    read_reply(status, body, json.as_ref(), map, now).map_err(|mut failure| {
+        if let Some(token) = json
+            .as_ref()
+            .and_then(|j| j.pointer(&map.token))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| t.chars().count() >= MIN_HIDDEN)
+        {
+            failure.message = failure.message.replace(token, REDACTED);
+        }
+        failure
+    })
+}
+
+fn read_reply(
+    status: u16,
+    body: &[u8],
+    json: Option<&Value>,
+    map: &ResponseMap,
+    now: i64,
+) -> Result<Token, Failure> {
+    if !(200..300).contains(&status) {
+        return Err(http_error(status, body, json, &map.error, Some(&map.token)));
+    }
+    let Some(json) = json else {
+        let snippet = body_snippet(body);
+        return Err(Failure::unreachable(if snippet.is_empty() {
+            format!("the endpoint answered HTTP {status} with an empty body, not JSON")
+        } else {
+            format!("the endpoint's reply is not JSON: {snippet}")
+        }));
+    };
+    if let Some(path) = &map.success {
+        let flag = json.pointer(path);
+        if flag != Some(&Value::Bool(true)) {
+            let words = error_text(json, &map.error).unwrap_or_else(|| {
+                let shown = match flag {
+                    None => "missing".to_string(),
+                    Some(v @ (Value::Null | Value::Bool(_) | Value::Number(_))) => v.to_string(),
+                    // A short word is shown; a long string may be a token.
+                    Some(Value::String(s)) if s.chars().count() <= MAX_FLAG_WORD => {
+                        format!("\"{}\"", printable(s))
+                    }
+                    Some(other) => kind_of(other).to_string(),
+                };
+                format!("`{path}` is {shown}")
+            });
+            return Err(Failure::refused(format!(
+                "the endpoint refused the request: {words}"
+            )));
+        }
+    }
+    let access_token = match json.pointer(&map.token) {
+        Some(Value::String(s))
+            if s.trim()
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            return Err(Failure::unreachable(format!(
+                "the token at `{}` contains spaces or control characters: refusing to print it",
+                map.token
+            )));
+        }
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(Value::String(_)) => {
+            return Err(Failure::unreachable(format!(
+                "the token at `{}` is empty",
+                map.token
+            )));
+        }
+        None | Some(Value::Null) => {
+            let words = error_text(json, &map.error)
+                .map(|w| format!(": {w}"))
+                .unwrap_or_default();
+            return Err(Failure::unreachable(format!(
+                "the reply has no token at `{}`{words} (set response.token to where the token is)",
+                map.token
+            )));
+        }
+        Some(other) => {
+            return Err(Failure::unreachable(format!(
+                "the value at `{}` is {}, not a string token",
+                map.token,
+                kind_of(other)
+            )));
+        }
+    };
+    let expires_at = expiry(json, map, &access_token, now)?;
+    // Shown by `show` and put in the -H line: no control characters (a
+    // CR/LF would add a header, an escape would drive the terminal), and
+    // never the token itself (a response map pointing twice at one place).
+    let shown = |text: String| {
+        Some(printable(&text)).filter(|t| !t.split_whitespace().any(|w| w == access_token))
+    };
+    Ok(Token {
+        token_type: string_at(json, map.token_type.as_deref()).and_then(shown),
+        refresh_token: string_at(json, map.refresh_token.as_deref()).map(Secret::new),
+        scope: map
+            .scope
+            .as_deref()
+            .and_then(|p| json.pointer(p))
+            .and_then(scope_text)
+            .and_then(shown),
+        expires_at,
+        access_token: Secret::new(access_token),
+    })
+}
+
+/// A reply with an HTTP error status, in the endpoint's own words: refused
+/// for a 4xx other than 408/429, failed for the rest. A JSON reply without
+/// words at the error `paths` is quoted with the value at `token` and
+/// under secret-looking keys hidden.
+fn http_error(
+    status: u16,
+    body: &[u8],
+    json: Option<&Value>,
+    paths: &[String],
+    token: Option<&str>,
+) -> Failure {
+    let words = match json {
+        Some(j) => error_text(j, paths).unwrap_or_else(|| {
+            let mut shown = j.clone();
+            if let Some(slot) = token.and_then(|t| shown.pointer_mut(t)) {
+                *slot = Value::String(REDACTED.into());
+            }
+            redact::hide_secret_keys(&mut shown);
+            body_snippet(shown.to_string().as_bytes())
+        }),
+        None => body_snippet(body),
+    };
+    let words = if words.is_empty() {
+        String::new()
+    } else {
+        format!(": {words}")
+    };
+    if (400..500).contains(&status) && status != 408 && status != 429 {
+        Failure::refused(format!(
+            "the endpoint refused the request (HTTP {status}){words}"
+        ))
+    } else {
+        Failure::unreachable(format!("the endpoint failed (HTTP {status}){words}"))
+    }
+}
+
+/// A device authorization response (RFC 8628 3.2).
+#[derive(Debug, PartialEq, Eq)]
+pub struct DeviceAuthorization {
+    pub device_code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    /// Seconds the codes live.
+    pub expires_in: u64,
+    /// Seconds between polls.
+    pub interval: u64,
+}
+
+/// RFC 8628 3.2's default poll interval.
+const DEFAULT_INTERVAL: u64 = 5;
+
+/// Reads the device authorization response. `verification_url` (Google's
+/// spelling) is read too.
+pub fn device_authorization(
+    status: u16,
+    body: &[u8],
+    errors: &[String],
+) -> Result<DeviceAuthorization, Failure> {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    if !(200..300).contains(&status) {
+        return Err(http_error(status, body, json.as_ref(), errors, None));
+    }
+    let json = json.ok_or_else(|| {
+        Failure::unreachable(format!(
+            "the device authorization endpoint's reply is not JSON: {}",
+            body_snippet(body)
+        ))
+    })?;
+    let text = |key: &str| {
+        json.get(key)
+            .and_then(Value::as_str)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
+    };
+    let missing = |key: &str| {
+        Failure::unreachable(format!(
+            "the device authorization endpoint's reply has no `{key}`"
+        ))
+    };
+    let number = |key: &str| {
+        json.get(key)
+            .and_then(seconds)
+            .and_then(|n| u64::try_from(n).ok())
+    };
+    Ok(DeviceAuthorization {
+        device_code: Secret::new(text("device_code").ok_or_else(|| missing("device_code"))?),
+        user_code: text("user_code").ok_or_else(|| missing("user_code"))?,
+        verification_uri: text("verification_uri")
+            .or_else(|| text("verification_url"))
+            .ok_or_else(|| missing("verification_uri"))?,
+        verification_uri_complete: text("verification_uri_complete"),
+        expires_in: number("expires_in").filter(|n| *n > 0).unwrap_or(1800),
+        // The server's interval is kept however long (the wait is bounded
+        // by `login_timeout`); under a second would be a busy loop.
+        interval: number("interval").unwrap_or(DEFAULT_INTERVAL).max(1),
+    })
+}
+
+/// What one poll of the token endpoint in the device flow said (RFC 8628 3.5).
+#[derive(Debug)]
+pub enum Poll {
+    Token(Token),
+    /// `authorization_pending`: ask again after the interval.
+    Pending,
+    /// `slow_down`: ask again, 5 seconds slower.
+    SlowDown,
+    Failed(Failure),
+}
+
+/// Some servers (GitHub's) answer polls with HTTP 200 and an `error`: the
+/// error code counts whatever the status, when the reply holds no token.
+pub fn device_poll(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Poll {
+    let json = serde_json::from_slice::<Value>(body).ok();
+    let has_token = json
+        .as_ref()
+        .and_then(|j| j.pointer(&map.token))
+        .is_some_and(|t| !t.is_null());
+    let code = json
+        .as_ref()
+        .filter(|_| !has_token)
+        .and_then(|j| j.get("error").and_then(Value::as_str));
+    match code {
+        Some("authorization_pending") => Poll::Pending,
+        Some("slow_down") => Poll::SlowDown,
+        Some("access_denied") => Poll::Failed(Failure::refused(format!(
+            "the device login was denied{}",
+            error_words(body, map)
+        ))),
+        Some("expired_token") => Poll::Failed(Failure::refused(format!(
+            "the device code expired before the login was approved{}; run gettoken again",
+            error_words(body, map)
+        ))),
+        _ => match map_reply(status, body, map, now) {
+            Ok(token) => Poll::Token(token),
+            Err(f) => Poll::Failed(f),
+        },
+    }
+}
+
+/// ": the endpoint's words", or nothing.
+fn error_words(body: &[u8], map: &ResponseMap) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|j| error_text(&j, &map.error))
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default()
+}
+
+/// `text` without control characters.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+fn string_at(json: &Value, path: Option<&str>) -> Option<String> {
+    match json.pointer(path?)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn scope_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Array(items) => {
+            let parts: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+        _ => None,
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// When the token expires: `expires_at`, else `expires_in`, else the fixed
+/// `lifetime`, else a JWT's `exp`, else unknown.
+fn expiry(json: &Value, map: &ResponseMap, token: &str, now: i64) -> Result<Option<i64>, Failure> {
+    let clamp = |at: i64| at.min(now.saturating_add(MAX_LIFETIME));
+    if let Some(path) = &map.expires_at
+        && let Some(v) = json.pointer(path).filter(|v| !v.is_null())
+    {
+        return absolute_time(v)
+            .map(|at| Some(clamp(at)))
+            .ok_or_else(|| bad_expiry(path, v, "a UNIX time or an RFC 3339 time"));
+    }
+    if let Some(path) = &map.expires_in
+        && let Some(v) = json.pointer(path).filter(|v| !v.is_null())
+    {
+        return seconds(v)
+            .map(|s| Some(clamp(now.saturating_add(s))))
+            .ok_or_else(|| bad_expiry(path, v, "a number of seconds"));
+    }
+    if let Some(lifetime) = map.lifetime {
+        let secs = i64::try_from(lifetime.as_secs()).unwrap_or(MAX_LIFETIME);
+        return Ok(Some(clamp(now.saturating_add(secs))));
+    }
+    Ok(jwt::expiry(token).map(clamp))
+}
+
+fn bad_expiry(path: &str, v: &Value, expected: &str) -> Failure {
+    // JSON escapes C0 controls only: DEL and C1 would reach the terminal.
+    let shown: String = printable(&v.to_string()).chars().take(60).collect();
+    Failure::unreachable(format!("the reply's `{path}` is {shown}, not {expected}"))
+}
+
+/// Whole seconds from a number or a numeric string; fractions are dropped.
+fn seconds(v: &Value) -> Option<i64> {
+    let f = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    f.is_finite().then(|| f.clamp(-1e15, 1e15) as i64)
+}
+
+/// UNIX seconds (milliseconds when implausibly large), or RFC 3339.
+fn absolute_time(v: &Value) -> Option<i64> {
+    if let Some(s) = v.as_str()
+        && let Ok(ts) = s.trim().parse::<jiff::Timestamp>()
+    {
+        return Some(ts.as_second());
+    }
+    let n = seconds(v)?;
+    Some(if n > 100_000_000_000 { n / 1000 } else { n })
+}
+
+/// The endpoint's own words at the `error` paths, joined by ": ".
+pub fn error_text(json: &Value, paths: &[String]) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for path in paths {
+        if let Some(text) = json
+            .pointer(path)
+            .and_then(render)
+            .filter(|t| !t.is_empty())
+            && !parts.contains(&text)
+        {
+            parts.push(text);
+        }
+    }
+    // Keys are words too: an object's keys lose their control characters.
+    (!parts.is_empty()).then(|| cut(&printable(&parts.join(": "))))
+}
+
+/// A JSON value as words: strings as they are, objects as `key: value`.
+fn render(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(
+            s.chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+                .trim()
+                .to_string(),
+        ),
+        Value::Bool(_) | Value::Number(_) => Some(v.to_string()),
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(render)
+                .filter(|s| !s.is_empty())
+                .collect();
+            Some(parts.join("; "))
+        }
+        Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .filter_map(|(k, v)| {
+                    render(v)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| format!("{k}: {s}"))
+                })
+                .collect();
+            Some(parts.join("; "))
+        }
+    }
+}
+
+/// The start of a body that is not JSON, as printable text on one line.
+fn body_snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = strip_tags(&text);
+    let one_line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    cut(&one_line)
+}
+
+/// HTML error pages say more without their markup.
+fn strip_tags(text: &str) -> String {
+    if !text.trim_start().starts_with('<') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn cut(text: &str) -> String {
+    if text.chars().count() <= MAX_MESSAGE {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(MAX_MESSAGE).collect();
+        s.push_str("...");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;

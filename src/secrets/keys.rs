@@ -1,0 +1,68 @@
+//! Which keys of a request or a reply hold a secret: the one
+//! classification that `--verbose`, redaction and the written-out-secret
+//! warning share.
+
+/// Key names whose values are shown by `--verbose` as they are: everything
+/// else a request carries is treated as a secret there.
+pub fn is_public_key(key: &str) -> bool {
+    const PUBLIC: [&str; 15] = [
+        "grant_type",
+        "client_assertion_type",
+        "scope",
+        "client_id",
+        "audience",
+        "resource",
+        "username",
+        "accept",
+        "content-type",
+        "user-agent",
+        "device-info",
+        "device_info",
+        "debug",
+        "response_type",
+        "redirect_uri",
+    ];
+    PUBLIC.iter().any(|p| p.eq_ignore_ascii_case(key))
+}
+
+/// Names of credentials, whose literal values are left out of the
+/// fingerprint (a narrow list: everything else decides which token comes
+/// back and must count).
+pub fn is_credential_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "secret",
+        "password",
+        "passwd",
+        "apikey",
+        "api_key",
+        "api-key",
+        "authorization",
+        "cookie",
+        "assertion",
+        "private_key",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+        || k == "refresh_token"
+}
+
+/// Key names that look secret in a reply or a log line (broad: redaction
+/// errs on the side of hiding).
+pub fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    // One-time codes of the device and browser logins.
+    matches!(k.as_str(), "code" | "device_code" | "code_verifier")
+        || [
+            "pass",
+            "secret",
+            "token",
+            "key",
+            "credential",
+            "assertion",
+            "auth",
+            "pin",
+        ]
+        .iter()
+        .any(|w| k.contains(w))
+}

@@ -1,0 +1,32 @@
+//! Secret values: the [`Secret`] type that never shows itself, the sources
+//! a profile may take one from, which keys of a request or a reply hold
+//! one, reading the sources (only when a request is made), and scrubbing
+//! every known secret out of what gettoken prints.
+
+pub mod keys;
+pub mod redact;
+pub mod resolve;
+mod value;
+
+pub use value::{Secret, Source, Text};
+
+/// What a request takes from the world: secret values (reading their
+/// sources), and for signed client assertions the time and a unique id.
+pub trait Resolve {
+    /// `key` names the setting, for messages.
+    fn resolve(&mut self, text: &Text, key: &str) -> anyhow::Result<Secret>;
+
+    /// UNIX seconds.
+    fn now(&self) -> i64;
+
+    /// A fresh unguessable id.
+    fn unique_id(&mut self) -> String;
+}
+
+/// Where `{ keyring = "NAME" }` secrets are kept (`gettoken secret set`):
+/// the store layer implements it over the OS keyring.
+pub trait SecretStore {
+    /// `Ok(None)` when no such secret is stored; `Err` says why the store
+    /// could not be read.
+    fn get_secret(&self, name: &str) -> Result<Option<Secret>, String>;
+}

@@ -1,0 +1,90 @@
+//! One fetch per profile at a time: an advisory lock file per profile, held
+//! across re-checking the cache, fetching and storing. The OS drops the
+//! lock when its holder dies, so a killed process never blocks the next.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::error::Failure;
+use crate::util::fs::private_dir;
+
+pub struct ProfileLock {
+    _file: File,
+}
+
+/// The lock directory: the user's runtime dir, else the cache dir.
+fn lock_dir() -> Option<PathBuf> {
+    dirs::runtime_dir()
+        .map(|d| d.join("gettoken"))
+        .or_else(|| dirs::cache_dir().map(|d| d.join("gettoken").join("locks")))
+}
+
+/// Takes the lock of profile `name`, waiting at most `wait`. Returns `None`
+/// (and goes on unlocked) when no lock file can be made at all.
+pub fn acquire(name: &str, wait: Duration) -> Result<Option<ProfileLock>, Failure> {
+    let Some(dir) = lock_dir() else {
+        crate::log::debug!("no runtime or cache directory: fetching without a lock");
+        return Ok(None);
+    };
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let path = dir.join(format!("{encoded}.lock"));
+    let opened = private_dir(&dir).and_then(|()| {
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&path)
+    });
+    let mut file = match opened {
+        Ok(f) => f,
+        Err(e) => {
+            crate::log::debug!(
+                "cannot open lock file {}: {e}; fetching without a lock",
+                path.display()
+            );
+            return Ok(None);
+        }
+    };
+    let started = Instant::now();
+    let mut announced = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if started.elapsed() >= wait {
+                    return Err(Failure::unreachable(format!(
+                        "another gettoken has been fetching this token for {}s; gave up waiting (lock file {})",
+                        wait.as_secs(),
+                        path.display()
+                    )));
+                }
+                if !announced {
+                    crate::log::debug!("waiting for another gettoken fetching `{name}`");
+                    announced = true;
+                }
+                std::thread::sleep(Duration::from_millis(15));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                crate::log::debug!(
+                    "cannot lock {}: {e}; fetching without a lock",
+                    path.display()
+                );
+                return Ok(None);
+            }
+        }
+    }
+    let _ = file.set_len(0);
+    let _ = writeln!(file, "{}", std::process::id());
+    Ok(Some(ProfileLock { _file: file }))
+}
