@@ -18,20 +18,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 # --- tools ------------------------------------------------------------------
-missing=()
-for tool in cargo dbus-daemon dbus-send gnome-keyring-daemon secret-tool keyctl; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-if ((${#missing[@]})); then
-    echo "test.sh: missing tools: ${missing[*]}" >&2
-    if [[ " ${missing[*]} " == *" cargo "* ]]; then
-        echo "  cargo: install the Rust toolchain (rustup)" >&2
-    fi
-    echo "  install the rest with: apt-get install -y gnome-keyring dbus libsecret-tools keyutils" >&2
-    exit 2
-fi
-if [[ -f tests/oidc/package.json ]] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
-    echo "test.sh: tests/oidc needs node and npm: apt-get install -y nodejs npm" >&2
+# The Debian packages: installed here when run as root, else the one
+# apt-get line to run is printed (scripts/install-deps.sh has the list).
+"$root/scripts/install-deps.sh" || exit 2
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "test.sh: cargo is missing: install the Rust toolchain (rustup)" >&2
     exit 2
 fi
 
