@@ -1,7 +1,7 @@
 //! Getting a profile's token: from the cache while it is fresh, else from
 //! the endpoint under the profile's lock (refresh token first, then the
 //! profile's own grant), then stored. Works through the [`Ports`] it is
-//! given, so it runs as well on stand-ins.
+//! given, so it runs as well on stand-ins (`token/tests.rs`).
 
 use std::time::Duration;
 
@@ -174,3 +174,6 @@ fn try_refresh(
         Err(f) => Err(f.into()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,6 +13,7 @@ mod keyring;
 #[cfg(target_os = "linux")]
 mod linux;
 pub mod lock;
+pub mod memory;
 pub mod record;
 #[cfg(target_os = "linux")]
 mod secret_lookup;
@@ -21,6 +22,7 @@ use std::cell::OnceCell;
 use std::fmt;
 
 pub use file::FileBackend;
+pub use memory::MemoryBackend;
 
 use crate::secrets::{Secret, SecretStore};
 
