@@ -9,6 +9,7 @@ mod git_credential;
 mod init;
 mod list;
 mod man;
+mod ports;
 mod secret;
 mod show;
 
@@ -20,7 +21,7 @@ use anyhow::Context;
 use crate::cli::{Cli, Command, ConfigCommand, FetchOptions};
 use crate::config::{Config, Profile};
 use crate::error::Failure;
-use crate::flows::token::{self as fetch, Options};
+use crate::flows::token::Options;
 use crate::protocol::token::Token;
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -91,7 +92,7 @@ pub(super) fn token(profile: &Profile, options: &FetchOptions) -> anyhow::Result
         no_cache: options.no_cache,
         min_ttl: options.min_ttl,
     };
-    fetch::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
+    ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
 }
 
 /// Writes `text` and a newline to stdout; a closed stdout ends quietly.

@@ -18,6 +18,7 @@ use crate::protocol::token::Token;
 use crate::secrets::Resolve;
 use crate::secrets::Secret;
 use crate::secrets::redact;
+use crate::util::clock::Clock;
 use crate::util::random;
 
 /// What to do after a browser login that was refused or not finished.
@@ -32,8 +33,9 @@ pub fn login(
     profile: &Profile,
     o: &OAuth2,
     urls: &Endpoints,
-    transport: &Transport,
+    transport: &dyn Transport,
     resolver: &mut dyn Resolve,
+    clock: Clock,
 ) -> anyhow::Result<Token> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, o.redirect_port)).map_err(|e| {
         let advice = if o.redirect_port == 0 {
@@ -92,7 +94,7 @@ pub fn login(
     );
     let result = req
         .and_then(|req| transport.send(&req))
-        .and_then(|reply| Ok(reply::answer(profile, &reply)?));
+        .and_then(|reply| Ok(reply::answer(profile, &reply, clock())?));
     match &result {
         Ok(_) => respond(
             &mut browser,

@@ -13,6 +13,7 @@ use crate::protocol::request::{self, GrantKind};
 use crate::protocol::response::{self, DeviceAuthorization, Poll};
 use crate::protocol::token::Token;
 use crate::secrets::Resolve;
+use crate::util::clock::Clock;
 
 /// What to do after a login that was denied, expired or not finished.
 pub const LOGIN_HINT: &str = "run gettoken again and approve the login in the browser within `login_timeout`; `-v` shows each poll";
@@ -24,8 +25,9 @@ pub fn login(
     profile: &Profile,
     o: &OAuth2,
     urls: &Endpoints,
-    transport: &Transport,
+    transport: &dyn Transport,
     resolver: &mut dyn Resolve,
+    clock: Clock,
 ) -> anyhow::Result<Token> {
     let device_url = urls.device.as_deref().expect("discovered for this grant");
     let req = request::device_authorization(profile, o, device_url, &urls.token, resolver)?;
@@ -73,12 +75,7 @@ pub fn login(
             resolver,
         )?;
         let reply = transport.send(&req)?;
-        let poll = response::device_poll(
-            reply.status,
-            &reply.body,
-            &profile.response,
-            crate::util::clock::now(),
-        );
+        let poll = response::device_poll(reply.status, &reply.body, &profile.response, clock());
         if let Poll::Token(token) = &poll {
             reply::remember(token);
         }

@@ -22,7 +22,7 @@ pub struct Endpoints {
 pub fn endpoints(
     profile: &Profile,
     o: &OAuth2,
-    transport: &Transport,
+    transport: &dyn Transport,
 ) -> anyhow::Result<Endpoints> {
     let device_wanted = o.grant == Grant::DeviceCode;
     let authorization_wanted = o.grant == Grant::AuthorizationCode;
@@ -85,7 +85,7 @@ impl Document {
     }
 }
 
-fn document(issuer: &Url, transport: &Transport) -> anyhow::Result<Document> {
+fn document(issuer: &Url, transport: &dyn Transport) -> anyhow::Result<Document> {
     let at = format!(
         "{}/.well-known/openid-configuration",
         issuer.as_str().trim_end_matches('/')

@@ -8,12 +8,12 @@ use crate::http::Reply;
 use crate::protocol::response::map_reply;
 use crate::protocol::token::Token;
 use crate::secrets::redact;
-use crate::util::clock::now;
 
-/// Reads a reply into a token. Its secrets are registered for redaction
-/// before the reply is shown by `--verbose`.
-pub fn answer(profile: &Profile, reply: &Reply) -> Result<Token, Failure> {
-    let mapped = map_reply(reply.status, &reply.body, &profile.response, now());
+/// Reads a reply into a token; `now` (UNIX seconds) dates its expiry. Its
+/// secrets are registered for redaction before the reply is shown by
+/// `--verbose`.
+pub fn answer(profile: &Profile, reply: &Reply, now: i64) -> Result<Token, Failure> {
+    let mapped = map_reply(reply.status, &reply.body, &profile.response, now);
     if let Ok(token) = &mapped {
         remember(token);
     }

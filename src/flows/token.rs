@@ -1,23 +1,21 @@
 //! Getting a profile's token: from the cache while it is fresh, else from
 //! the endpoint under the profile's lock (refresh token first, then the
-//! profile's own grant), then stored.
+//! profile's own grant), then stored. Works through the [`Ports`] it is
+//! given, so it runs as well on stand-ins (`token/tests.rs`).
 
 use std::time::Duration;
 
-use crate::util::clock::now;
-
 use super::reply::answer;
 use super::{browser, device, discovery};
-use crate::config::{CacheKind, Endpoint, Grant, OAuth2, Profile};
+use crate::config::{Endpoint, Grant, OAuth2, Profile};
 use crate::error::Kind;
-use crate::http::Transport;
+use crate::http::{Connect, Transport};
 use crate::protocol::request::{self, GrantKind};
 use crate::protocol::token::Token;
-use crate::secrets::redact;
-use crate::secrets::resolve::Resolver;
-use crate::store;
+use crate::secrets::{Resolve, redact};
 use crate::store::cache::{Cache, is_fresh};
-use crate::store::lock;
+use crate::store::lock::Locks;
+use crate::util::clock::Clock;
 
 /// How `gettoken PROFILE` may use the cache.
 #[derive(Debug, Clone, Default)]
@@ -30,23 +28,40 @@ pub struct Options {
     pub min_ttl: Option<Duration>,
 }
 
+/// The adapters the use case works through: the commands build the real
+/// ones, tests stand-ins. Nothing here costs before it is used: a cache hit
+/// opens no transport and reads no secret.
+pub struct Ports<'a> {
+    /// The token cache; `None` to neither read nor write one.
+    pub cache: Option<&'a Cache>,
+    /// One fetch per profile at a time.
+    pub locks: &'a dyn Locks,
+    /// Opens the profile's transport, on a miss only.
+    pub connect: &'a dyn Connect,
+    /// Reads the profile's secrets, on a miss only.
+    pub resolver: &'a mut dyn Resolve,
+    pub clock: Clock,
+}
+
 /// The profile's token, cached or fetched.
-pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
+pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Result<Token> {
+    let Ports {
+        cache,
+        locks,
+        connect,
+        resolver,
+        clock,
+    } = ports;
     let min_ttl = opts.min_ttl.unwrap_or(profile.min_ttl);
-    let cache = if opts.no_cache {
-        None
-    } else {
-        Cache::open(profile.cache)
+    let Some(cache) = cache.filter(|_| !opts.no_cache) else {
+        return fetch(profile, None, connect, resolver, clock);
     };
-    let Some(cache) = cache else {
-        return fetch(profile, None, None);
-    };
-    let usable = |t: &Token| !opts.force && is_fresh(t, now(), min_ttl);
+    let usable = |t: &Token| !opts.force && is_fresh(t, clock(), min_ttl);
     if let Some(token) = cache.load(profile).filter(usable) {
         crate::log::debug!("cache hit for `{}`", profile.name);
         return Ok(token);
     }
-    let _lock = lock::acquire(&profile.name, lock_wait(profile))?;
+    let _lock = locks.acquire(&profile.name, lock_wait(profile))?;
     // Another process may have fetched while this one waited for the lock.
     let cached = cache.load(profile);
     if let Some(token) = cached.as_ref().filter(|t| usable(t)) {
@@ -56,8 +71,7 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
         );
         return Ok(token.clone());
     }
-    let keyring = (profile.cache == CacheKind::Keyring).then(|| cache.backend());
-    let token = fetch(profile, cached.as_ref(), keyring)?;
+    let token = fetch(profile, cached.as_ref(), connect, resolver, clock)?;
     cache.save(profile, &token);
     Ok(token)
 }
@@ -79,62 +93,47 @@ fn lock_wait(profile: &Profile) -> Duration {
 }
 
 /// Fetches a token from the endpoint; `cached` may hold a refresh token.
-/// `keyring` is the OS keyring already open for the cache, if it is one:
-/// `{ keyring = ... }` secrets are read through it, so a keyring that
-/// failed once is not waited on again in the same run.
-pub fn fetch(
+fn fetch(
     profile: &Profile,
     cached: Option<&Token>,
-    keyring: Option<&dyn store::Backend>,
+    connect: &dyn Connect,
+    resolver: &mut dyn Resolve,
+    clock: Clock,
 ) -> anyhow::Result<Token> {
-    let transport = Transport::new(profile)?;
-    let own_keyring;
-    let secrets = match keyring {
-        Some(k) => k,
-        None => {
-            own_keyring = store::os_keyring();
-            own_keyring.as_ref()
-        }
-    };
-    let stored = store::StoredSecrets(secrets);
-    let mut resolver = Resolver::new(profile.timeout, &stored);
+    let transport = connect.connect(profile)?;
+    let transport = transport.as_ref();
     let token = match &profile.endpoint {
         Endpoint::Http(h) => {
-            let req = request::http(profile, h, &mut resolver)?;
+            let req = request::http(profile, h, resolver)?;
             let reply = transport.send(&req)?;
-            answer(profile, &reply)?
+            answer(profile, &reply, clock())?
         }
         Endpoint::OAuth2(o) => {
-            let urls = discovery::endpoints(profile, o, &transport)?;
+            let urls = discovery::endpoints(profile, o, transport)?;
             let refreshed = match cached.and_then(|t| t.refresh_token.as_ref()) {
                 Some(refresh) => {
-                    try_refresh(profile, o, &urls.token, refresh, &transport, &mut resolver)?
+                    try_refresh(profile, o, &urls.token, refresh, transport, resolver, clock)?
                 }
                 None => None,
             };
             match (refreshed, &o.grant) {
                 (Some(token), _) => token,
                 (None, Grant::DeviceCode) => {
-                    device::login(profile, o, &urls, &transport, &mut resolver)?
+                    device::login(profile, o, &urls, transport, resolver, clock)?
                 }
                 (None, Grant::AuthorizationCode) => {
-                    browser::login(profile, o, &urls, &transport, &mut resolver)?
+                    browser::login(profile, o, &urls, transport, resolver, clock)?
                 }
                 (None, _) => {
-                    let req = request::oauth2(
-                        profile,
-                        o,
-                        &urls.token,
-                        GrantKind::Profile,
-                        &mut resolver,
-                    )?;
+                    let req =
+                        request::oauth2(profile, o, &urls.token, GrantKind::Profile, resolver)?;
                     let reply = transport.send(&req)?;
-                    answer(profile, &reply)?
+                    answer(profile, &reply, clock())?
                 }
             }
         }
     };
-    match token.seconds_left(now()) {
+    match token.seconds_left(clock()) {
         Some(left) => crate::log::debug!("token for `{}` expires in {left}s", profile.name),
         None => crate::log::debug!("the reply states no expiry for `{}`", profile.name),
     }
@@ -149,14 +148,15 @@ fn try_refresh(
     o: &OAuth2,
     token_url: &str,
     refresh: &crate::secrets::Secret,
-    transport: &Transport,
-    resolver: &mut Resolver<'_>,
+    transport: &dyn Transport,
+    resolver: &mut dyn Resolve,
+    clock: Clock,
 ) -> anyhow::Result<Option<Token>> {
     redact::register(refresh);
     crate::log::debug!("using the stored refresh token for `{}`", profile.name);
     let req = request::oauth2(profile, o, token_url, GrantKind::Refresh(refresh), resolver)?;
     let reply = transport.send(&req)?;
-    match answer(profile, &reply) {
+    match answer(profile, &reply, clock()) {
         Ok(mut token) => {
             if token.refresh_token.is_none() {
                 token.refresh_token = Some(refresh.clone());
@@ -174,3 +174,6 @@ fn try_refresh(
         Err(f) => Err(f.into()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
-//! Sending a token request: the HTTP client, set up on purpose (rustls on
-//! the ring provider, system roots plus `ca_file`, no redirects, timeouts,
+//! Sending a token request: the [`Transport`] port the flows send through,
+//! and its real adapter, the HTTP client set up on purpose (rustls on the
+//! ring provider, system roots plus `ca_file`, no redirects, timeouts,
 //! proxies from the environment), bounded retries, and a cap on the reply.
 
 use std::io::Read;
@@ -42,18 +43,63 @@ impl std::fmt::Debug for Reply {
     }
 }
 
+/// Sending requests: what the flows need of the network, so that tests can
+/// answer them without one.
+pub trait Transport {
+    /// Sends `req` and returns the reply to read; `Err` when there is none
+    /// to read (the endpoint cannot be reached, the request is malformed).
+    fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply>;
+
+    /// A GET for a JSON document (OpenID discovery).
+    fn get_json(&self, url: &str) -> anyhow::Result<Reply> {
+        self.send(&TokenRequest {
+            method: reqwest::Method::GET,
+            url: url.to_string(),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: None,
+            secrets: vec![],
+            once: false,
+        })
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
+        (**self).send(req)
+    }
+
+    fn get_json(&self, url: &str) -> anyhow::Result<Reply> {
+        (**self).get_json(url)
+    }
+}
+
+/// Opens the transport of a profile. Called only when a request is due,
+/// never for a cache hit: setting up the client and TLS costs.
+pub trait Connect {
+    fn connect(&self, profile: &Profile) -> anyhow::Result<Box<dyn Transport + '_>>;
+}
+
+/// The real network: an [`HttpTransport`] per profile.
+pub struct Network;
+
+impl Connect for Network {
+    fn connect(&self, profile: &Profile) -> anyhow::Result<Box<dyn Transport + '_>> {
+        Ok(Box::new(HttpTransport::new(profile)?))
+    }
+}
+
 /// The HTTP side of one profile: its client and its retry budget.
-pub struct Transport {
+pub struct HttpTransport {
     client: Client,
     timeout: Duration,
     retries: u32,
     insecure_http: bool,
 }
 
-impl Transport {
+impl HttpTransport {
     /// Builds the client for `profile`. Done only when a request is made,
     /// never for a cache hit.
-    pub fn new(profile: &Profile) -> anyhow::Result<Transport> {
+    pub fn new(profile: &Profile) -> anyhow::Result<HttpTransport> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
@@ -88,33 +134,22 @@ impl Transport {
         let client = builder.build().map_err(|e| {
             Failure::unreachable(format!("cannot set up the HTTP client: {}", chain(&e)))
         })?;
-        Ok(Transport {
+        Ok(HttpTransport {
             client,
             timeout: profile.timeout,
             retries: profile.retries,
             insecure_http: profile.insecure_http,
         })
     }
+}
 
-    /// A GET for a JSON document (OpenID discovery), with the same retries.
-    pub fn get_json(&self, url: &str) -> anyhow::Result<Reply> {
-        let req = TokenRequest {
-            method: reqwest::Method::GET,
-            url: url.to_string(),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body: None,
-            secrets: vec![],
-            once: false,
-        };
-        self.send(&req)
-    }
-
+impl Transport for HttpTransport {
     /// Sends `req`, retrying connection failures, 408, 429 and 5xx with
     /// backoff (honouring a `Retry-After` of up to 30 s; a longer one ends
     /// the tries); a request marked `once` only when the connection failed,
     /// so nothing reached the server. Any reply that is not retried, or the
     /// last one, is returned for the caller to read.
-    pub fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
+    fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
         let url = reqwest::Url::parse(&req.url).map_err(|e| {
             Failure::usage(format!("`{}` is not a URL: {e}", redact::scrub(&req.url)))
         })?;
@@ -185,7 +220,9 @@ impl Transport {
             attempt += 1;
         }
     }
+}
 
+impl HttpTransport {
     fn once(&self, req: &TokenRequest, url: &reqwest::Url) -> Result<Reply, ReadError> {
         let mut builder = self.client.request(req.method.clone(), url.clone());
         for (name, value) in &req.headers {

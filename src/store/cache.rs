@@ -21,7 +21,12 @@ impl Cache {
             CacheKind::File => Box::new(FileBackend::new()),
             CacheKind::None => return None,
         };
-        Some(Cache { backend })
+        Some(Cache::new(backend))
+    }
+
+    /// The cache kept in `backend`.
+    pub fn new(backend: Box<dyn Backend>) -> Cache {
+        Cache { backend }
     }
 
     /// The cached token of `profile`, fresh or not; `None` when there is

@@ -1,6 +1,7 @@
-//! One fetch per profile at a time: an advisory lock file per profile, held
-//! across re-checking the cache, fetching and storing. The OS drops the
-//! lock when its holder dies, so a killed process never blocks the next.
+//! One fetch per profile at a time: the [`Locks`] port, and its real
+//! adapter, an advisory lock file per profile, held across re-checking the
+//! cache, fetching and storing. The OS drops the lock when its holder dies,
+//! so a killed process never blocks the next.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -10,9 +11,31 @@ use std::time::{Duration, Instant};
 use crate::error::Failure;
 use crate::util::fs::private_dir;
 
+/// A lock held; dropping it releases it.
+pub trait Held {}
+
+/// Taking a profile's lock: what the use case needs, so that tests can
+/// stand in for another process.
+pub trait Locks {
+    /// Takes the lock of profile `name`, waiting at most `wait`; `None`
+    /// when going on unlocked.
+    fn acquire(&self, name: &str, wait: Duration) -> Result<Option<Box<dyn Held>>, Failure>;
+}
+
+/// The real locks: a file per profile, see [`acquire`].
+pub struct FileLocks;
+
+impl Locks for FileLocks {
+    fn acquire(&self, name: &str, wait: Duration) -> Result<Option<Box<dyn Held>>, Failure> {
+        Ok(acquire(name, wait)?.map(|lock| Box::new(lock) as Box<dyn Held>))
+    }
+}
+
 pub struct ProfileLock {
     _file: File,
 }
+
+impl Held for ProfileLock {}
 
 /// The lock directory: the user's runtime dir, else the cache dir.
 fn lock_dir() -> Option<PathBuf> {

@@ -13,13 +13,16 @@ mod keyring;
 #[cfg(target_os = "linux")]
 mod linux;
 pub mod lock;
+pub mod memory;
 pub mod record;
 #[cfg(target_os = "linux")]
 mod secret_lookup;
 
+use std::cell::OnceCell;
 use std::fmt;
 
 pub use file::FileBackend;
+pub use memory::MemoryBackend;
 
 use crate::secrets::{Secret, SecretStore};
 
@@ -56,14 +59,39 @@ pub fn secret_key(name: &str) -> String {
     format!("secret/{name}")
 }
 
-/// The secrets `gettoken secret set` stored in a backend, read for
+/// The secrets `gettoken secret set` stored in the OS keyring, read for
 /// `{ keyring = "NAME" }` sources.
-pub struct StoredSecrets<'a>(pub &'a dyn Backend);
+pub struct StoredSecrets<'a> {
+    /// The OS keyring already open for the cache, if it is one: a keyring
+    /// that failed once is not waited on again in the same run.
+    shared: Option<&'a dyn Backend>,
+    /// Else the OS keyring, opened on the first secret read: never for a
+    /// cache hit, nor for a profile without such secrets.
+    own: OnceCell<Box<dyn Backend>>,
+}
+
+impl<'a> StoredSecrets<'a> {
+    /// Read through `shared` when given, else through an OS keyring of
+    /// their own.
+    pub fn new(shared: Option<&'a dyn Backend>) -> Self {
+        StoredSecrets {
+            shared,
+            own: OnceCell::new(),
+        }
+    }
+
+    fn backend(&self) -> &dyn Backend {
+        match self.shared {
+            Some(b) => b,
+            None => self.own.get_or_init(os_keyring).as_ref(),
+        }
+    }
+}
 
 impl SecretStore for StoredSecrets<'_> {
     fn get_secret(&self, name: &str) -> Result<Option<Secret>, String> {
         Ok(self
-            .0
+            .backend()
             .get(&secret_key(name))
             .map_err(|e| e.to_string())?
             .map(Secret::new))
