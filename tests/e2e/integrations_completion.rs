@@ -127,8 +127,7 @@ fn zsh_completes_profile_names() {
             .arg(&capture)
             .arg(&script)
             .arg(line)
-            .env("GETTOKEN_CONFIG", &config)
-            .env("TMPDIR", env.root());
+            .env("GETTOKEN_CONFIG", &config);
         lines(&tools::run(&mut cmd, b""))
     };
     assert_eq!(complete("gettoken pro"), ["prod-eu", "prod-us"]);

@@ -151,8 +151,6 @@ fn config_check_reports_a_written_out_secret_others_can_read() {
 /// directory) inside the test's own, then looks at every file there.
 fn tokens_rest_only_in(cache: &str, vars: &[(&str, &str)]) {
     let env = Env::new();
-    let tmp = env.root().join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
     // Every token lasts 5 s and min_ttl is 10 s: each call needs a new one,
     // by the refresh token when there is a cache.
     let server = Server::start(|_, i| {
@@ -170,10 +168,8 @@ fn tokens_rest_only_in(cache: &str, vars: &[(&str, &str)]) {
     let config = write(&env, &text, 0o600);
     for i in 0..3 {
         let mut cmd = env.bare_cmd();
-        cmd.arg("--config")
-            .arg(&config)
-            .arg(&name)
-            .env("TMPDIR", &tmp);
+        // TMPDIR too is inside env.root() (Env::isolation).
+        cmd.arg("--config").arg(&config).arg(&name);
         for (k, v) in vars {
             cmd.env(k, v);
         }

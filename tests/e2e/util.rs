@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -528,9 +529,13 @@ pub fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// Variables a test run never inherits: proxies, and what would open a
-/// real browser.
-const UNSET: [&str; 7] = [
+/// Variables no program a test runs inherits from the test's own
+/// environment: proxies, what would open a real browser or reach a real
+/// keyring, what would make git ask for or read anything outside the test,
+/// and variables the binary reads that a test must set itself. (Also unset:
+/// every other `GETTOKEN_*` variable but the test setup's `GETTOKEN_TEST_*`,
+/// see [`Env::isolation`].)
+const UNSET: [&str; 16] = [
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -538,10 +543,27 @@ const UNSET: [&str; 7] = [
     "BROWSER",
     "DISPLAY",
     "WAYLAND_DISPLAY",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "GNOME_KEYRING_CONTROL",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "GIT_CONFIG_GLOBAL",
+    "RUST_LOG",
+    "GETTOKEN_CONFIG",
+    "GETTOKEN_COMPLETE",
+    "KUBERNETES_EXEC_INFO",
 ];
 
-/// An isolated environment to run `gettoken` in: a temporary HOME and XDG
-/// directories, no proxy, no session bus, no `GETTOKEN_CONFIG`.
+/// The directories under an [`Env`]'s root that the isolation points
+/// HOME, the XDG directories and TMPDIR at (all created, the runtime
+/// directory 0700).
+const DIRS: [&str; 7] = ["home", "config", "cache", "data", "state", "runtime", "tmp"];
+
+/// An isolated environment to run `gettoken` (or git, a shell, man) in:
+/// a temporary HOME, XDG directories and TMPDIR, no proxy, no session bus,
+/// no `GETTOKEN_CONFIG`, no system or user git configuration. Every program
+/// a test runs gets it through [`Env::isolation`], the one place it is
+/// written.
 pub struct Env {
     dir: tempfile::TempDir,
 }
@@ -549,7 +571,7 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
-        for sub in ["home", "config", "cache", "runtime"] {
+        for sub in DIRS {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
         #[cfg(unix)]
@@ -573,6 +595,46 @@ impl Env {
         self.dir.path().join("config")
     }
 
+    /// The isolation, as variables to set (`Some`) or to unset (`None`):
+    /// HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME, XDG_STATE_HOME,
+    /// XDG_RUNTIME_DIR and TMPDIR inside the test's directory; NO_COLOR;
+    /// git without system configuration and never prompting; [`UNSET`]
+    /// (upper and lower case) and every inherited `GETTOKEN_*` variable but
+    /// `GETTOKEN_TEST_*` unset. A test sets what it needs (a bus address,
+    /// GETTOKEN_CONFIG) after it.
+    pub fn isolation(&self) -> Vec<(OsString, Option<OsString>)> {
+        let root = self.root();
+        let mut vars: Vec<(OsString, Option<OsString>)> = [
+            ("HOME", self.home()),
+            ("XDG_CONFIG_HOME", self.xdg_config_home()),
+            ("XDG_CACHE_HOME", root.join("cache")),
+            ("XDG_DATA_HOME", root.join("data")),
+            ("XDG_STATE_HOME", root.join("state")),
+            ("XDG_RUNTIME_DIR", root.join("runtime")),
+            ("TMPDIR", root.join("tmp")),
+            ("NO_COLOR", PathBuf::from("1")),
+            ("GIT_CONFIG_NOSYSTEM", PathBuf::from("1")),
+            ("GIT_TERMINAL_PROMPT", PathBuf::from("0")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (OsString::from(k), Some(v.into_os_string())))
+        .collect();
+        for var in UNSET {
+            vars.push((var.into(), None));
+            vars.push((var.to_ascii_lowercase().into(), None));
+        }
+        for (name, _) in std::env::vars_os() {
+            let text = name.to_string_lossy();
+            if text.starts_with("GETTOKEN_")
+                && !text.starts_with("GETTOKEN_TEST_")
+                && !vars.iter().any(|(k, _)| *k == name)
+            {
+                vars.push((name, None));
+            }
+        }
+        vars
+    }
+
     /// The binary, isolated, with no arguments yet.
     pub fn bare_cmd(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("gettoken").expect("the gettoken binary");
@@ -580,41 +642,31 @@ impl Env {
         cmd
     }
 
-    /// Applies the isolation to a command (also used with a custom
-    /// `std::process::Command`).
+    /// Applies [`Env::isolation`] to a command, in the test's directory,
+    /// with an empty stdin and bounded in time.
     pub fn isolate(&self, cmd: &mut assert_cmd::Command) {
         // An empty stdin that is closed at once: nothing can wait on it.
         cmd.write_stdin("")
             .timeout(RUN_TIMEOUT)
-            .current_dir(self.dir.path())
-            .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.xdg_config_home())
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
-            .env("XDG_RUNTIME_DIR", self.dir.path().join("runtime"))
-            .env("NO_COLOR", "1")
-            .env_remove("GETTOKEN_CONFIG")
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env_remove("RUST_LOG");
-        for var in UNSET {
-            cmd.env_remove(var);
-            cmd.env_remove(var.to_ascii_lowercase());
+            .current_dir(self.root());
+        for (name, value) in self.isolation() {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
         }
     }
 
-    /// `isolate` for a `std::process::Command` (for spawning many at once,
-    /// or reading a running process's output).
+    /// Applies [`Env::isolation`] to a `std::process::Command` (for spawning
+    /// many at once, reading a running process's output, or running another
+    /// program), in the test's directory.
     pub fn isolate_std(&self, cmd: &mut std::process::Command) {
-        cmd.current_dir(self.root())
-            .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.xdg_config_home())
-            .env("XDG_CACHE_HOME", self.root().join("cache"))
-            .env("XDG_RUNTIME_DIR", self.root().join("runtime"))
-            .env("NO_COLOR", "1")
-            .env_remove("GETTOKEN_CONFIG")
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env_remove("RUST_LOG");
-        for var in UNSET {
-            cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
+        cmd.current_dir(self.root());
+        for (name, value) in self.isolation() {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
         }
     }
 
