@@ -1,7 +1,8 @@
 //! The token cache against the real stores: the file store, the kernel
 //! keyring (no session bus), and gnome-keyring's Secret Service on the
 //! private bus that scripts/test-env.sh starts. Under CI=true a missing
-//! component fails the test; elsewhere it is reported and skipped.
+//! component fails the test; elsewhere it is skipped and counted in the
+//! summary of scripts/test.sh (util::component_missing).
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

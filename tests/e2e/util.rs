@@ -741,14 +741,44 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// A component a test needs is not there: under CI=true that fails the
-/// test (the setup must start or install it); elsewhere it is said on
-/// stderr and the caller skips.
+/// test (the setup must start or install it). Elsewhere the test skips
+/// (the caller returns, or leaves out the part that needs it), and the skip
+/// is made visible, since libtest can only report the test as `ok`:
+/// * a line `SKIPPED (component missing): TEST: WHAT (FIX)` written straight
+///   to stderr (libtest captures only `print!`/`eprint!`, so it shows in
+///   the run's output next to the test's `ok`, with or without
+///   `--nocapture`);
+/// * the line `TEST: WHAT (FIX)` appended to the file named by
+///   `GETTOKEN_TEST_SKIPS`, which scripts/test.sh sets, counts and lists
+///   after `cargo test` (`N tests skipped (component missing):`).
 pub fn component_missing(what: &str, fix: &str) {
+    use std::io::Write as _;
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
         "CI=true but {what}: {fix}"
     );
-    eprintln!("skipped: {what} ({fix})");
+    // libtest names each test's thread after the test.
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("(unnamed test)")
+        .to_string();
+    let line = format!("{test}: {what} ({fix})\n");
+    let _ = std::io::stderr().write_all(format!("SKIPPED (component missing): {line}").as_bytes());
+    if let Some(path) = std::env::var_os("GETTOKEN_TEST_SKIPS").filter(|p| !p.is_empty()) {
+        // One write of one line with O_APPEND: lines of tests running at
+        // the same time do not mix.
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            panic!(
+                "cannot record the skip in GETTOKEN_TEST_SKIPS={}: {e}",
+                Path::new(&path).display()
+            );
+        }
+    }
 }
 
 /// The value of the test setup's variable `name`, or `None` when it is
