@@ -216,6 +216,34 @@ impl Server {
         Server::start(move |_, _| reply.clone())
     }
 
+    /// A token endpoint answering every request with `status` and the JSON
+    /// `body`.
+    pub fn json(status: u16, body: Value) -> Server {
+        Server::always(Reply::json(status, body))
+    }
+
+    /// A standard OAuth2 token endpoint: 200 with [`oauth_token`]`(token)`
+    /// (Bearer, one hour) to every request.
+    pub fn token(token: &str) -> Server {
+        Server::json(200, oauth_token(token))
+    }
+
+    /// A token endpoint answering the N-th request (0 first) with 200 and
+    /// the JSON `body(N)`: each request gets a token of its own.
+    pub fn counting<F>(body: F) -> Server
+    where
+        F: Fn(usize) -> Value + Send + Sync + 'static,
+    {
+        Server::start(move |_, i| Reply::json(200, body(i)))
+    }
+
+    /// A server answering its requests with `replies` in order, the last
+    /// one to every request after it.
+    pub fn replies(replies: Vec<Reply>) -> Server {
+        assert!(!replies.is_empty(), "Server::replies needs a reply");
+        Server::start(move |_, i| replies[i.min(replies.len() - 1)].clone())
+    }
+
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
@@ -698,6 +726,38 @@ impl Env {
     /// Writes the profiles file (see `profiles_text`) and returns its path.
     pub fn write_config(&self, profiles: &str) -> PathBuf {
         self.write_file("profiles.toml", &Env::profiles_text(profiles))
+    }
+
+    /// Writes `text` as it is (no `[defaults]` added, unlike
+    /// [`Env::write_config`]) to `profiles.toml` and returns its path.
+    pub fn write_profiles(&self, text: &str) -> PathBuf {
+        self.write_file("profiles.toml", text)
+    }
+
+    /// [`Env::write_profiles`], then sets the file's mode.
+    pub fn write_profiles_mode(&self, text: &str, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = self.write_profiles(text);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    /// Runs the binary with `--config CONFIG`, `args` and the extra
+    /// environment variables `vars`.
+    pub fn run_config(&self, config: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut cmd = self.bare_cmd();
+        cmd.arg("--config").arg(config).args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run gettoken")
+    }
+
+    /// Runs the binary on the profiles file `text` written as it is
+    /// ([`Env::write_profiles`]), with `args` and `vars`.
+    pub fn run_as_is(&self, text: &str, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let path = self.write_profiles(text);
+        self.run_config(&path, args, vars)
     }
 
     /// The binary with `--config PATH` for the given profiles.
