@@ -12,6 +12,15 @@
 #   e.g. scripts/test.sh -- --nocapture
 #        scripts/test.sh --test e2e some_test_name
 # CI=true in the environment is passed through to the tests.
+#
+# Skips: outside CI, a test whose component is missing (a tool not
+# installed, no OIDC server...) skips, and libtest can only call it `ok`.
+# Such a test appends `TEST: REASON` to $GETTOKEN_TEST_SKIPS (util.rs,
+# component_missing); after `cargo test` this script lists them under
+# `N tests skipped (component missing):` and closes with a line
+# `N passed, N failed, N skipped` (the sums of libtest's `test result:`
+# lines, skipped tests not counted as passed). Under CI=true a missing
+# component fails its test instead.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,7 +35,32 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 2
 fi
 
+# --- the closing summary -----------------------------------------------------------
+# The closing lines, after everything else (the test environment's own
+# messages included): the skips, then the counts.
+summary() {
+    local passed failed skipped=0 failed_names
+    read -r passed failed < <(sed -n 's/^test result: [^.]*\. \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed;.*/\1 \2/p' "$log" |
+        awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+    grep -q "^test result: " "$log" || return 0
+    if [[ -s $skips ]]; then
+        # A test that skipped a part and then failed counts as failed.
+        failed_names=$(sed -n 's/^test \(.*\) \.\.\. FAILED$/\1/p' "$log" | sort -u)
+        local names
+        names=$(sed 's/: .*//' "$skips" | sort -u | grep -vxF -e "$failed_names" -e '' || true)
+        if [[ -n $names ]]; then
+            skipped=$(printf '%s\n' "$names" | wc -l)
+        fi
+        echo
+        echo "$skipped tests skipped (component missing):"
+        sort -u "$skips" | sed 's/^/    /'
+    fi
+    echo "$((passed - skipped)) passed, $failed failed, $skipped skipped"
+}
+
 # --- environment --------------------------------------------------------------
+skips=
+log=
 cleanup() {
     local rc=$?
     if ((rc != 0)) && [[ -n ${GETTOKEN_TEST_ENV_DIR:-} && -s $GETTOKEN_TEST_ENV_DIR/oidc.log ]]; then
@@ -34,6 +68,10 @@ cleanup() {
         tail -n 50 "$GETTOKEN_TEST_ENV_DIR/oidc.log" >&2 || true
     fi
     gettoken_test_env_stop || true
+    if [[ -n $log ]]; then
+        summary || true
+    fi
+    rm -f -- "$skips" "$log"
     exit "$rc"
 }
 trap cleanup EXIT
@@ -53,5 +91,13 @@ if [[ -n ${CI:-} ]]; then
 fi
 
 # --- the suite ------------------------------------------------------------------
+skips=$(mktemp "${TMPDIR:-/tmp}/gettoken-test-skips.XXXXXX")
+log=$(mktemp "${TMPDIR:-/tmp}/gettoken-test-log.XXXXXX")
+export GETTOKEN_TEST_SKIPS=$skips
+
 echo "test.sh: cargo test $*" >&2
-gettoken_test_env_run cargo test "$@"
+rc=0
+# libtest's report (stdout) is kept to count it; stderr is left alone.
+gettoken_test_env_run cargo test "$@" | tee "$log" || rc=$?
+
+exit "$rc"

@@ -1,7 +1,8 @@
 //! The token cache against the real stores: the file store, the kernel
 //! keyring (no session bus), and gnome-keyring's Secret Service on the
 //! private bus that scripts/test-env.sh starts. Under CI=true a missing
-//! component fails the test; elsewhere it is reported and skipped.
+//! component fails the test; elsewhere it is skipped and counted in the
+//! summary of scripts/test.sh (util::component_missing).
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -12,12 +13,9 @@ use crate::util::*;
 
 /// A counting token endpoint: token `tok-N` for the N-th request.
 fn token_server(expires_in: i64) -> Server {
-    Server::start(move |_, i| {
-        Reply::json(
-            200,
-            json!({"access_token": format!("tok-{i}"), "token_type": "bearer", "expires_in": expires_in}),
-        )
-    })
+    Server::counting(
+        move |i| json!({"access_token": format!("tok-{i}"), "token_type": "bearer", "expires_in": expires_in}),
+    )
 }
 
 fn profile(name: &str, server: &Server, cache: &str, extra: &str) -> String {
@@ -25,17 +23,6 @@ fn profile(name: &str, server: &Server, cache: &str, extra: &str) -> String {
         "[profiles.{name}]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"c\"\nclient_secret = \"s3cret-c\"\ncache = \"{cache}\"\nmin_ttl = \"0s\"\n{extra}\n",
         server.url()
     )
-}
-
-/// Runs gettoken with `profiles` as the config, in `env`, with `vars`.
-fn run(env: &Env, profiles: &str, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
-    let path = env.write_file("profiles.toml", profiles);
-    let mut cmd = env.bare_cmd();
-    cmd.arg("--config").arg(path).args(args);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run gettoken")
 }
 
 fn ok_stdout(out: &std::process::Output) -> String {
@@ -49,10 +36,16 @@ fn second_call_is_a_hit(cache: &str, vars: &[(&str, &str)]) {
     let server = token_server(3600);
     let name = unique("hit");
     let profiles = profile(&name, &server, cache, "");
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], vars)), "tok-0\n");
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], vars)), "tok-0\n");
     assert_eq!(
-        ok_stdout(&run(&env, &profiles, &[&name, "-H"], vars)),
+        ok_stdout(&env.run_as_is(&profiles, &[&name], vars)),
+        "tok-0\n"
+    );
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], vars)),
+        "tok-0\n"
+    );
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name, "-H"], vars)),
         "Authorization: Bearer tok-0\n"
     );
     assert_eq!(
@@ -60,12 +53,15 @@ fn second_call_is_a_hit(cache: &str, vars: &[(&str, &str)]) {
         1,
         "a cached token is served without a request"
     );
-    let list = ok_stdout(&run(&env, &profiles, &["list"], vars));
+    let list = ok_stdout(&env.run_as_is(&profiles, &["list"], vars));
     assert!(list.contains(&name) && list.contains("valid for"), "{list}");
     // forget drops it: the next call fetches.
-    assert_code(&run(&env, &profiles, &["forget", &name], vars), 0);
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], vars)), "tok-1\n");
-    assert_code(&run(&env, &profiles, &["forget", &name], vars), 0);
+    assert_code(&env.run_as_is(&profiles, &["forget", &name], vars), 0);
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], vars)),
+        "tok-1\n"
+    );
+    assert_code(&env.run_as_is(&profiles, &["forget", &name], vars), 0);
 }
 
 #[test]
@@ -88,7 +84,7 @@ fn secret_service_serves_the_second_call() {
     let name = unique("ss");
     let profiles = profile(&name, &server, "keyring", "");
     let vars = [("DBUS_SESSION_BUS_ADDRESS", bus.as_str())];
-    let first = run(&env, &profiles, &[&name, "-v"], &vars);
+    let first = env.run_as_is(&profiles, &[&name, "-v"], &vars);
     assert_eq!(ok_stdout(&first), "tok-0\n");
     assert_stderr_contains(&first, "cached in the Secret Service");
     // The entry is really in the Secret Service, under one service name.
@@ -109,11 +105,11 @@ fn secret_service_serves_the_second_call() {
     assert_eq!(record["v"], 1);
     // The hit is read by the light client (one bus connection, a plain
     // session), not the full one.
-    let hit = run(&env, &profiles, &[&name, "-v"], &vars);
+    let hit = env.run_as_is(&profiles, &[&name, "-v"], &vars);
     assert_eq!(ok_stdout(&hit), "tok-0\n");
     assert_stderr_contains(&hit, "found in the Secret Service (direct lookup)");
     assert_eq!(server.count(), 1);
-    assert_code(&run(&env, &profiles, &["forget", &name], &vars), 0);
+    assert_code(&env.run_as_is(&profiles, &["forget", &name], &vars), 0);
 }
 
 #[test]
@@ -122,10 +118,19 @@ fn a_token_is_fetched_again_when_it_runs_out() {
     let server = token_server(2);
     let name = unique("short");
     let profiles = profile(&name, &server, "file", "");
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
+        "tok-0\n"
+    );
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
+        "tok-0\n"
+    );
     std::thread::sleep(Duration::from_millis(2500));
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-1\n");
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
+        "tok-1\n"
+    );
     assert_eq!(server.count(), 2);
 }
 
@@ -136,14 +141,17 @@ fn min_ttl_renews_early_and_the_flag_overrides_it() {
     let name = unique("ttl");
     let profiles =
         profile(&name, &server, "file", "").replace("min_ttl = \"0s\"", "min_ttl = \"200s\"");
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
     assert_eq!(
-        ok_stdout(&run(&env, &profiles, &[&name], &[])),
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
+        "tok-0\n"
+    );
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
         "tok-1\n",
         "100s left < min_ttl 200s"
     );
     assert_eq!(
-        ok_stdout(&run(&env, &profiles, &[&name, "--min-ttl", "10s"], &[])),
+        ok_stdout(&env.run_as_is(&profiles, &[&name, "--min-ttl", "10s"], &[])),
         "tok-1\n"
     );
     assert_eq!(server.count(), 2);
@@ -155,22 +163,25 @@ fn force_and_no_cache() {
     let server = token_server(3600);
     let name = unique("force");
     let profiles = profile(&name, &server, "file", "");
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
     assert_eq!(
-        ok_stdout(&run(&env, &profiles, &[&name, "--force"], &[])),
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
+        "tok-0\n"
+    );
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name, "--force"], &[])),
         "tok-1\n"
     );
     assert_eq!(
-        ok_stdout(&run(&env, &profiles, &[&name], &[])),
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
         "tok-1\n",
         "--force caches its token"
     );
     assert_eq!(
-        ok_stdout(&run(&env, &profiles, &[&name, "--no-cache"], &[])),
+        ok_stdout(&env.run_as_is(&profiles, &[&name, "--no-cache"], &[])),
         "tok-2\n"
     );
     assert_eq!(
-        ok_stdout(&run(&env, &profiles, &[&name], &[])),
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
         "tok-1\n",
         "--no-cache writes nothing"
     );
@@ -189,8 +200,14 @@ fn a_cache_hit_resolves_no_secret() {
             counter.display()
         ),
     );
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
-    assert_eq!(ok_stdout(&run(&env, &profiles, &[&name], &[])), "tok-0\n");
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
+        "tok-0\n"
+    );
+    assert_eq!(
+        ok_stdout(&env.run_as_is(&profiles, &[&name], &[])),
+        "tok-0\n"
+    );
     let resolved = std::fs::read_to_string(&counter).unwrap();
     assert_eq!(
         resolved.lines().count(),
@@ -206,8 +223,8 @@ fn a_changed_profile_never_gets_the_old_token() {
     let name = unique("changed");
     let before = profile(&name, &server, "file", "scope = \"read\"");
     let after = profile(&name, &server, "file", "scope = \"admin\"");
-    assert_eq!(ok_stdout(&run(&env, &before, &[&name], &[])), "tok-0\n");
-    assert_eq!(ok_stdout(&run(&env, &after, &[&name], &[])), "tok-1\n");
+    assert_eq!(ok_stdout(&env.run_as_is(&before, &[&name], &[])), "tok-0\n");
+    assert_eq!(ok_stdout(&env.run_as_is(&after, &[&name], &[])), "tok-1\n");
     assert_eq!(
         server.requests()[1].form_param("scope").as_deref(),
         Some("admin")
@@ -220,7 +237,7 @@ fn a_changed_profile_never_gets_the_old_token() {
         "scope = \"admin\"\noutput = \"header\"",
     );
     assert_eq!(
-        ok_stdout(&run(&env, &display, &[&name], &[])),
+        ok_stdout(&env.run_as_is(&display, &[&name], &[])),
         "Authorization: Bearer tok-1\n"
     );
 }
@@ -253,7 +270,7 @@ fn refresh_token_is_used_and_rotated_and_falls_back_when_refused() {
     let profiles =
         profile(&name, &server, "file", "").replace("min_ttl = \"0s\"", "min_ttl = \"10s\"");
     for expected in ["tok-0", "tok-1", "tok-2", "tok-4"] {
-        let out = run(&env, &profiles, &[&name, "-v"], &[]);
+        let out = env.run_as_is(&profiles, &[&name, "-v"], &[]);
         assert_eq!(ok_stdout(&out), format!("{expected}\n"));
         assert_no_leak(&out, &["s3cret-c", "rt-0", "rt-1", "rt-revoked"]);
     }
@@ -290,7 +307,7 @@ fn stampede(cache: &str, vars: &[(&str, &str)]) {
         )
     });
     let name = unique("stampede");
-    let path = env.write_file("profiles.toml", &profile(&name, &server, cache, ""));
+    let path = env.write_profiles(&profile(&name, &server, cache, ""));
     let children: Vec<std::process::Child> = (0..50)
         .map(|_| {
             let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
@@ -314,7 +331,7 @@ fn stampede(cache: &str, vars: &[(&str, &str)]) {
     }
     assert_eq!(server.count(), 1, "50 parallel calls make one request");
     assert_code(
-        &run(&env, &env_profiles(&path), &["forget", &name], vars),
+        &env.run_as_is(&env_profiles(&path), &["forget", &name], vars),
         0,
     );
 }
@@ -354,7 +371,7 @@ fn keyring_secrets_and_forget_all() {
         "client_secret = \"s3cret-c\"",
         &format!("client_secret = {{ keyring = \"{secret}\" }}"),
     );
-    let path = env.write_file("profiles.toml", &profiles);
+    let path = env.write_profiles(&profiles);
     let set = env
         .bare_cmd()
         .args(["secret", "set", &secret])
@@ -363,7 +380,7 @@ fn keyring_secrets_and_forget_all() {
         .unwrap();
     assert_code(&set, 0);
     assert_no_leak(&set, &["from-the-keyring-42"]);
-    let out = run(&env, &profiles, &[&name, "-v"], &[]);
+    let out = env.run_as_is(&profiles, &[&name, "-v"], &[]);
     assert_eq!(ok_stdout(&out), "tok-0\n");
     assert_no_leak(&out, &["from-the-keyring-42"]);
 
@@ -384,7 +401,7 @@ fn keyring_secrets_and_forget_all() {
         0,
     );
     // Token forgotten, secret gone: the next call must fetch and cannot.
-    let out = run(&env, &profiles, &[&name], &[]);
+    let out = env.run_as_is(&profiles, &[&name], &[]);
     assert_code(&out, 2);
     assert_stderr_contains(&out, &format!("gettoken secret set {secret}"));
     assert_eq!(server.count(), 1);

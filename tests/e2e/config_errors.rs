@@ -6,10 +6,6 @@ use crate::util::*;
 
 const TOKEN: &str = "cfg-token-11aa22bb";
 
-fn token_server() -> Server {
-    Server::always(Reply::json(200, oauth_token(TOKEN)))
-}
-
 fn good_profile(name: &str, base: &str) -> String {
     format!(
         r#"
@@ -84,7 +80,7 @@ expires_inn = "/ttl"
 
 #[test]
 fn unknown_profile_exits_2_naming_the_nearest() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = format!(
         "{}{}",
@@ -100,7 +96,7 @@ fn unknown_profile_exits_2_naming_the_nearest() {
 
 #[test]
 fn profile_named_after_a_subcommand_is_refused() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = format!(
         "{}{}",
@@ -118,7 +114,7 @@ fn profile_named_after_a_subcommand_is_refused() {
 
 #[test]
 fn profile_named_forget_is_refused() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = format!(
         "{}{}",
@@ -133,7 +129,7 @@ fn profile_named_forget_is_refused() {
 
 #[test]
 fn flavor_spelling_is_accepted() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = format!(
         r#"
@@ -166,7 +162,7 @@ token_url = "http://127.0.0.1:9/token"
 
 #[test]
 fn http_profile_without_a_token_path_exits_2() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = format!(
         r#"
@@ -184,7 +180,7 @@ url = "{}/token"
 
 #[test]
 fn duration_without_a_unit_exits_2() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = format!("{}timeout = \"30\"\n", good_profile("p", &server.url()));
     let out = env.run(&text, &["p"]);
@@ -217,7 +213,7 @@ fn no_profile_argument_is_a_usage_error() {
 
 #[test]
 fn config_found_through_gettoken_config() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let path = env.write_file(
         "elsewhere/my-profiles.toml",
@@ -234,7 +230,7 @@ fn config_found_through_gettoken_config() {
 
 #[test]
 fn config_flag_wins_over_gettoken_config() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let other = env.write_file(
         "other.toml",
@@ -252,7 +248,7 @@ fn config_flag_wins_over_gettoken_config() {
 #[cfg(target_os = "linux")]
 #[test]
 fn config_found_in_xdg_config_home() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let path = env.xdg_config_home().join("gettoken").join("profiles.toml");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -268,7 +264,7 @@ fn config_found_in_xdg_config_home() {
 #[cfg(target_os = "linux")]
 #[test]
 fn config_found_in_home_dot_config_without_xdg() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let path = env
         .home()
@@ -329,7 +325,7 @@ token = "/t"
 
 #[test]
 fn list_makes_no_request_and_resolves_no_secret() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = format!(
         r#"

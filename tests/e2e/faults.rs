@@ -677,7 +677,7 @@ impl World {
     fn new(row: &Row) -> World {
         let env = Env::new();
         let elsewhere = matches!(row.endpoint, Endpoint::RedirectElsewhere)
-            .then(|| Server::always(Reply::json(200, json!({"access_token": "stolen"}))));
+            .then(|| Server::json(200, json!({"access_token": "stolen"})));
         let answers = match &row.endpoint {
             Endpoint::Answers(list) => list.clone(),
             Endpoint::Refused => vec![],
@@ -953,12 +953,6 @@ fn plain_profile(url: &str, min_ttl: &str, extra: &str) -> String {
     )
 }
 
-fn write_private_config(env: &Env, text: &str) -> PathBuf {
-    let path = env.write_file("profiles.toml", text);
-    set_mode(&path, 0o600);
-    path
-}
-
 /// TLS with an unknown CA fails; the same endpoint with `ca_file` passes.
 /// (`ca_file` is not part of the cache's fingerprint: the entry seeded with
 /// it is the one the run without it must leave alone.)
@@ -972,7 +966,7 @@ fn tls_with_an_unknown_ca_then_with_ca_file() {
         // tls-token-N lasts 60 s: below min_ttl, so every call fetches.
         let with_ca = plain_profile(&url, "120s", &format!("ca_file = {}", json!(ca)));
         let without_ca = plain_profile(&url, "120s", "");
-        let config = write_private_config(&env, &with_ca);
+        let config = env.write_profiles_mode(&with_ca, 0o600);
         let run = |args: &[&str]| {
             let mut all = vec!["--config", config.to_str().unwrap(), PROFILE];
             all.extend_from_slice(args);
@@ -988,7 +982,7 @@ fn tls_with_an_unknown_ca_then_with_ca_file() {
         let entry = env.file_cache_entry(PROFILE);
         let seeded = std::fs::read(&entry).unwrap();
 
-        write_private_config(&env, &without_ca);
+        env.write_profiles_mode(&without_ca, 0o600);
         let refused = run(&[]);
         assert_failed_with(&refused, 4);
         assert_stderr_contains_ci(&refused, "certificate");
@@ -997,7 +991,7 @@ fn tls_with_an_unknown_ca_then_with_ca_file() {
         assert_eq!(server.answered(), 1, "no request got through");
         assert_eq!(std::fs::read(&entry).unwrap(), seeded, "cache untouched");
 
-        write_private_config(&env, &with_ca);
+        env.write_profiles_mode(&with_ca, 0o600);
         let admitted = run(&[]);
         assert_token_only_on_stdout(&admitted, "tls-token-1");
         assert_no_leak(&admitted, &[CLIENT_SECRET, "tls-token-0"]);
@@ -1021,7 +1015,7 @@ fn a_lock_held_by_a_process_killed_with_sigkill() {
                    "refresh_token": NEW_REFRESH}),
         ))
     });
-    let config = write_private_config(&env, &plain_profile(&server.url(), "60s", ""));
+    let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
     let mut holder = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
     env.isolate_std(&mut holder);
     let mut holder = holder
@@ -1073,11 +1067,11 @@ fn stdout_closed_early() {
     let long_token = format!("{NEW_TOKEN}-{}", "x".repeat(200_000));
     for verbose in [false, true] {
         let env = Env::new();
-        let server = Server::always(Reply::json(
+        let server = Server::json(
             200,
             json!({"access_token": long_token, "expires_in": 3600, "refresh_token": NEW_REFRESH}),
-        ));
-        let config = write_private_config(&env, &plain_profile(&server.url(), "60s", ""));
+        );
+        let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
         env.isolate_std(&mut cmd);
         cmd.arg("--config").arg(&config).arg(PROFILE);
@@ -1121,22 +1115,19 @@ fn a_locked_secret_service() {
         return;
     }
     let env = Env::new();
-    let server = Server::start(|_, i| {
-        Reply::json(
-            200,
-            json!({"access_token": format!("{NEW_TOKEN}-{i}"), "expires_in": 3600,
-                   "refresh_token": NEW_REFRESH}),
-        )
+    let server = Server::counting(|i| {
+        json!({"access_token": format!("{NEW_TOKEN}-{i}"), "expires_in": 3600,
+               "refresh_token": NEW_REFRESH})
     });
     let name = unique("locked");
-    let config = write_private_config(
-        &env,
+    let config = env.write_profiles_mode(
         &plain_profile(&server.url(), "60s", "cache = \"keyring\"")
             .replace("cache = \"file\"\n", "")
             .replace(
                 &format!("[profiles.{PROFILE}]"),
                 &format!("[profiles.{name}]"),
             ),
+        0o600,
     );
     let script = r#"
         dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets \

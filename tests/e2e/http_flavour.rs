@@ -9,7 +9,7 @@ use crate::util::*;
 const TOKEN: &str = "http-flavour-token-9z8y7x";
 
 fn token_server() -> Server {
-    Server::always(Reply::json(200, json!({"result": {"token": TOKEN}})))
+    Server::json(200, json!({"result": {"token": TOKEN}}))
 }
 
 /// A profile `h` with the given URL and extra keys, reading `/result/token`.
@@ -255,7 +255,7 @@ fn run_failing(url: &str, extra: &str, code: i32, leak: &[&str]) {
 #[test]
 fn missing_token_in_reply_exits_4() {
     // The token is at the wrong place: not where the profile says.
-    let server = Server::always(Reply::json(200, json!({"result": {}, "token": TOKEN})));
+    let server = Server::json(200, json!({"result": {}, "token": TOKEN}));
     run_failing(
         &format!("{}/login", server.url()),
         "retries = 0",
@@ -272,7 +272,7 @@ fn reply_that_is_not_json_exits_4() {
 
 #[test]
 fn client_error_is_not_retried_and_exits_3() {
-    let server = Server::always(Reply::json(403, json!({"detail": "forbidden here"})));
+    let server = Server::json(403, json!({"detail": "forbidden here"}));
     run_failing(&format!("{}/login", server.url()), "", 3, &[]);
     assert_eq!(
         server.count(),

@@ -15,10 +15,7 @@ fn profile(url: &str, extra: &str) -> String {
 
 #[test]
 fn requests_say_who_sends_them_and_want_json() {
-    let server = Server::always(Reply::json(
-        200,
-        json!({"access_token": "t", "expires_in": 60}),
-    ));
+    let server = Server::json(200, json!({"access_token": "t", "expires_in": 60}));
     let env = Env::new();
     assert_code(
         &env.run(&profile(&format!("{}/token", server.url()), ""), &["p"]),
@@ -34,10 +31,7 @@ fn requests_say_who_sends_them_and_want_json() {
 
 #[test]
 fn verbose_hides_literal_values_of_headers_and_params() {
-    let server = Server::always(Reply::json(
-        200,
-        json!({"access_token": "t-lit", "expires_in": 60}),
-    ));
+    let server = Server::json(200, json!({"access_token": "t-lit", "expires_in": 60}));
     let env = Env::new();
     let extra = "headers = { Cookie = \"session=LITERALCOOKIE\", X-Tenant = \"TENANTVALUE\" }\nparams = { code = \"LITERALCODE\", otp = \"987654\" }";
     let out = env.run(

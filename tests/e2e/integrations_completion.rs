@@ -15,7 +15,7 @@ const PROFILES: &str = "[profiles.prod-eu]\nflavour = \"oauth2\"\ntoken_url = \"
 /// `shell` written into it.
 fn setup(shell: &str) -> (Env, PathBuf, PathBuf) {
     let env = Env::new();
-    let config = env.write_file("profiles.toml", PROFILES);
+    let config = env.write_profiles(PROFILES);
     let out = env
         .bare_cmd()
         .args(["completions", shell])
@@ -127,8 +127,7 @@ fn zsh_completes_profile_names() {
             .arg(&capture)
             .arg(&script)
             .arg(line)
-            .env("GETTOKEN_CONFIG", &config)
-            .env("TMPDIR", env.root());
+            .env("GETTOKEN_CONFIG", &config);
         lines(&tools::run(&mut cmd, b""))
     };
     assert_eq!(complete("gettoken pro"), ["prod-eu", "prod-us"]);
@@ -287,7 +286,7 @@ fn man_page_renders_with_every_command() {
 /// normal run prints: only the scripts' `gettoken -- WORDS` is a request.
 #[test]
 fn a_stray_completion_variable_leaves_normal_runs_alone() {
-    let server = Server::always(Reply::json(200, oauth_token("stray-tok-1")));
+    let server = Server::token("stray-tok-1");
     let env = Env::new();
     let text = format!(
         "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\n",

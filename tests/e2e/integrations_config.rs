@@ -11,13 +11,6 @@ fn good(name: &str) -> String {
     )
 }
 
-fn with_config(env: &Env, text: &str, args: &[&str]) -> std::process::Output {
-    let path = env.write_file("profiles.toml", text);
-    let mut cmd = env.bare_cmd();
-    cmd.arg("--config").arg(path).args(args);
-    cmd.output().unwrap()
-}
-
 #[test]
 fn config_path_follows_the_location_rules() {
     let env = Env::new();
@@ -139,7 +132,7 @@ username = \"u\"
         good("ok2"),
         marker.display()
     );
-    let out = with_config(&env, &text, &["config", "check"]);
+    let out = env.run_as_is(&text, &["config", "check"], &[]);
     assert_failed_with(&out, 2);
     let err = stderr(&out);
     for name in ["noflavour", "badttl", "plainhttp", "list"] {
@@ -151,10 +144,10 @@ username = \"u\"
     assert!(err.contains("4 problems"), "{err}");
     assert!(!marker.exists(), "a secret was resolved");
 
-    let out = with_config(
-        &env,
+    let out = env.run_as_is(
         &format!("{}{}", good("ok1"), good("ok2")),
         &["config", "check"],
+        &[],
     );
     assert_code(&out, 0);
     assert!(
@@ -167,10 +160,10 @@ username = \"u\"
 #[test]
 fn config_check_of_bad_toml_or_no_file_exits_2() {
     let env = Env::new();
-    let out = with_config(
-        &env,
+    let out = env.run_as_is(
         "[profiles.a]\nflavour = \"oauth2\"\ntoken_url = \n",
         &["config", "check"],
+        &[],
     );
     assert_failed_with(&out, 2);
     assert_stderr_contains(&out, "profiles.toml:3:");
@@ -189,7 +182,7 @@ fn config_check_of_bad_toml_or_no_file_exits_2() {
 #[test]
 fn the_new_commands_leave_existing_profiles_working() {
     let env = Env::new();
-    let server = Server::always(Reply::json(200, oauth_token("shown-tok-1")));
+    let server = Server::token("shown-tok-1");
     let reach = |name: &str| {
         format!(
             "[profiles.\"{name}\"]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\n",
@@ -198,18 +191,18 @@ fn the_new_commands_leave_existing_profiles_working() {
     };
     for name in ["exec", "show", "config", "init", "git-credential", "man"] {
         let text = format!("{}{}", reach(name), good("ok"));
-        let out = with_config(&env, &text, &["list"]);
+        let out = env.run_as_is(&text, &["list"], &[]);
         assert_code(&out, 0);
-        let out = with_config(&env, &text, &["get", name]);
+        let out = env.run_as_is(&text, &["get", name], &[]);
         assert_code(&out, 0);
         assert_stdout(&out, "shown-tok-1\n");
-        let out = with_config(&env, &text, &["config", "check"]);
+        let out = env.run_as_is(&text, &["config", "check"], &[]);
         assert_code(&out, 0);
         assert_stderr_contains(&out, &format!("get its token with `gettoken get {name}`"));
     }
     for name in ["get", "list", "forget", "secret", "completions", "help"] {
         let text = format!("{}{}", good(&format!("\"{name}\"")), good("ok"));
-        let out = with_config(&env, &text, &["ok"]);
+        let out = env.run_as_is(&text, &["ok"], &[]);
         assert_failed_with(&out, 2);
         assert_stderr_contains(&out, &format!("`{name}`"));
     }

@@ -18,10 +18,6 @@ const TOKEN: &str = "exec-token-1a2b3c4d";
 /// $MARKER` if the quoting failed (no whitespace: such a token is refused).
 const NASTY: &str = r#"a'b"c$d`e\f;g|h&i*j(k)l<m>n!o#p~q'$(touch${IFS}$MARKER)`touch${IFS}$MARKER`'$(touch${IFS}$MARKER)'"#;
 
-fn server(token: &str) -> Server {
-    Server::always(Reply::json(200, oauth_token(token)))
-}
-
 fn profile(server: &Server) -> String {
     format!(
         "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"c\"\nclient_secret = \"exec-secret-9\"\n",
@@ -37,7 +33,7 @@ fn exec(env: &Env, server: &Server, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_token_is_in_gettoken_token() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let out = exec(
         &Env::new(),
         &server,
@@ -49,7 +45,7 @@ fn the_token_is_in_gettoken_token() {
 
 #[test]
 fn env_chooses_the_variable() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let out = exec(
         &Env::new(),
         &server,
@@ -67,7 +63,7 @@ fn env_chooses_the_variable() {
 
 #[test]
 fn arguments_reach_the_command_as_they_are() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     // Options after CMD are CMD's, even ones gettoken also has.
     let out = exec(
         &Env::new(),
@@ -92,7 +88,7 @@ fn arguments_reach_the_command_as_they_are() {
 
 #[test]
 fn the_exit_status_is_the_commands() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     for code in [0, 1, 3, 7, 42, 255] {
         let out = exec(
             &Env::new(),
@@ -105,7 +101,7 @@ fn the_exit_status_is_the_commands() {
 
 #[test]
 fn a_signal_ends_the_run_as_it_ends_the_command() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     // gettoken became the command (exec): the signal that ends it ends the run.
     let out = exec(&env, &server, &["--", "sh", "-c", "kill -TERM $$"]);
@@ -123,7 +119,7 @@ fn a_signal_ends_the_run_as_it_ends_the_command() {
 
 #[test]
 fn gettoken_is_replaced_by_the_command() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let path = env.write_config(&profile(&server));
     let child = tools::command(&env, tools::gettoken_bin())
@@ -143,7 +139,7 @@ fn gettoken_is_replaced_by_the_command() {
 fn a_closed_pipe_ends_the_command_with_sigpipe() {
     // std ignores SIGPIPE for gettoken itself; the command must get the
     // default back, so `gettoken exec p -- yes | head -1` ends.
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let path = env.write_config(&profile(&server));
     let mut child = tools::command(&env, tools::gettoken_bin())
@@ -165,7 +161,7 @@ fn a_closed_pipe_ends_the_command_with_sigpipe() {
 
 #[test]
 fn a_missing_command_exits_127_and_an_unrunnable_one_126() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let out = exec(&env, &server, &["--", "no-such-command-gt5", "x"]);
     assert_failed_with(&out, 127);
@@ -180,7 +176,7 @@ fn a_missing_command_exits_127_and_an_unrunnable_one_126() {
 
 #[test]
 fn no_command_runs_when_no_token_comes() {
-    let server = Server::always(Reply::json(401, json!({"error": "invalid_client"})));
+    let server = Server::json(401, json!({"error": "invalid_client"}));
     let env = Env::new();
     let marker = env.root().join("ran");
     let out = exec(&env, &server, &["--", "touch", &marker.to_string_lossy()]);
@@ -191,7 +187,7 @@ fn no_command_runs_when_no_token_comes() {
 
 #[test]
 fn bad_usage_exits_2() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     // No command.
     assert_failed_with(&exec(&env, &server, &[]), 2);
@@ -206,7 +202,7 @@ fn bad_usage_exits_2() {
 
 #[test]
 fn format_env_prints_an_export_line() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let out = env.run(&profile(&server), &["p", "--format", "env"]);
     assert_stdout(&out, &format!("export GETTOKEN_TOKEN='{TOKEN}'\n"));
@@ -223,7 +219,7 @@ fn format_env_prints_an_export_line() {
 
 #[test]
 fn format_env_is_safe_to_eval() {
-    let server = server(NASTY);
+    let server = Server::token(NASTY);
     let env = Env::new();
     let path = env.write_config(&profile(&server));
     let marker = env.root().join("injected");
@@ -246,7 +242,7 @@ fn format_env_is_safe_to_eval() {
 
 #[test]
 fn format_env_options_are_checked() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     for args in [
         &["p", "--env", "1X"][..],
@@ -262,7 +258,7 @@ fn format_env_options_are_checked() {
 /// found before any token is fetched.
 #[test]
 fn a_mistyped_option_is_a_usage_error_before_any_request() {
-    let server = server(TOKEN);
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let out = exec(&env, &server, &["--forse", "true"]);
     assert_failed_with(&out, 2);

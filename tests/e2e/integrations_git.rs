@@ -14,12 +14,9 @@ const SECRET: &str = "git-client-secret-77";
 
 /// A token endpoint handing out `gtok-N` for the N-th request.
 fn counting_server() -> Server {
-    Server::start(|_, i| {
-        Reply::json(
-            200,
-            json!({"access_token": format!("gtok-{i}"), "token_type": "bearer", "expires_in": 3600}),
-        )
-    })
+    Server::counting(
+        |i| json!({"access_token": format!("gtok-{i}"), "token_type": "bearer", "expires_in": 3600}),
+    )
 }
 
 /// A profile cached in the file store (any machine has one).
@@ -189,10 +186,10 @@ fn a_refused_token_request_leaves_git_without_a_password() {
     if !tools::have("git") {
         return;
     }
-    let server = Server::always(Reply::json(
+    let server = Server::json(
         401,
         json!({"error": "invalid_client", "error_description": "bad client"}),
-    ));
+    );
     let world = World::new(&profile(&server, ""));
     let out = world.git("fill", REQUEST);
     assert_ne!(out.status.code(), Some(0), "{out:?}");

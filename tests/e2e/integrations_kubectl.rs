@@ -25,7 +25,7 @@ fn credential(out: &std::process::Output) -> Value {
 
 #[test]
 fn exec_credential_has_the_fields_kubectl_reads() {
-    let server = Server::always(Reply::json(200, oauth_token(TOKEN)));
+    let server = Server::token(TOKEN);
     let env = Env::new();
     // kubectl runs the plugin with KUBERNETES_EXEC_INFO set and no stdin.
     let info = r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#;
@@ -57,7 +57,7 @@ fn exec_credential_has_the_fields_kubectl_reads() {
 fn a_token_without_expiry_has_no_expiration_timestamp() {
     // An opaque token and no expires_in: kubectl then keeps using it until
     // the API server answers 401, and runs the plugin again.
-    let server = Server::always(Reply::json(200, json!({"access_token": TOKEN})));
+    let server = Server::json(200, json!({"access_token": TOKEN}));
     let out = Env::new().run(
         &profile(&server.url(), ""),
         &["kube", "--format", "exec-credential"],
@@ -68,7 +68,7 @@ fn a_token_without_expiry_has_no_expiration_timestamp() {
 
 #[test]
 fn output_exec_credential_in_the_profile() {
-    let server = Server::always(Reply::json(200, oauth_token(TOKEN)));
+    let server = Server::token(TOKEN);
     let out = Env::new().run(
         &profile(&server.url(), "output = \"exec-credential\""),
         &["kube"],
@@ -78,13 +78,11 @@ fn output_exec_credential_in_the_profile() {
 
 #[test]
 fn a_cached_token_keeps_its_expiry() {
-    let server = Server::always(Reply::json(200, oauth_token(TOKEN)));
+    let server = Server::token(TOKEN);
     let env = Env::new();
     let text = profile(&server.url(), "");
-    let path = env.write_file(
-        "profiles.toml",
-        &text.replace("[profiles.kube]\n", "[profiles.kube]\ncache = \"file\"\n"),
-    );
+    let path = env
+        .write_profiles(&text.replace("[profiles.kube]\n", "[profiles.kube]\ncache = \"file\"\n"));
     let run = || {
         let mut cmd = env.bare_cmd();
         cmd.arg("--config")

@@ -24,28 +24,20 @@ fn oauth_profile(server: &Server, cache: &str, extra: &str) -> String {
     )
 }
 
-/// Runs gettoken with `profiles` written as they are (no added defaults).
-fn run(env: &Env, profiles: &str, args: &[&str]) -> std::process::Output {
-    let path = env.write_file("profiles.toml", profiles);
-    let mut cmd = env.bare_cmd();
-    cmd.arg("--config").arg(path).args(args);
-    cmd.output().unwrap()
-}
-
 #[test]
 fn show_describes_a_cached_jwt_without_printing_it() {
     let exp = now_unix() + 3600;
     let token = jwt(json!({"sub": "svc-42", "aud": "https://api.example.com", "exp": exp}));
-    let server = Server::always(Reply::json(
+    let server = Server::json(
         200,
         json!({"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "read write",
                "refresh_token": "show-refresh-token-5"}),
-    ));
+    );
     let env = Env::new();
     let profiles = oauth_profile(&server, "file", "");
-    assert_code(&run(&env, &profiles, &["svc"]), 0);
+    assert_code(&env.run_as_is(&profiles, &["svc"], &[]), 0);
 
-    let out = run(&env, &profiles, &["show", "svc"]);
+    let out = env.run_as_is(&profiles, &["show", "svc"], &[]);
     assert_code(&out, 0);
     let text = stdout(&out);
     for needle in [
@@ -74,7 +66,7 @@ fn show_describes_a_cached_jwt_without_printing_it() {
     }
     assert_eq!(server.count(), 1, "show fetches nothing");
 
-    let out = run(&env, &profiles, &["show", "svc", "--reveal"]);
+    let out = env.run_as_is(&profiles, &["show", "svc", "--reveal"], &[]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains(&token));
     assert_no_leak(&out, &[SECRET, "show-refresh-token-5"]);
@@ -83,13 +75,13 @@ fn show_describes_a_cached_jwt_without_printing_it() {
 
 #[test]
 fn show_with_nothing_cached_says_so_and_fetches_nothing() {
-    let server = Server::always(Reply::json(200, oauth_token("never-fetched")));
+    let server = Server::token("never-fetched");
     let env = Env::new();
-    let out = run(&env, &oauth_profile(&server, "file", ""), &["show", "svc"]);
+    let out = env.run_as_is(&oauth_profile(&server, "file", ""), &["show", "svc"], &[]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains("none cached"), "{}", stdout(&out));
     assert!(stdout(&out).contains("gettoken svc"), "{}", stdout(&out));
-    let out = run(&env, &oauth_profile(&server, "none", ""), &["show", "svc"]);
+    let out = env.run_as_is(&oauth_profile(&server, "none", ""), &["show", "svc"], &[]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains("not kept"), "{}", stdout(&out));
     assert_eq!(server.count(), 0);
@@ -97,13 +89,13 @@ fn show_with_nothing_cached_says_so_and_fetches_nothing() {
 
 #[test]
 fn show_an_opaque_token_and_an_issuer() {
-    let server = Server::always(Reply::json(200, oauth_token("opaque-show-token-1")));
+    let server = Server::token("opaque-show-token-1");
     let env = Env::new();
     let profiles = format!(
         "[profiles.svc]\nflavour = \"oauth2\"\nissuer = \"{}/realms/x\"\ncache = \"file\"\n",
         server.url()
     );
-    let out = run(&env, &profiles, &["show", "svc"]);
+    let out = env.run_as_is(&profiles, &["show", "svc"], &[]);
     assert_code(&out, 0);
     assert!(
         stdout(&out).contains("OpenID discovery"),
@@ -112,8 +104,8 @@ fn show_an_opaque_token_and_an_issuer() {
     );
     assert!(stdout(&out).contains("/realms/x"), "{}", stdout(&out));
     let profiles = oauth_profile(&server, "file", "");
-    assert_code(&run(&env, &profiles, &["svc"]), 0);
-    let out = run(&env, &profiles, &["show", "svc"]);
+    assert_code(&env.run_as_is(&profiles, &["svc"], &[]), 0);
+    let out = env.run_as_is(&profiles, &["show", "svc"], &[]);
     assert!(stdout(&out).contains("opaque"), "{}", stdout(&out));
     assert!(!stdout(&out).contains("JWT header"), "{}", stdout(&out));
     assert_no_leak(&out, &["opaque-show-token-1"]);
@@ -123,7 +115,7 @@ fn show_an_opaque_token_and_an_issuer() {
 fn show_keeps_credentials_in_the_url_out() {
     let env = Env::new();
     let profiles = "[profiles.q]\nflavour = \"http\"\nurl = \"https://user:pw-in-url-1@api.example.com/v1/oauth/?username=me&password=pw-in-query-2\"\ncache = \"none\"\n[profiles.q.response]\ntoken = \"/data/access_token\"\n";
-    let out = run(&env, profiles, &["show", "q"]);
+    let out = env.run_as_is(profiles, &["show", "q"], &[]);
     assert_code(&out, 0);
     assert!(
         stdout(&out).contains("POST https://api.example.com/v1/oauth/"),

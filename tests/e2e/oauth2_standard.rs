@@ -9,10 +9,6 @@ use crate::util::*;
 const TOKEN: &str = "std-access-token-a1b2c3";
 const SECRET: &str = "Std-secret-Zx9Vb7";
 
-fn token_server() -> Server {
-    Server::always(Reply::json(200, oauth_token(TOKEN)))
-}
-
 fn cc_profile(base: &str, extra: &str) -> String {
     format!(
         r#"
@@ -47,7 +43,7 @@ fn fails_quietly(base: &str, extra: &str, code: i32) {
 
 #[test]
 fn client_credentials_is_the_default_grant_with_basic_auth() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -81,7 +77,7 @@ client_secret = { env = "STD_SECRET" }"#,
 fn basic_auth_urlencodes_a_colon_in_the_client_id() {
     // RFC 6749 2.3.1: id and secret are form-urlencoded before Basic, so a
     // colon in the id cannot be mistaken for the separator.
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "app:1"
@@ -99,7 +95,7 @@ client_secret = "s3cret""#,
 
 #[test]
 fn basic_auth_urlencodes_spaces_and_reserved_characters() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "my app:é/1"
@@ -124,7 +120,7 @@ client_secret = "p@ss w:rd+%&=""#,
 
 #[test]
 fn body_client_auth_puts_the_client_in_the_form() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -145,7 +141,7 @@ client_auth = "body""#,
 
 #[test]
 fn none_client_auth_sends_no_credentials() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "public-app"
@@ -160,7 +156,7 @@ client_auth = "none""#,
 
 #[test]
 fn scope_list_is_joined_by_spaces() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -178,7 +174,7 @@ scope = ["read", "write:all", "openid"]"#,
 
 #[test]
 fn scope_string_is_sent_as_written() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -196,7 +192,7 @@ scope = "api://default/.default offline_access""#,
 
 #[test]
 fn audience_resource_and_params_are_sent() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -226,7 +222,7 @@ params = { tenant = "acme & co", "x-extra" = "1" }"#,
 
 #[test]
 fn unset_audience_and_resource_are_not_sent() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -247,7 +243,7 @@ client_secret = "x-secret""#,
 
 #[test]
 fn json_body_for_vendors_that_want_json() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -318,10 +314,10 @@ client_secret = "x-secret"
 
 #[test]
 fn standard_error_exits_3_with_error_and_description() {
-    let server = Server::always(Reply::json(
+    let server = Server::json(
         401,
         json!({"error": "invalid_client", "error_description": "Client secret has expired"}),
-    ));
+    );
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -351,16 +347,13 @@ fn reply_that_is_not_json_exits_4() {
 
 #[test]
 fn reply_without_a_token_exits_4() {
-    let server = Server::always(Reply::json(
-        200,
-        json!({"token_type": "Bearer", "expires_in": 60}),
-    ));
+    let server = Server::json(200, json!({"token_type": "Bearer", "expires_in": 60}));
     fails_quietly(&server.url(), "retries = 0", 4);
 }
 
 #[test]
 fn server_error_exits_4_after_retries() {
-    let server = Server::always(Reply::json(500, json!({"error": "server_error"})));
+    let server = Server::json(500, json!({"error": "server_error"}));
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"
@@ -383,7 +376,7 @@ retries = 1"#,
 
 #[test]
 fn success_verbose_leaks_nothing() {
-    let server = token_server();
+    let server = Server::token(TOKEN);
     let out = run(
         &server.url(),
         r#"client_id = "svc-app"

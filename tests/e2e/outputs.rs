@@ -8,18 +8,17 @@ use crate::util::*;
 
 const TOKEN: &str = "out-token-4f5e6d7c";
 
-fn server_with(reply: Value) -> Server {
-    Server::always(Reply::json(200, reply))
-}
-
 /// The usual endpoint: lower-case `bearer`, one hour, two scopes.
 fn standard() -> Server {
-    server_with(json!({
-        "access_token": TOKEN,
-        "token_type": "bearer",
-        "expires_in": 3600,
-        "scope": "read write",
-    }))
+    Server::json(
+        200,
+        json!({
+            "access_token": TOKEN,
+            "token_type": "bearer",
+            "expires_in": 3600,
+            "scope": "read write",
+        }),
+    )
 }
 
 fn profile(base: &str, extra: &str) -> String {
@@ -73,15 +72,17 @@ fn format_header_is_the_same_as_the_header_flag() {
 
 #[test]
 fn scheme_defaults_to_bearer_without_a_token_type() {
-    let server = server_with(json!({"access_token": TOKEN, "expires_in": 3600}));
+    let server = Server::json(200, json!({"access_token": TOKEN, "expires_in": 3600}));
     let out = run(&server, "", &["out", "-H"]);
     assert_stdout(&out, &format!("Authorization: Bearer {TOKEN}\n"));
 }
 
 #[test]
 fn scheme_follows_another_token_type() {
-    let server =
-        server_with(json!({"access_token": TOKEN, "token_type": "DPoP", "expires_in": 3600}));
+    let server = Server::json(
+        200,
+        json!({"access_token": TOKEN, "token_type": "DPoP", "expires_in": 3600}),
+    );
     let out = run(&server, "", &["out", "-H"]);
     assert_stdout(&out, &format!("Authorization: DPoP {TOKEN}\n"));
 }
@@ -183,8 +184,10 @@ fn format_json_has_all_the_fields() {
 
 #[test]
 fn expires_in_as_a_numeric_string() {
-    let server =
-        server_with(json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": "1800"}));
+    let server = Server::json(
+        200,
+        json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": "1800"}),
+    );
     let out = run(&server, "", &["out", "--format", "json"]);
     let json = stdout_json(&out);
     assert_json_expiry(&json, 1800, 60);
@@ -194,7 +197,7 @@ fn expires_in_as_a_numeric_string() {
 fn expires_at_as_rfc3339() {
     let at = now_unix() + 7200;
     let stamp = jiff::Timestamp::from_second(at).unwrap().to_string();
-    let server = server_with(json!({"token": TOKEN, "valid_until": stamp}));
+    let server = Server::json(200, json!({"token": TOKEN, "valid_until": stamp}));
     let env = Env::new();
     let text = format!(
         r#"
@@ -226,7 +229,7 @@ fn jwt_exp_claim_is_used_when_no_expiry_is_given() {
         b64(&json!({"sub": "svc", "exp": exp})),
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"not-a-real-signature"),
     );
-    let server = server_with(json!({"access_token": jwt, "token_type": "Bearer"}));
+    let server = Server::json(200, json!({"access_token": jwt, "token_type": "Bearer"}));
     let out = run(&server, "", &["out", "--format", "json"]);
     let json = stdout_json(&out);
     assert_eq!(json["access_token"], json!(jwt));

@@ -10,7 +10,7 @@ use crate::util::*;
 const TOKEN: &str = "secret-test-token-77cc88dd";
 
 fn token_server() -> Server {
-    Server::always(Reply::json(200, json!({"token": TOKEN})))
+    Server::json(200, json!({"token": TOKEN}))
 }
 
 /// An http profile `sec` sending `{"user": "alice", "secret": <secret>}`.

@@ -12,12 +12,7 @@ use crate::util::*;
 const SECRET: &str = "at-rest-secret-3e9a";
 
 fn token_server() -> Server {
-    Server::start(|_, i| {
-        Reply::json(
-            200,
-            json!({"access_token": format!("rest-token-{i}"), "expires_in": 3600}),
-        )
-    })
+    Server::counting(|i| json!({"access_token": format!("rest-token-{i}"), "expires_in": 3600}))
 }
 
 fn profile(name: &str, url: &str, secret: &str, cache: &str) -> String {
@@ -25,21 +20,6 @@ fn profile(name: &str, url: &str, secret: &str, cache: &str) -> String {
         "[profiles.{name}]\nflavour = \"oauth2\"\ntoken_url = \"{url}/token\"\nclient_id = \"c\"\n\
          client_secret = {secret}\ncache = \"{cache}\"\n"
     )
-}
-
-fn write(env: &Env, text: &str, mode: u32) -> PathBuf {
-    let path = env.write_file("profiles.toml", text);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-    path
-}
-
-fn run(env: &Env, config: &Path, args: &[&str]) -> std::process::Output {
-    env.bare_cmd()
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn warnings(out: &std::process::Output) -> Vec<String> {
@@ -57,10 +37,10 @@ fn a_written_out_secret_in_a_file_others_can_read_is_warned_of() {
     let literal = format!("\"{SECRET}\"");
     let text = profile("prod", &server.url(), &literal, "file");
     for mode in [0o644, 0o640, 0o604] {
-        let config = write(&env, &text, mode);
+        let config = env.write_profiles_mode(&text, mode);
         // A fetch, then a cache hit: both warn, once.
         for expected in ["rest-token-0", "rest-token-0"] {
-            let out = run(&env, &config, &["prod", "-v"]);
+            let out = env.run_config(&config, &["prod", "-v"], &[]);
             assert_token_only_on_stdout(&out, expected);
             let lines = warnings(&out);
             assert_eq!(lines.len(), 1, "one warning: {lines:?}");
@@ -79,8 +59,8 @@ fn a_written_out_secret_in_a_file_others_can_read_is_warned_of() {
         }
     }
     // Private again: no warning.
-    let config = write(&env, &text, 0o600);
-    let out = run(&env, &config, &["prod"]);
+    let config = env.write_profiles_mode(&text, 0o600);
+    let out = env.run_config(&config, &["prod"], &[]);
     assert_token_only_on_stdout(&out, "rest-token-0");
     assert_eq!(stderr(&out), "");
     assert_eq!(server.count(), 1);
@@ -99,7 +79,7 @@ fn secret_sources_and_public_values_are_not_warned_of() {
             "none"
         )
     );
-    let config = write(&env, &text, 0o644);
+    let config = env.write_profiles_mode(&text, 0o644);
     let out = env
         .bare_cmd()
         .arg("--config")
@@ -124,8 +104,8 @@ fn config_check_reports_a_written_out_secret_others_can_read() {
             "none"
         )
     );
-    let config = write(&env, &text, 0o644);
-    let out = run(&env, &config, &["config", "check"]);
+    let config = env.write_profiles_mode(&text, 0o644);
+    let out = env.run_config(&config, &["config", "check"], &[]);
     assert_stdout(
         &out,
         &format!("{}: 1 profile, no problems\n", config.display()),
@@ -140,8 +120,8 @@ fn config_check_reports_a_written_out_secret_others_can_read() {
     assert!(lines[0].contains("chmod 600"), "{}", lines[0]);
     assert_no_leak(&out, &[SECRET]);
 
-    let config = write(&env, &text, 0o600);
-    let out = run(&env, &config, &["config", "check"]);
+    let config = env.write_profiles_mode(&text, 0o600);
+    let out = env.run_config(&config, &["config", "check"], &[]);
     assert_code(&out, 0);
     assert_eq!(warnings(&out), Vec::<String>::new());
 }
@@ -151,33 +131,21 @@ fn config_check_reports_a_written_out_secret_others_can_read() {
 /// directory) inside the test's own, then looks at every file there.
 fn tokens_rest_only_in(cache: &str, vars: &[(&str, &str)]) {
     let env = Env::new();
-    let tmp = env.root().join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
     // Every token lasts 5 s and min_ttl is 10 s: each call needs a new one,
     // by the refresh token when there is a cache.
-    let server = Server::start(|_, i| {
-        Reply::json(
-            200,
-            json!({"access_token": format!("rest-access-{i}-7c1d"), "expires_in": 5,
-                   "refresh_token": format!("rest-refresh-{i}-8e2f")}),
-        )
+    let server = Server::counting(|i| {
+        json!({"access_token": format!("rest-access-{i}-7c1d"), "expires_in": 5,
+               "refresh_token": format!("rest-refresh-{i}-8e2f")})
     });
     let name = unique("rest");
     let text = format!(
         "{}min_ttl = \"10s\"\n",
         profile(&name, &server.url(), &format!("\"{SECRET}\""), cache)
     );
-    let config = write(&env, &text, 0o600);
+    let config = env.write_profiles_mode(&text, 0o600);
     for i in 0..3 {
-        let mut cmd = env.bare_cmd();
-        cmd.arg("--config")
-            .arg(&config)
-            .arg(&name)
-            .env("TMPDIR", &tmp);
-        for (k, v) in vars {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().unwrap();
+        // TMPDIR too is inside env.root() (Env::isolation).
+        let out = env.run_config(&config, &[&name], vars);
         assert_token_only_on_stdout(&out, &format!("rest-access-{i}-7c1d"));
     }
     let grants: Vec<String> = server
@@ -216,12 +184,7 @@ fn tokens_rest_only_in(cache: &str, vars: &[(&str, &str)]) {
         assert_eq!(mode(&entry), 0o600);
         assert_eq!(mode(entry.parent().unwrap()), 0o700);
     }
-    let mut forget = env.bare_cmd();
-    forget.arg("--config").arg(&config).args(["forget", &name]);
-    for (k, v) in vars {
-        forget.env(k, v);
-    }
-    assert_code(&forget.output().unwrap(), 0);
+    assert_code(&env.run_config(&config, &["forget", &name], vars), 0);
 }
 
 #[test]

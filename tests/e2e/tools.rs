@@ -38,30 +38,12 @@ pub fn have(tool: &str) -> bool {
     found
 }
 
-/// `program` with the isolation of [`Env`]: its HOME and XDG directories,
-/// no proxy, no session bus, no GETTOKEN_CONFIG, and no system or user git
-/// configuration.
+/// `program` with the isolation of [`Env`] ([`Env::isolation`]: its HOME,
+/// XDG directories and TMPDIR, no proxy, no session bus, no
+/// GETTOKEN_CONFIG, and no system or user git configuration).
 pub fn command(env: &Env, program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = Command::new(program);
-    cmd.current_dir(env.root())
-        .env("HOME", env.home())
-        .env("XDG_CONFIG_HOME", env.xdg_config_home())
-        .env("XDG_CACHE_HOME", env.root().join("cache"))
-        .env("XDG_DATA_HOME", env.root().join("data"))
-        .env("XDG_RUNTIME_DIR", env.root().join("runtime"))
-        .env("NO_COLOR", "1")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env_remove("GIT_ASKPASS")
-        .env_remove("SSH_ASKPASS")
-        .env_remove("GETTOKEN_CONFIG")
-        .env_remove("GETTOKEN_COMPLETE")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env_remove("RUST_LOG");
-    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
-        cmd.env_remove(var);
-        cmd.env_remove(var.to_ascii_lowercase());
-    }
+    env.isolate_std(&mut cmd);
     cmd
 }
 

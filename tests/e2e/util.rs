@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -213,6 +214,34 @@ impl Server {
     /// A server that answers every request with the same reply.
     pub fn always(reply: Reply) -> Server {
         Server::start(move |_, _| reply.clone())
+    }
+
+    /// A token endpoint answering every request with `status` and the JSON
+    /// `body`.
+    pub fn json(status: u16, body: Value) -> Server {
+        Server::always(Reply::json(status, body))
+    }
+
+    /// A standard OAuth2 token endpoint: 200 with [`oauth_token`]`(token)`
+    /// (Bearer, one hour) to every request.
+    pub fn token(token: &str) -> Server {
+        Server::json(200, oauth_token(token))
+    }
+
+    /// A token endpoint answering the N-th request (0 first) with 200 and
+    /// the JSON `body(N)`: each request gets a token of its own.
+    pub fn counting<F>(body: F) -> Server
+    where
+        F: Fn(usize) -> Value + Send + Sync + 'static,
+    {
+        Server::start(move |_, i| Reply::json(200, body(i)))
+    }
+
+    /// A server answering its requests with `replies` in order, the last
+    /// one to every request after it.
+    pub fn replies(replies: Vec<Reply>) -> Server {
+        assert!(!replies.is_empty(), "Server::replies needs a reply");
+        Server::start(move |_, i| replies[i.min(replies.len() - 1)].clone())
     }
 
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -528,9 +557,13 @@ pub fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// Variables a test run never inherits: proxies, and what would open a
-/// real browser.
-const UNSET: [&str; 7] = [
+/// Variables no program a test runs inherits from the test's own
+/// environment: proxies, what would open a real browser or reach a real
+/// keyring, what would make git ask for or read anything outside the test,
+/// and variables the binary reads that a test must set itself. (Also unset:
+/// every other `GETTOKEN_*` variable but the test setup's `GETTOKEN_TEST_*`,
+/// see [`Env::isolation`].)
+const UNSET: [&str; 16] = [
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -538,10 +571,27 @@ const UNSET: [&str; 7] = [
     "BROWSER",
     "DISPLAY",
     "WAYLAND_DISPLAY",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "GNOME_KEYRING_CONTROL",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "GIT_CONFIG_GLOBAL",
+    "RUST_LOG",
+    "GETTOKEN_CONFIG",
+    "GETTOKEN_COMPLETE",
+    "KUBERNETES_EXEC_INFO",
 ];
 
-/// An isolated environment to run `gettoken` in: a temporary HOME and XDG
-/// directories, no proxy, no session bus, no `GETTOKEN_CONFIG`.
+/// The directories under an [`Env`]'s root that the isolation points
+/// HOME, the XDG directories and TMPDIR at (all created, the runtime
+/// directory 0700).
+const DIRS: [&str; 7] = ["home", "config", "cache", "data", "state", "runtime", "tmp"];
+
+/// An isolated environment to run `gettoken` (or git, a shell, man) in:
+/// a temporary HOME, XDG directories and TMPDIR, no proxy, no session bus,
+/// no `GETTOKEN_CONFIG`, no system or user git configuration. Every program
+/// a test runs gets it through [`Env::isolation`], the one place it is
+/// written.
 pub struct Env {
     dir: tempfile::TempDir,
 }
@@ -549,7 +599,7 @@ pub struct Env {
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
-        for sub in ["home", "config", "cache", "runtime"] {
+        for sub in DIRS {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
         #[cfg(unix)]
@@ -573,6 +623,46 @@ impl Env {
         self.dir.path().join("config")
     }
 
+    /// The isolation, as variables to set (`Some`) or to unset (`None`):
+    /// HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME, XDG_STATE_HOME,
+    /// XDG_RUNTIME_DIR and TMPDIR inside the test's directory; NO_COLOR;
+    /// git without system configuration and never prompting; [`UNSET`]
+    /// (upper and lower case) and every inherited `GETTOKEN_*` variable but
+    /// `GETTOKEN_TEST_*` unset. A test sets what it needs (a bus address,
+    /// GETTOKEN_CONFIG) after it.
+    pub fn isolation(&self) -> Vec<(OsString, Option<OsString>)> {
+        let root = self.root();
+        let mut vars: Vec<(OsString, Option<OsString>)> = [
+            ("HOME", self.home()),
+            ("XDG_CONFIG_HOME", self.xdg_config_home()),
+            ("XDG_CACHE_HOME", root.join("cache")),
+            ("XDG_DATA_HOME", root.join("data")),
+            ("XDG_STATE_HOME", root.join("state")),
+            ("XDG_RUNTIME_DIR", root.join("runtime")),
+            ("TMPDIR", root.join("tmp")),
+            ("NO_COLOR", PathBuf::from("1")),
+            ("GIT_CONFIG_NOSYSTEM", PathBuf::from("1")),
+            ("GIT_TERMINAL_PROMPT", PathBuf::from("0")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (OsString::from(k), Some(v.into_os_string())))
+        .collect();
+        for var in UNSET {
+            vars.push((var.into(), None));
+            vars.push((var.to_ascii_lowercase().into(), None));
+        }
+        for (name, _) in std::env::vars_os() {
+            let text = name.to_string_lossy();
+            if text.starts_with("GETTOKEN_")
+                && !text.starts_with("GETTOKEN_TEST_")
+                && !vars.iter().any(|(k, _)| *k == name)
+            {
+                vars.push((name, None));
+            }
+        }
+        vars
+    }
+
     /// The binary, isolated, with no arguments yet.
     pub fn bare_cmd(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("gettoken").expect("the gettoken binary");
@@ -580,41 +670,31 @@ impl Env {
         cmd
     }
 
-    /// Applies the isolation to a command (also used with a custom
-    /// `std::process::Command`).
+    /// Applies [`Env::isolation`] to a command, in the test's directory,
+    /// with an empty stdin and bounded in time.
     pub fn isolate(&self, cmd: &mut assert_cmd::Command) {
         // An empty stdin that is closed at once: nothing can wait on it.
         cmd.write_stdin("")
             .timeout(RUN_TIMEOUT)
-            .current_dir(self.dir.path())
-            .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.xdg_config_home())
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
-            .env("XDG_RUNTIME_DIR", self.dir.path().join("runtime"))
-            .env("NO_COLOR", "1")
-            .env_remove("GETTOKEN_CONFIG")
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env_remove("RUST_LOG");
-        for var in UNSET {
-            cmd.env_remove(var);
-            cmd.env_remove(var.to_ascii_lowercase());
+            .current_dir(self.root());
+        for (name, value) in self.isolation() {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
         }
     }
 
-    /// `isolate` for a `std::process::Command` (for spawning many at once,
-    /// or reading a running process's output).
+    /// Applies [`Env::isolation`] to a `std::process::Command` (for spawning
+    /// many at once, reading a running process's output, or running another
+    /// program), in the test's directory.
     pub fn isolate_std(&self, cmd: &mut std::process::Command) {
-        cmd.current_dir(self.root())
-            .env("HOME", self.home())
-            .env("XDG_CONFIG_HOME", self.xdg_config_home())
-            .env("XDG_CACHE_HOME", self.root().join("cache"))
-            .env("XDG_RUNTIME_DIR", self.root().join("runtime"))
-            .env("NO_COLOR", "1")
-            .env_remove("GETTOKEN_CONFIG")
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env_remove("RUST_LOG");
-        for var in UNSET {
-            cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
+        cmd.current_dir(self.root());
+        for (name, value) in self.isolation() {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
         }
     }
 
@@ -646,6 +726,38 @@ impl Env {
     /// Writes the profiles file (see `profiles_text`) and returns its path.
     pub fn write_config(&self, profiles: &str) -> PathBuf {
         self.write_file("profiles.toml", &Env::profiles_text(profiles))
+    }
+
+    /// Writes `text` as it is (no `[defaults]` added, unlike
+    /// [`Env::write_config`]) to `profiles.toml` and returns its path.
+    pub fn write_profiles(&self, text: &str) -> PathBuf {
+        self.write_file("profiles.toml", text)
+    }
+
+    /// [`Env::write_profiles`], then sets the file's mode.
+    pub fn write_profiles_mode(&self, text: &str, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = self.write_profiles(text);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+
+    /// Runs the binary with `--config CONFIG`, `args` and the extra
+    /// environment variables `vars`.
+    pub fn run_config(&self, config: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let mut cmd = self.bare_cmd();
+        cmd.arg("--config").arg(config).args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run gettoken")
+    }
+
+    /// Runs the binary on the profiles file `text` written as it is
+    /// ([`Env::write_profiles`]), with `args` and `vars`.
+    pub fn run_as_is(&self, text: &str, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        let path = self.write_profiles(text);
+        self.run_config(&path, args, vars)
     }
 
     /// The binary with `--config PATH` for the given profiles.
@@ -689,14 +801,44 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// A component a test needs is not there: under CI=true that fails the
-/// test (the setup must start or install it); elsewhere it is said on
-/// stderr and the caller skips.
+/// test (the setup must start or install it). Elsewhere the test skips
+/// (the caller returns, or leaves out the part that needs it), and the skip
+/// is made visible, since libtest can only report the test as `ok`:
+/// * a line `SKIPPED (component missing): TEST: WHAT (FIX)` written straight
+///   to stderr (libtest captures only `print!`/`eprint!`, so it shows in
+///   the run's output next to the test's `ok`, with or without
+///   `--nocapture`);
+/// * the line `TEST: WHAT (FIX)` appended to the file named by
+///   `GETTOKEN_TEST_SKIPS`, which scripts/test.sh sets, counts and lists
+///   after `cargo test` (`N tests skipped (component missing):`).
 pub fn component_missing(what: &str, fix: &str) {
+    use std::io::Write as _;
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
         "CI=true but {what}: {fix}"
     );
-    eprintln!("skipped: {what} ({fix})");
+    // libtest names each test's thread after the test.
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("(unnamed test)")
+        .to_string();
+    let line = format!("{test}: {what} ({fix})\n");
+    let _ = std::io::stderr().write_all(format!("SKIPPED (component missing): {line}").as_bytes());
+    if let Some(path) = std::env::var_os("GETTOKEN_TEST_SKIPS").filter(|p| !p.is_empty()) {
+        // One write of one line with O_APPEND: lines of tests running at
+        // the same time do not mix.
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            panic!(
+                "cannot record the skip in GETTOKEN_TEST_SKIPS={}: {e}",
+                Path::new(&path).display()
+            );
+        }
+    }
 }
 
 /// The value of the test setup's variable `name`, or `None` when it is

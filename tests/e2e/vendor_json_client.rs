@@ -166,7 +166,7 @@ fn wrong_secret_401_exits_3() {
 
 #[test]
 fn invalid_scope_400_exits_3() {
-    let server = Server::always(Reply::json(400, json!({"message": "invalid scope"})));
+    let server = Server::json(400, json!({"message": "invalid scope"}));
     let out = run(&server, "", CLIENT_SECRET, &[]);
     assert_failed_with(&out, 3);
     assert_stderr_contains(&out, "invalid scope");
@@ -178,10 +178,10 @@ fn invalid_scope_400_exits_3() {
 
 #[test]
 fn validation_errors_412_exit_3() {
-    let server = Server::always(Reply::json(
+    let server = Server::json(
         412,
         json!({"message": "Validation errors", "errors": {"client_secret": "must be 32 characters"}}),
-    ));
+    );
     let out = run(&server, "", CLIENT_SECRET, &[]);
     assert_failed_with(&out, 3);
     assert_stderr_contains(&out, "Validation errors");
@@ -194,7 +194,7 @@ fn validation_errors_412_exit_3() {
 
 #[test]
 fn transient_503_once_then_success() {
-    let server = Server::start(|_, i| if i == 0 { unavailable() } else { success() });
+    let server = Server::replies(vec![unavailable(), success()]);
     let out = run(&server, "", CLIENT_SECRET, &[]);
     assert_stdout(&out, &format!("{TOKEN}\n"));
     assert_eq!(server.count(), 2, "one failure, one retry");

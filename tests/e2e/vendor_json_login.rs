@@ -119,10 +119,10 @@ fn status_false_on_http_200_verbose_leaks_nothing() {
 #[test]
 fn status_false_is_an_error_even_with_a_token_present() {
     // A 200 with `status: false` is an error, never a token.
-    let server = Server::always(Reply::json(
+    let server = Server::json(
         200,
         json!({"Data": {"accessToken": TOKEN}, "status": false, "message": "Account locked"}),
-    ));
+    );
     let out = run(&server, PASSWORD, &[]);
     assert_failed_with(&out, 3);
     assert_stderr_contains(&out, "Account locked");
@@ -133,10 +133,7 @@ fn status_false_is_an_error_even_with_a_token_present() {
 
 #[test]
 fn status_false_without_message_is_still_an_error() {
-    let server = Server::always(Reply::json(
-        200,
-        json!({"Data": null, "status": false, "message": null}),
-    ));
+    let server = Server::json(200, json!({"Data": null, "status": false, "message": null}));
     let out = run(&server, PASSWORD, &[]);
     assert_failed_with(&out, 3);
     let out = run(&server, PASSWORD, &["-v"]);

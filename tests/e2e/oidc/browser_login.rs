@@ -38,7 +38,7 @@ fn param(url: &str, name: &str) -> Option<String> {
 fn signing_in_brings_a_token_and_later_calls_are_silent() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file("profiles.toml", &browser_profile(&issuer, ""));
+    let config = env.write_profiles(&browser_profile(&issuer, ""));
     let run = Running::start(&env, &config, &["web"], &[]);
     let url = authorization_url(&run, &issuer);
     assert_eq!(param(&url, "response_type").as_deref(), Some("code"));
@@ -84,7 +84,7 @@ fn signing_in_brings_a_token_and_later_calls_are_silent() {
 fn denying_shows_a_failure_page_and_exits_3() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file("profiles.toml", &browser_profile(&issuer, ""));
+    let config = env.write_profiles(&browser_profile(&issuer, ""));
     let run = Running::start(&env, &config, &["web"], &[]);
     let url = authorization_url(&run, &issuer);
     let mut browser = Browser::default();
@@ -104,10 +104,7 @@ fn denying_shows_a_failure_page_and_exits_3() {
 fn a_redirect_with_a_wrong_state_is_refused_and_the_login_goes_on() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file(
-        "profiles.toml",
-        &browser_profile(&issuer, "cache = \"none\"\n"),
-    );
+    let config = env.write_profiles(&browser_profile(&issuer, "cache = \"none\"\n"));
     let run = Running::start(&env, &config, &["web", "-v"], &[]);
     let url = authorization_url(&run, &issuer);
     let redirect = param(&url, "redirect_uri").unwrap();
@@ -150,13 +147,10 @@ fn with_a_desktop_the_browser_is_opened_and_redirect_port_is_used() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let config = env.write_file(
-        "profiles.toml",
-        &browser_profile(
-            &issuer,
-            &format!("cache = \"none\"\nredirect_port = {port}\n"),
-        ),
-    );
+    let config = env.write_profiles(&browser_profile(
+        &issuer,
+        &format!("cache = \"none\"\nredirect_port = {port}\n"),
+    ));
     let record = env.root().join("browser-was-given");
     let script = env.write_file(
         "fake-browser.sh",
@@ -232,10 +226,7 @@ fn a_redirect_port_in_use_is_a_clear_error() {
 fn a_trickling_connection_does_not_stretch_the_wait() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file(
-        "profiles.toml",
-        &browser_profile(&issuer, "login_timeout = \"3s\"\n"),
-    );
+    let config = env.write_profiles(&browser_profile(&issuer, "login_timeout = \"3s\"\n"));
     let started = Instant::now();
     let run = Running::start(&env, &config, &["web"], &[]);
     let url = authorization_url(&run, &issuer);

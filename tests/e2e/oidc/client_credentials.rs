@@ -82,7 +82,7 @@ fn a_jwt_without_expires_in_is_cached_until_its_exp() {
     let text = format!(
         "[profiles.p]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\nclient_id = \"cc-noexp\"\nclient_secret = \"cc-noexp-secret-Qw81Rt\"\nresource = \"urn:gettoken:api\"\ncache = \"file\"\nmin_ttl = \"5s\"\n"
     );
-    let config = env.write_file("profiles.toml", &text);
+    let config = env.write_profiles(&text);
     let run = |args: &[&str]| {
         env.bare_cmd()
             .arg("--config")

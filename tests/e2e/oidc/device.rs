@@ -29,7 +29,7 @@ fn instructions(run: &Running) -> (String, String, String) {
 fn approving_the_code_brings_a_token_and_later_calls_are_silent() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file("profiles.toml", &device_profile(&issuer, "device", ""));
+    let config = env.write_profiles(&device_profile(&issuer, "device", ""));
     let before = stats(&issuer, "device");
     let run = Running::start(&env, &config, &["dev"], &[]);
     let (uri, code, complete) = instructions(&run);
@@ -83,10 +83,7 @@ fn approving_the_code_brings_a_token_and_later_calls_are_silent() {
 fn typing_the_code_at_the_verification_uri_works_too() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file(
-        "profiles.toml",
-        &device_profile(&issuer, "device", "cache = \"none\"\n"),
-    );
+    let config = env.write_profiles(&device_profile(&issuer, "device", "cache = \"none\"\n"));
     let run = Running::start(&env, &config, &["dev", "-v"], &[]);
     let (uri, code, _) = instructions(&run);
     let done = Browser::default().device_login(&uri, Some(&code), true);
@@ -102,7 +99,7 @@ fn typing_the_code_at_the_verification_uri_works_too() {
 fn denying_the_code_ends_with_access_denied() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file("profiles.toml", &device_profile(&issuer, "device", ""));
+    let config = env.write_profiles(&device_profile(&issuer, "device", ""));
     let run = Running::start(&env, &config, &["dev"], &[]);
     let (_, _, complete) = instructions(&run);
     // Cancelled at the confirm page.
@@ -123,10 +120,7 @@ fn denying_the_code_ends_with_access_denied() {
 fn a_code_nobody_approves_expires() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file(
-        "profiles.toml",
-        &device_profile(&issuer, "device-short", ""),
-    );
+    let config = env.write_profiles(&device_profile(&issuer, "device-short", ""));
     let started = Instant::now();
     let out = Running::start(&env, &config, &["dev", "-v"], &[]).finish();
     assert_failed_with(&out, 3);
@@ -144,10 +138,11 @@ fn a_code_nobody_approves_expires() {
 fn the_wait_is_bounded_by_login_timeout() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file(
-        "profiles.toml",
-        &device_profile(&issuer, "device", "login_timeout = \"3s\"\n"),
-    );
+    let config = env.write_profiles(&device_profile(
+        &issuer,
+        "device",
+        "login_timeout = \"3s\"\n",
+    ));
     let started = Instant::now();
     let out = Running::start(&env, &config, &["dev"], &[]).finish();
     assert_failed_with(&out, 3);
@@ -165,10 +160,11 @@ fn the_wait_is_bounded_by_login_timeout() {
 fn slow_down_stretches_the_interval() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
-    let config = env.write_file(
-        "profiles.toml",
-        &device_profile(&issuer, "device-slow", "cache = \"none\"\n"),
-    );
+    let config = env.write_profiles(&device_profile(
+        &issuer,
+        "device-slow",
+        "cache = \"none\"\n",
+    ));
     let before = stats(&issuer, "device-slow");
     let run = Running::start(&env, &config, &["dev", "-v"], &[]);
     let (_, _, complete) = instructions(&run);

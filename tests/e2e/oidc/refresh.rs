@@ -24,7 +24,7 @@ fn an_expired_token_is_renewed_with_the_rotated_refresh_token() {
     let text = format!(
         "[profiles.dev]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\ngrant = \"device_code\"\nclient_id = \"device-refresh\"\nscope = \"openid offline_access\"\ncache = \"file\"\nmin_ttl = \"1s\"\nlogin_timeout = \"3s\"\n"
     );
-    let config = env.write_file("profiles.toml", &text);
+    let config = env.write_profiles(&text);
     let before = stats(&issuer, "device-refresh");
 
     let run = Running::start(&env, &config, &["dev"], &[]);
