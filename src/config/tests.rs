@@ -509,3 +509,60 @@ fn a_url_with_a_fragment_is_refused() {
     let url = reqwest::Url::parse("https://u:p@a.example/x?q=1#frag").unwrap();
     assert_eq!(url_for_humans(&url), "https://a.example/x");
 }
+
+/// Cached tokens are keyed on the fingerprint: a change that moves the
+/// fingerprint of an existing profile throws every cached token away (and
+/// leaves the old entries behind). These were recorded before the profile
+/// keys were declared in one table, and must stay byte-identical.
+#[test]
+fn fingerprints_of_existing_profiles_never_move() {
+    let example: &[(&str, &str)] = &[
+        ("autovit", "e6b1d350dfd01dfc"),
+        ("autovit-partner", "6972d2e80c9a3933"),
+        ("availo", "a9b4427fd02d9d30"),
+        ("demo", "65d6f6a18eaf138a"),
+        ("forge", "814c7eb001f43530"),
+        ("kube-prod", "92e768873fbb078e"),
+        ("me", "61e787bb6d329338"),
+        ("me-browser", "9d02e659059e484f"),
+        ("prod", "7630129b65d5dbb5"),
+        ("prod-signed", "c6658189bcd9484c"),
+        ("query-login", "43c3c0924737238d"),
+        ("resales", "760cc799c4d0a4ba"),
+        ("vendor-json", "eff1f5a6fa2c4d14"),
+    ];
+    let golden: &[(&str, &str)] = &[
+        ("defaults-only", "0edd4566bd807e89"),
+        ("every-http-key", "46922e969e922035"),
+        ("every-oauth2-key", "af7f4267f67cf5c3"),
+        ("http-json", "ec1b6288c0dd711a"),
+        ("http-none", "d30896f76f83cf7b"),
+        ("jwt", "3769fecaad4b6fb5"),
+    ];
+    let oauth: &[(&str, &str)] = &[("prod", "b3a5f9a9af6f536b"), ("web", "0e08b1559b7ebc3a")];
+    for (text, expected) in [
+        (include_str!("../../profiles.example.toml"), example),
+        (include_str!("testdata/fingerprints.toml"), golden),
+        (OAUTH, oauth),
+    ] {
+        let config = parse(text).unwrap();
+        let got: Vec<(String, String)> = config
+            .names()
+            .map(|name| {
+                let p = config
+                    .profile(name)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                (name.to_string(), p.fingerprint)
+            })
+            .collect();
+        let want: Vec<(String, String)> = expected
+            .iter()
+            .map(|(n, f)| (n.to_string(), f.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\nclient_id = \"a\"\nclient_secret = \"s1\"\n";
+    assert_eq!(profile(base, "p").unwrap().fingerprint, "ac19be1478072d26");
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/staging/token\"\nclient_id = \"a\"\nclient_secret = \"s\"\nheaders = { X-Auth-Tenant = \"A\", X-Api-Key = \"k1\" }\nparams = { requested_token_type = \"t1\" }\n";
+    assert_eq!(profile(base, "p").unwrap().fingerprint, "ccc07da779542eef");
+}
