@@ -2,17 +2,21 @@
 //! profile name into a validated [`Profile`].
 
 pub mod check;
+mod fingerprint;
 mod literal;
-mod profile;
+mod model;
 mod raw;
 pub mod starter;
+mod urls;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use profile::{
+pub use model::{
     CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
-    OAuth2, Profile, ResponseMap, SigningAlg, check_transport, url_for_humans,
+    OAuth2, Profile, ResponseMap, SigningAlg,
 };
+pub use urls::{check_transport, url_for_humans};
 
 use crate::error::Failure;
 use crate::util::suggest;

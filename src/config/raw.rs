@@ -2,7 +2,7 @@
 //!
 //! Every table refuses unknown keys, so a typo is an error that
 //! `config/mod.rs` turns into "did you mean ...". Validation and defaults
-//! live in `config/profile.rs`.
+//! live in `config/validate/`.
 
 use std::collections::BTreeMap;
 use std::fmt;
