@@ -11,19 +11,9 @@ use crate::secrets::keys::is_credential_key;
 /// Literal values of secret-looking keys are left out, so the digest never
 /// depends on (or reveals anything of) a secret.
 pub fn fingerprint(raw: &RawProfile) -> String {
-    let mut r = raw.clone();
-    // Settings that change how a token is shown or kept, not which one.
-    r.output = None;
-    r.min_ttl = None;
-    r.cache = None;
-    r.header = None;
-    r.scheme = None;
-    r.timeout = None;
-    r.retries = None;
-    r.ca_file = None;
-    r.git_username = None;
-    r.login_timeout = None;
-    r.redirect_port = None;
+    // Keys marked `Ignored` in the table of keys (`config/raw.rs`) change
+    // how a token is shown, kept or fetched, not which one.
+    let r = raw.identity();
     let mut value = serde_json::to_value(&r).unwrap_or_default();
     mask_secrets(&mut value, false);
     fnv1a64(value.to_string().as_bytes())

@@ -3,6 +3,7 @@
 
 pub mod check;
 mod fingerprint;
+mod keys;
 mod literal;
 mod model;
 mod raw;
@@ -59,10 +60,14 @@ impl Config {
     pub fn parse(path: &Path, text: &str, reserved: &[&str]) -> Result<Config, Failure> {
         let file: raw::File = toml::from_str(text).map_err(|e| parse_error(path, text, &e))?;
         if let Some(defaults) = &file.defaults
-            && defaults.flavour.is_some()
+            && let Some(key) = defaults.set_keys().into_iter().find(|key| {
+                raw::RawProfile::KEYS
+                    .iter()
+                    .any(|k| k.name == *key && !k.in_defaults)
+            })
         {
             return Err(Failure::usage(format!(
-                "{}: `flavour` cannot be set in [defaults]: set it in each profile",
+                "{}: `{key}` cannot be set in [defaults]: set it in each profile",
                 path.display()
             )));
         }
@@ -116,13 +121,17 @@ impl Config {
                 self.path.display()
             ))
         })?;
-        let merged = match &self.file.defaults {
+        Profile::resolve(name, self.merged(raw))
+    }
+
+    /// `raw` with the `[defaults]` of its flavour applied.
+    fn merged(&self, raw: &raw::RawProfile) -> raw::RawProfile {
+        match &self.file.defaults {
             Some(defaults) => raw
                 .clone()
                 .merged_with(&defaults.for_flavour(raw.flavour.as_deref())),
             None => raw.clone(),
-        };
-        Profile::resolve(name, merged)
+        }
     }
 
     /// The flavour written in a profile, without validating the rest.

@@ -566,3 +566,119 @@ fn fingerprints_of_existing_profiles_never_move() {
     let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/staging/token\"\nclient_id = \"a\"\nclient_secret = \"s\"\nheaders = { X-Auth-Tenant = \"A\", X-Api-Key = \"k1\" }\nparams = { requested_token_type = \"t1\" }\n";
     assert_eq!(profile(base, "p").unwrap().fingerprint, "ccc07da779542eef");
 }
+
+/// Every key `[defaults]` may hold, each set once (and every key of the
+/// response table). The test below fails when the table of keys gains a key
+/// this text does not set.
+const EVERY_DEFAULT: &str = r#"
+[defaults]
+output = "json"
+min_ttl = "1m"
+cache = "file"
+header = "X-Token"
+scheme = "Token"
+timeout = "3s"
+retries = 3
+ca_file = "/ca.pem"
+insecure_http = true
+headers = { X-Tenant = "t" }
+body = "json"
+git_username = "git"
+token_url = "https://a.example/token"
+issuer = "https://a.example"
+device_url = "https://a.example/device"
+authorization_url = "https://a.example/auth"
+redirect_port = 8400
+login_timeout = "2m"
+grant = "password"
+client_id = "c"
+client_secret = { env = "S" }
+client_auth = "body"
+private_key = { file = "k.pem" }
+key_id = "k1"
+signing_alg = "ES256"
+username = "u"
+password = { env = "P" }
+refresh_token = { env = "R" }
+scope = "a b"
+audience = "aud"
+resource = "res"
+params = { p = "1" }
+url = "https://a.example/login"
+method = "PUT"
+fields = { f = "1" }
+[defaults.response]
+token = "/t"
+token_type = "/tt"
+expires_in = "/ei"
+expires_at = "/ea"
+lifetime = "1h"
+refresh_token = "/rt"
+scope = "/s"
+success = "/ok"
+error = ["/e"]
+"#;
+
+#[test]
+fn defaults_apply_to_every_key_they_may_hold() {
+    use super::raw::RawProfile;
+    let text = format!(
+        "{EVERY_DEFAULT}[profiles.o]\nflavour = \"oauth2\"\n[profiles.h]\nflavour = \"http\"\nresponse = {{ token = \"/own\" }}\n[profiles.n]\nflavour = \"neither\"\n"
+    );
+    let config = parse(&text).unwrap();
+    let defaults = config.file.defaults.as_ref().unwrap();
+    let may: Vec<&str> = RawProfile::KEYS
+        .iter()
+        .filter(|k| k.in_defaults)
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(
+        defaults.set_keys(),
+        may,
+        "EVERY_DEFAULT must set every key [defaults] may hold"
+    );
+    let written = serde_json::to_value(defaults).unwrap();
+    let response = &written["response"];
+    assert!(
+        response.as_object().unwrap().values().all(|v| !v.is_null()),
+        "EVERY_DEFAULT must set every key of the response table: {response}"
+    );
+    for (name, flavour) in [("o", "oauth2"), ("h", "http"), ("n", "neither")] {
+        let merged = config.merged(&config.file.profiles[name]);
+        let want: Vec<&str> = RawProfile::KEYS
+            .iter()
+            .filter(|k| k.name == "flavour" || (k.in_defaults && k.takes.by(Some(flavour))))
+            .map(|k| k.name)
+            .collect();
+        assert_eq!(merged.set_keys(), want, "profile `{name}`");
+        let got = serde_json::to_value(&merged).unwrap();
+        for key in want
+            .iter()
+            .filter(|k| **k != "flavour" && **k != "response")
+        {
+            assert_eq!(got[key], written[key], "profile `{name}`, key `{key}`");
+        }
+        // The response table is merged key by key: its own `token` stays.
+        let mut expected = response.clone();
+        if name == "h" {
+            expected["token"] = "/own".into();
+        }
+        assert_eq!(got["response"], expected, "profile `{name}`");
+    }
+}
+
+#[test]
+fn only_flavour_is_refused_in_defaults() {
+    use super::raw::RawProfile;
+    let own: Vec<&str> = RawProfile::KEYS
+        .iter()
+        .filter(|k| !k.in_defaults)
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(own, ["flavour"]);
+    let err = parse("[defaults]\nflavour = \"http\"\n").unwrap_err();
+    assert_eq!(
+        err.message,
+        "profiles.toml: `flavour` cannot be set in [defaults]: set it in each profile"
+    );
+}

@@ -184,17 +184,15 @@ impl Profile {
     }
 }
 
-/// Refuses keys of the other flavour: those that `for_flavour` (the one
-/// list of which key belongs to which flavour) would drop.
+/// Refuses keys of the other flavour: those that `for_flavour` (from the
+/// table of keys, `config/raw.rs`) would drop. The first by name is named.
 fn refuse_keys(name: &str, raw: &RawProfile, flavour: &str, other: &str) -> Result<()> {
-    let written = serde_json::to_value(raw).unwrap_or_default();
-    let kept = serde_json::to_value(raw.for_flavour(Some(flavour))).unwrap_or_default();
-    let set = |v: &serde_json::Value, key: &str| v.get(key).is_some_and(|x| !x.is_null());
-    let stray = written
-        .as_object()
+    let kept = raw.for_flavour(Some(flavour)).set_keys();
+    let stray = raw
+        .set_keys()
         .into_iter()
-        .flat_map(|map| map.keys())
-        .find(|key| set(&written, key) && !set(&kept, key));
+        .filter(|key| !kept.contains(key))
+        .min();
     match stray {
         Some(key) => Err(bad(
             name,
