@@ -2,6 +2,7 @@
 //! profile name into a validated [`Profile`].
 
 pub mod check;
+mod choice;
 mod fingerprint;
 mod keys;
 mod literal;

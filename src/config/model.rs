@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::Url;
+use serde::Deserialize;
 
 use crate::secrets::Text;
 
@@ -101,7 +102,8 @@ impl Grant {
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
     Basic,
     Body,
@@ -110,7 +112,10 @@ pub enum ClientAuth {
     None,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `body`: how the request's fields are sent (`oauth2` takes only `form`
+/// and `json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Encoding {
     Json,
     Form,
@@ -168,7 +173,8 @@ pub const DEFAULT_ERROR_PATHS: [&str; 6] = [
 /// `x-token-auth`) is told so by the profile's `git_username`.
 pub const DEFAULT_GIT_USERNAME: &str = "oauth2";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// The bare token.
     Token,
@@ -182,7 +188,8 @@ pub enum Format {
     Env,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CacheKind {
     Keyring,
     File,

@@ -10,7 +10,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::choice::AsWritten;
 use super::keys::{Fill, FillByKey, Merge, profile_keys};
+use super::model::{CacheKind, ClientAuth, Encoding, Format};
 use crate::secrets::Text;
 
 #[derive(Debug, Default, Deserialize)]
@@ -32,9 +34,9 @@ profile_keys! {
         flavour: String => Both, Own, Counts,
 
         // Keys for every profile.
-        output: String => Both, Fill, Ignored,
+        output: AsWritten<Format> => Both, Fill, Ignored,
         min_ttl: String => Both, Fill, Ignored,
-        cache: String => Both, Fill, Ignored,
+        cache: AsWritten<CacheKind> => Both, Fill, Ignored,
         header: String => Both, Fill, Ignored,
         scheme: String => Both, Fill, Ignored,
         timeout: String => Both, Fill, Ignored,
@@ -42,7 +44,7 @@ profile_keys! {
         ca_file: String => Both, Fill, Ignored,
         insecure_http: bool => Both, Fill, Counts,
         headers: BTreeMap<String, Text> => Both, Fill, Counts,
-        body: String => Both, Fill, Counts,
+        body: AsWritten<Encoding> => Both, Fill, Counts,
         git_username: String => Both, Fill, Ignored,
 
         // flavour = "oauth2"
@@ -55,7 +57,7 @@ profile_keys! {
         grant: String => OAuth2, Fill, Counts,
         client_id: Text => OAuth2, Fill, Counts,
         client_secret: Text => OAuth2, Fill, Counts,
-        client_auth: String => OAuth2, Fill, Counts,
+        client_auth: AsWritten<ClientAuth> => OAuth2, Fill, Counts,
         private_key: Text => OAuth2, Fill, Counts,
         key_id: String => OAuth2, Fill, Counts,
         signing_alg: String => OAuth2, Fill, Counts,

@@ -171,8 +171,8 @@ fn validation_errors_name_profile_and_key() {
             "no unit",
         ),
         (
-            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\noutput = \"xml\"",
-            "\"token\", \"header\", \"json\"",
+            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\nbody = \"query\"",
+            "`body` is \"query\"; it must be one of \"form\", \"json\"",
         ),
         (
             "flavour = \"oauth2\"\ntoken_url = \"http://auth.example.com/t\"",
@@ -681,4 +681,61 @@ fn only_flavour_is_refused_in_defaults() {
         err.message,
         "profiles.toml: `flavour` cannot be set in [defaults]: set it in each profile"
     );
+}
+
+/// `output`, `cache`, `client_auth` and `body` are serde enums: an unknown
+/// value is an error of the file, located, with the nearest value or the
+/// list of them, as for an unknown key.
+#[test]
+fn unknown_choice_values_are_located_and_suggest_the_nearest() {
+    let cases = [
+        (
+            "output = \"jsn\"",
+            "6:10: unknown value `jsn`; did you mean `json`?",
+        ),
+        (
+            "output = \"xml\"",
+            "6:10: unknown value `xml`; expected one of: token, header, json, exec-credential, env",
+        ),
+        (
+            "cache = \"kyring\"",
+            "6:9: unknown value `kyring`; did you mean `keyring`?",
+        ),
+        (
+            "client_auth = \"basc\"",
+            "6:15: unknown value `basc`; did you mean `basic`?",
+        ),
+        (
+            "body = \"fomr\"",
+            "6:8: unknown value `fomr`; did you mean `form`?",
+        ),
+    ];
+    for (line, expected) in cases {
+        let text = format!(
+            "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x\"\nclient_id = \"c\"\nclient_secret = \"s\"\n{line}\n"
+        );
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Usage);
+        assert_eq!(err.message, format!("profiles.toml:{expected}"), "{line}");
+    }
+}
+
+/// As before they were enums: any ASCII case, and the fingerprint keeps
+/// the spelling (see `fingerprints_of_existing_profiles_never_move`).
+#[test]
+fn choice_values_match_regardless_of_case() {
+    let text = "[profiles.p]\nflavour = \"http\"\nurl = \"https://x/t\"\nbody = \"Query\"\noutput = \"Exec-Credential\"\ncache = \"NONE\"\nresponse = { token = \"/t\" }\n[profiles.o]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\nclient_id = \"c\"\nclient_secret = \"s\"\nclient_auth = \"Private_Key_JWT\"\nprivate_key = \"k\"\nbody = \"JSON\"\n";
+    let p = profile(text, "p").unwrap();
+    assert_eq!(p.output, Format::ExecCredential);
+    assert_eq!(p.cache, CacheKind::None);
+    let Endpoint::Http(h) = &p.endpoint else {
+        panic!()
+    };
+    assert_eq!(h.body, Encoding::Query);
+    let o = profile(text, "o").unwrap();
+    let Endpoint::OAuth2(o) = &o.endpoint else {
+        panic!()
+    };
+    assert_eq!(o.client_auth, ClientAuth::PrivateKeyJwt);
+    assert_eq!(o.body, Encoding::Json);
 }

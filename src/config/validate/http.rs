@@ -1,7 +1,7 @@
 //! The keys of flavour `http`: the URL, the method, the body encoding and
 //! the request fields as written (any TOML, secret sources included).
 
-use super::{Result, bad, one_of, parse_url};
+use super::{Result, bad, parse_url};
 use crate::config::model::{Encoding, Field, Http};
 use crate::config::raw::RawProfile;
 use crate::secrets::{Source, Text};
@@ -19,20 +19,7 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<H
             format!("`method` \"{method_text}\" is not an HTTP method"),
         )
     })?;
-    let body = match raw.body.as_deref() {
-        Some(v) => one_of(
-            name,
-            "body",
-            v,
-            &[
-                ("json", Encoding::Json),
-                ("form", Encoding::Form),
-                ("query", Encoding::Query),
-                ("none", Encoding::None),
-            ],
-        )?,
-        None => Encoding::Json,
-    };
+    let body = raw.body.as_ref().map_or(Encoding::Json, |v| v.value);
     let fields = match &raw.fields {
         Some(table) => table_fields(name, "fields", &table.0)?,
         None => vec![],

@@ -103,34 +103,8 @@ impl Profile {
         };
         let response = response::map(name, raw.response.clone().unwrap_or_default(), &endpoint)?;
 
-        let output = match &raw.output {
-            Some(v) => one_of(
-                name,
-                "output",
-                v,
-                &[
-                    ("token", Format::Token),
-                    ("header", Format::Header),
-                    ("json", Format::Json),
-                    ("exec-credential", Format::ExecCredential),
-                    ("env", Format::Env),
-                ],
-            )?,
-            None => Format::Token,
-        };
-        let cache = match &raw.cache {
-            Some(v) => one_of(
-                name,
-                "cache",
-                v,
-                &[
-                    ("keyring", CacheKind::Keyring),
-                    ("file", CacheKind::File),
-                    ("none", CacheKind::None),
-                ],
-            )?,
-            None => CacheKind::Keyring,
-        };
+        let output = raw.output.as_ref().map_or(Format::Token, |v| v.value);
+        let cache = raw.cache.as_ref().map_or(CacheKind::Keyring, |v| v.value);
         let header = raw.header.clone().unwrap_or_else(|| "Authorization".into());
         if header.is_empty() || reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err()
         {

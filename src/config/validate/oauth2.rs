@@ -89,18 +89,8 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         }
         _ => {}
     }
-    let client_auth = match raw.client_auth.as_deref() {
-        Some(v) => one_of(
-            name,
-            "client_auth",
-            v,
-            &[
-                ("basic", ClientAuth::Basic),
-                ("body", ClientAuth::Body),
-                ("private_key_jwt", ClientAuth::PrivateKeyJwt),
-                ("none", ClientAuth::None),
-            ],
-        )?,
+    let client_auth = match &raw.client_auth {
+        Some(v) => v.value,
         None if raw.client_secret.is_some() => ClientAuth::Basic,
         None if raw.private_key.is_some() => ClientAuth::PrivateKeyJwt,
         None => ClientAuth::None,
@@ -155,11 +145,12 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
             "`login_timeout` must be more than 0s and at most 1d",
         ));
     }
-    let body = match raw.body.as_deref() {
+    // `query` and `none` are choices of the `http` flavour only.
+    let body = match &raw.body {
         Some(v) => one_of(
             name,
             "body",
-            v,
+            &v.text,
             &[("form", Encoding::Form), ("json", Encoding::Json)],
         )?,
         None => Encoding::Form,
