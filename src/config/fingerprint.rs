@@ -10,6 +10,11 @@ use crate::secrets::keys::is_credential_key;
 /// A stable digest of the settings that decide which token comes back.
 /// Literal values of secret-looking keys are left out, so the digest never
 /// depends on (or reveals anything of) a secret.
+///
+/// The digest is of the whole table, unset keys included (as `null`): a
+/// key added to the table moves every fingerprint unless it is left out
+/// here when unset. `fingerprints_of_existing_profiles_never_move` fails
+/// if one moves.
 pub fn fingerprint(raw: &RawProfile) -> String {
     // Keys marked `Ignored` in the table of keys (`config/raw.rs`) change
     // how a token is shown, kept or fetched, not which one.
