@@ -2,17 +2,23 @@
 //! profile name into a validated [`Profile`].
 
 pub mod check;
+mod choice;
+mod fingerprint;
+mod keys;
 mod literal;
-mod profile;
+mod model;
 mod raw;
 pub mod starter;
+mod urls;
+mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use profile::{
+pub use model::{
     CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
-    OAuth2, Profile, ResponseMap, SigningAlg, check_transport, url_for_humans,
+    OAuth2, Profile, ResponseMap, SigningAlg,
 };
+pub use urls::{check_transport, url_for_humans};
 
 use crate::error::Failure;
 use crate::util::suggest;
@@ -55,10 +61,14 @@ impl Config {
     pub fn parse(path: &Path, text: &str, reserved: &[&str]) -> Result<Config, Failure> {
         let file: raw::File = toml::from_str(text).map_err(|e| parse_error(path, text, &e))?;
         if let Some(defaults) = &file.defaults
-            && defaults.flavour.is_some()
+            && let Some(key) = defaults.set_keys().into_iter().find(|key| {
+                raw::RawProfile::KEYS
+                    .iter()
+                    .any(|k| k.name == *key && !k.in_defaults)
+            })
         {
             return Err(Failure::usage(format!(
-                "{}: `flavour` cannot be set in [defaults]: set it in each profile",
+                "{}: `{key}` cannot be set in [defaults]: set it in each profile",
                 path.display()
             )));
         }
@@ -112,13 +122,17 @@ impl Config {
                 self.path.display()
             ))
         })?;
-        let merged = match &self.file.defaults {
+        Profile::resolve(name, self.merged(raw))
+    }
+
+    /// `raw` with the `[defaults]` of its flavour applied.
+    fn merged(&self, raw: &raw::RawProfile) -> raw::RawProfile {
+        match &self.file.defaults {
             Some(defaults) => raw
                 .clone()
                 .merged_with(&defaults.for_flavour(raw.flavour.as_deref())),
             None => raw.clone(),
-        };
-        Profile::resolve(name, merged)
+        }
     }
 
     /// The flavour written in a profile, without validating the rest.

@@ -1,14 +1,18 @@
 //! The profiles file exactly as written: serde structs, no validation.
 //!
 //! Every table refuses unknown keys, so a typo is an error that
-//! `config/mod.rs` turns into "did you mean ...". Validation and defaults
-//! live in `config/profile.rs`.
+//! `config/mod.rs` turns into "did you mean ...". `RawProfile` is declared
+//! by one table of keys (`config/keys.rs` says what its columns mean).
+//! Validation and defaults live in `config/validate/`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::choice::AsWritten;
+use super::keys::{Fill, FillByKey, Merge, profile_keys};
+use super::model::{CacheKind, ClientAuth, Encoding, Format};
 use crate::secrets::Text;
 
 #[derive(Debug, Default, Deserialize)]
@@ -19,55 +23,59 @@ pub struct File {
     pub profiles: BTreeMap<String, RawProfile>,
 }
 
-/// One `[profiles.NAME]` table, or `[defaults]`.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawProfile {
-    #[serde(alias = "flavor")]
-    pub flavour: Option<String>,
+profile_keys! {
+    /// One `[profiles.NAME]` table, or `[defaults]`. Each key: its type, the
+    /// flavour that takes it, how `[defaults]` fill it, and whether it
+    /// counts in the fingerprint (`config/keys.rs`).
+    #[derive(Debug, Default, Clone, Deserialize, Serialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawProfile {
+        #[serde(alias = "flavor")]
+        flavour: String => Both, Own, Counts,
 
-    // Keys for every profile.
-    pub output: Option<String>,
-    pub min_ttl: Option<String>,
-    pub cache: Option<String>,
-    pub header: Option<String>,
-    pub scheme: Option<String>,
-    pub timeout: Option<String>,
-    pub retries: Option<u32>,
-    pub ca_file: Option<String>,
-    pub insecure_http: Option<bool>,
-    pub headers: Option<BTreeMap<String, Text>>,
-    pub body: Option<String>,
-    pub git_username: Option<String>,
+        // Keys for every profile.
+        output: AsWritten<Format> => Both, Fill, Ignored,
+        min_ttl: String => Both, Fill, Ignored,
+        cache: AsWritten<CacheKind> => Both, Fill, Ignored,
+        header: String => Both, Fill, Ignored,
+        scheme: String => Both, Fill, Ignored,
+        timeout: String => Both, Fill, Ignored,
+        retries: u32 => Both, Fill, Ignored,
+        ca_file: String => Both, Fill, Ignored,
+        insecure_http: bool => Both, Fill, Counts,
+        headers: BTreeMap<String, Text> => Both, Fill, Counts,
+        body: AsWritten<Encoding> => Both, Fill, Counts,
+        git_username: String => Both, Fill, Ignored,
 
-    // flavour = "oauth2"
-    pub token_url: Option<String>,
-    pub issuer: Option<String>,
-    pub device_url: Option<String>,
-    pub authorization_url: Option<String>,
-    pub redirect_port: Option<u16>,
-    pub login_timeout: Option<String>,
-    pub grant: Option<String>,
-    pub client_id: Option<Text>,
-    pub client_secret: Option<Text>,
-    pub client_auth: Option<String>,
-    pub private_key: Option<Text>,
-    pub key_id: Option<String>,
-    pub signing_alg: Option<String>,
-    pub username: Option<Text>,
-    pub password: Option<Text>,
-    pub refresh_token: Option<Text>,
-    pub scope: Option<Scope>,
-    pub audience: Option<Text>,
-    pub resource: Option<Text>,
-    pub params: Option<BTreeMap<String, Text>>,
+        // flavour = "oauth2"
+        token_url: String => OAuth2, Fill, Counts,
+        issuer: String => OAuth2, Fill, Counts,
+        device_url: String => OAuth2, Fill, Counts,
+        authorization_url: String => OAuth2, Fill, Counts,
+        redirect_port: u16 => OAuth2, Fill, Ignored,
+        login_timeout: String => OAuth2, Fill, Ignored,
+        grant: String => OAuth2, Fill, Counts,
+        client_id: Text => OAuth2, Fill, Counts,
+        client_secret: Text => OAuth2, Fill, Counts,
+        client_auth: AsWritten<ClientAuth> => OAuth2, Fill, Counts,
+        private_key: Text => OAuth2, Fill, Counts,
+        key_id: String => OAuth2, Fill, Counts,
+        signing_alg: String => OAuth2, Fill, Counts,
+        username: Text => OAuth2, Fill, Counts,
+        password: Text => OAuth2, Fill, Counts,
+        refresh_token: Text => OAuth2, Fill, Counts,
+        scope: Scope => OAuth2, Fill, Counts,
+        audience: Text => OAuth2, Fill, Counts,
+        resource: Text => OAuth2, Fill, Counts,
+        params: BTreeMap<String, Text> => OAuth2, Fill, Counts,
 
-    // flavour = "http"
-    pub url: Option<String>,
-    pub method: Option<String>,
-    pub fields: Option<Fields>,
+        // flavour = "http"
+        url: String => Http, Fill, Counts,
+        method: String => Http, Fill, Counts,
+        fields: Fields => Http, Fill, Counts,
 
-    pub response: Option<RawResponse>,
+        response: RawResponse => Both, ByKey, Counts,
+    }
 }
 
 /// `fields` of the `http` flavour: any TOML, secrets included, so its
@@ -124,55 +132,29 @@ impl OneOrMany {
     }
 }
 
-/// Fills every key `self` lacks from `defaults` (a profile overrides its
-/// defaults key by key; `response` is merged key by key too).
-macro_rules! merge_fields {
-    ($self:ident, $defaults:ident; $($field:ident),* $(,)?) => {
-        $( if $self.$field.is_none() { $self.$field = $defaults.$field.clone(); } )*
-    };
-}
-
-impl RawProfile {
-    /// `[defaults]` as they apply to a profile of `flavour`: keys that only
-    /// the other flavour takes are left out, so shared defaults never break
-    /// a profile of the other kind.
-    pub fn for_flavour(&self, flavour: Option<&str>) -> RawProfile {
-        let mut d = self.clone();
-        match flavour {
-            Some("oauth2") => {
-                (d.url, d.method, d.fields) = (None, None, None);
-            }
-            Some("http") => {
-                (d.token_url, d.issuer, d.device_url, d.grant) = (None, None, None, None);
-                (d.authorization_url, d.redirect_port, d.login_timeout) = (None, None, None);
-                (d.client_id, d.client_secret, d.client_auth) = (None, None, None);
-                (d.private_key, d.key_id, d.signing_alg) = (None, None, None);
-                (d.username, d.password, d.refresh_token) = (None, None, None);
-                (d.scope, d.audience, d.resource, d.params) = (None, None, None, None);
-            }
-            _ => {}
-        }
-        d
-    }
-
-    pub fn merged_with(mut self, defaults: &RawProfile) -> RawProfile {
-        merge_fields!(self, defaults;
-            output, min_ttl, cache, header, scheme, timeout, retries, ca_file,
-            insecure_http, headers, body, git_username, token_url, issuer, device_url,
-            authorization_url, redirect_port, login_timeout, grant, client_id,
-            client_secret, client_auth, private_key, key_id, signing_alg, username, password,
-            refresh_token, scope, audience, resource, params, url, method, fields,
-        );
-        match (&mut self.response, &defaults.response) {
-            (Some(own), Some(def)) => {
-                merge_fields!(own, def;
-                    token, token_type, expires_in, expires_at, lifetime,
-                    refresh_token, scope, success, error,
-                );
-            }
-            (None, Some(def)) => self.response = Some(def.clone()),
-            _ => {}
-        }
-        self
+impl FillByKey for RawResponse {
+    /// Every key of the response table, so that a key added to it is
+    /// merged or does not compile.
+    fn fill_from(&mut self, defaults: &RawResponse) {
+        let RawResponse {
+            token,
+            token_type,
+            expires_in,
+            expires_at,
+            lifetime,
+            refresh_token,
+            scope,
+            success,
+            error,
+        } = defaults;
+        Fill::merge(&mut self.token, token);
+        Fill::merge(&mut self.token_type, token_type);
+        Fill::merge(&mut self.expires_in, expires_in);
+        Fill::merge(&mut self.expires_at, expires_at);
+        Fill::merge(&mut self.lifetime, lifetime);
+        Fill::merge(&mut self.refresh_token, refresh_token);
+        Fill::merge(&mut self.scope, scope);
+        Fill::merge(&mut self.success, success);
+        Fill::merge(&mut self.error, error);
     }
 }

@@ -171,8 +171,8 @@ fn validation_errors_name_profile_and_key() {
             "no unit",
         ),
         (
-            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\noutput = \"xml\"",
-            "\"token\", \"header\", \"json\"",
+            "flavour = \"oauth2\"\ntoken_url = \"https://x\"\nbody = \"query\"",
+            "`body` is \"query\"; it must be one of \"form\", \"json\"",
         ),
         (
             "flavour = \"oauth2\"\ntoken_url = \"http://auth.example.com/t\"",
@@ -508,4 +508,234 @@ fn a_url_with_a_fragment_is_refused() {
     }
     let url = reqwest::Url::parse("https://u:p@a.example/x?q=1#frag").unwrap();
     assert_eq!(url_for_humans(&url), "https://a.example/x");
+}
+
+/// Cached tokens are keyed on the fingerprint: a change that moves the
+/// fingerprint of an existing profile throws every cached token away (and
+/// leaves the old entries behind). These were recorded before the profile
+/// keys were declared in one table, and must stay byte-identical.
+#[test]
+fn fingerprints_of_existing_profiles_never_move() {
+    let example: &[(&str, &str)] = &[
+        ("autovit", "e6b1d350dfd01dfc"),
+        ("autovit-partner", "6972d2e80c9a3933"),
+        ("availo", "a9b4427fd02d9d30"),
+        ("demo", "65d6f6a18eaf138a"),
+        ("forge", "814c7eb001f43530"),
+        ("kube-prod", "92e768873fbb078e"),
+        ("me", "61e787bb6d329338"),
+        ("me-browser", "9d02e659059e484f"),
+        ("prod", "7630129b65d5dbb5"),
+        ("prod-signed", "c6658189bcd9484c"),
+        ("query-login", "43c3c0924737238d"),
+        ("resales", "760cc799c4d0a4ba"),
+        ("vendor-json", "eff1f5a6fa2c4d14"),
+    ];
+    let golden: &[(&str, &str)] = &[
+        ("defaults-only", "0edd4566bd807e89"),
+        ("every-http-key", "46922e969e922035"),
+        ("every-oauth2-key", "af7f4267f67cf5c3"),
+        ("http-json", "ec1b6288c0dd711a"),
+        ("http-none", "d30896f76f83cf7b"),
+        ("jwt", "3769fecaad4b6fb5"),
+    ];
+    let oauth: &[(&str, &str)] = &[("prod", "b3a5f9a9af6f536b"), ("web", "0e08b1559b7ebc3a")];
+    for (text, expected) in [
+        (include_str!("../../profiles.example.toml"), example),
+        (include_str!("testdata/fingerprints.toml"), golden),
+        (OAUTH, oauth),
+    ] {
+        let config = parse(text).unwrap();
+        let got: Vec<(String, String)> = config
+            .names()
+            .map(|name| {
+                let p = config
+                    .profile(name)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                (name.to_string(), p.fingerprint)
+            })
+            .collect();
+        let want: Vec<(String, String)> = expected
+            .iter()
+            .map(|(n, f)| (n.to_string(), f.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\nclient_id = \"a\"\nclient_secret = \"s1\"\n";
+    assert_eq!(profile(base, "p").unwrap().fingerprint, "ac19be1478072d26");
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/staging/token\"\nclient_id = \"a\"\nclient_secret = \"s\"\nheaders = { X-Auth-Tenant = \"A\", X-Api-Key = \"k1\" }\nparams = { requested_token_type = \"t1\" }\n";
+    assert_eq!(profile(base, "p").unwrap().fingerprint, "ccc07da779542eef");
+}
+
+/// Every key `[defaults]` may hold, each set once (and every key of the
+/// response table). The test below fails when the table of keys gains a key
+/// this text does not set.
+const EVERY_DEFAULT: &str = r#"
+[defaults]
+output = "json"
+min_ttl = "1m"
+cache = "file"
+header = "X-Token"
+scheme = "Token"
+timeout = "3s"
+retries = 3
+ca_file = "/ca.pem"
+insecure_http = true
+headers = { X-Tenant = "t" }
+body = "json"
+git_username = "git"
+token_url = "https://a.example/token"
+issuer = "https://a.example"
+device_url = "https://a.example/device"
+authorization_url = "https://a.example/auth"
+redirect_port = 8400
+login_timeout = "2m"
+grant = "password"
+client_id = "c"
+client_secret = { env = "S" }
+client_auth = "body"
+private_key = { file = "k.pem" }
+key_id = "k1"
+signing_alg = "ES256"
+username = "u"
+password = { env = "P" }
+refresh_token = { env = "R" }
+scope = "a b"
+audience = "aud"
+resource = "res"
+params = { p = "1" }
+url = "https://a.example/login"
+method = "PUT"
+fields = { f = "1" }
+[defaults.response]
+token = "/t"
+token_type = "/tt"
+expires_in = "/ei"
+expires_at = "/ea"
+lifetime = "1h"
+refresh_token = "/rt"
+scope = "/s"
+success = "/ok"
+error = ["/e"]
+"#;
+
+#[test]
+fn defaults_apply_to_every_key_they_may_hold() {
+    use super::raw::RawProfile;
+    let text = format!(
+        "{EVERY_DEFAULT}[profiles.o]\nflavour = \"oauth2\"\n[profiles.h]\nflavour = \"http\"\nresponse = {{ token = \"/own\" }}\n[profiles.n]\nflavour = \"neither\"\n"
+    );
+    let config = parse(&text).unwrap();
+    let defaults = config.file.defaults.as_ref().unwrap();
+    let may: Vec<&str> = RawProfile::KEYS
+        .iter()
+        .filter(|k| k.in_defaults)
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(
+        defaults.set_keys(),
+        may,
+        "EVERY_DEFAULT must set every key [defaults] may hold"
+    );
+    let written = serde_json::to_value(defaults).unwrap();
+    let response = &written["response"];
+    assert!(
+        response.as_object().unwrap().values().all(|v| !v.is_null()),
+        "EVERY_DEFAULT must set every key of the response table: {response}"
+    );
+    for (name, flavour) in [("o", "oauth2"), ("h", "http"), ("n", "neither")] {
+        let merged = config.merged(&config.file.profiles[name]);
+        let want: Vec<&str> = RawProfile::KEYS
+            .iter()
+            .filter(|k| k.name == "flavour" || (k.in_defaults && k.takes.by(Some(flavour))))
+            .map(|k| k.name)
+            .collect();
+        assert_eq!(merged.set_keys(), want, "profile `{name}`");
+        let got = serde_json::to_value(&merged).unwrap();
+        for key in want
+            .iter()
+            .filter(|k| **k != "flavour" && **k != "response")
+        {
+            assert_eq!(got[key], written[key], "profile `{name}`, key `{key}`");
+        }
+        // The response table is merged key by key: its own `token` stays.
+        let mut expected = response.clone();
+        if name == "h" {
+            expected["token"] = "/own".into();
+        }
+        assert_eq!(got["response"], expected, "profile `{name}`");
+    }
+}
+
+#[test]
+fn only_flavour_is_refused_in_defaults() {
+    use super::raw::RawProfile;
+    let own: Vec<&str> = RawProfile::KEYS
+        .iter()
+        .filter(|k| !k.in_defaults)
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(own, ["flavour"]);
+    let err = parse("[defaults]\nflavour = \"http\"\n").unwrap_err();
+    assert_eq!(
+        err.message,
+        "profiles.toml: `flavour` cannot be set in [defaults]: set it in each profile"
+    );
+}
+
+/// `output`, `cache`, `client_auth` and `body` are serde enums: an unknown
+/// value is an error of the file, located, with the nearest value or the
+/// list of them, as for an unknown key.
+#[test]
+fn unknown_choice_values_are_located_and_suggest_the_nearest() {
+    let cases = [
+        (
+            "output = \"jsn\"",
+            "6:10: unknown value `jsn`; did you mean `json`?",
+        ),
+        (
+            "output = \"xml\"",
+            "6:10: unknown value `xml`; expected one of: token, header, json, exec-credential, env",
+        ),
+        (
+            "cache = \"kyring\"",
+            "6:9: unknown value `kyring`; did you mean `keyring`?",
+        ),
+        (
+            "client_auth = \"basc\"",
+            "6:15: unknown value `basc`; did you mean `basic`?",
+        ),
+        (
+            "body = \"fomr\"",
+            "6:8: unknown value `fomr`; did you mean `form`?",
+        ),
+    ];
+    for (line, expected) in cases {
+        let text = format!(
+            "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x\"\nclient_id = \"c\"\nclient_secret = \"s\"\n{line}\n"
+        );
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Usage);
+        assert_eq!(err.message, format!("profiles.toml:{expected}"), "{line}");
+    }
+}
+
+/// As before they were enums: any ASCII case, and the fingerprint keeps
+/// the spelling (see `fingerprints_of_existing_profiles_never_move`).
+#[test]
+fn choice_values_match_regardless_of_case() {
+    let text = "[profiles.p]\nflavour = \"http\"\nurl = \"https://x/t\"\nbody = \"Query\"\noutput = \"Exec-Credential\"\ncache = \"NONE\"\nresponse = { token = \"/t\" }\n[profiles.o]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\nclient_id = \"c\"\nclient_secret = \"s\"\nclient_auth = \"Private_Key_JWT\"\nprivate_key = \"k\"\nbody = \"JSON\"\n";
+    let p = profile(text, "p").unwrap();
+    assert_eq!(p.output, Format::ExecCredential);
+    assert_eq!(p.cache, CacheKind::None);
+    let Endpoint::Http(h) = &p.endpoint else {
+        panic!()
+    };
+    assert_eq!(h.body, Encoding::Query);
+    let o = profile(text, "o").unwrap();
+    let Endpoint::OAuth2(o) = &o.endpoint else {
+        panic!()
+    };
+    assert_eq!(o.client_auth, ClientAuth::PrivateKeyJwt);
+    assert_eq!(o.body, Encoding::Json);
 }

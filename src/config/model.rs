@@ -1,0 +1,233 @@
+//! The validated profile: the types the rest of gettoken runs on, and the
+//! defaults they take when a key is not written. Built by `validate`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use crate::secrets::Text;
+
+/// A profile ready to run.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub endpoint: Endpoint,
+    pub response: ResponseMap,
+    pub output: Format,
+    pub min_ttl: Duration,
+    pub cache: CacheKind,
+    pub header: String,
+    pub scheme: Option<String>,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub ca_file: Option<PathBuf>,
+    pub insecure_http: bool,
+    pub headers: Vec<(String, Text)>,
+    /// The username `gettoken git-credential` gives git with the token.
+    pub git_username: String,
+    /// Identifies the request settings as written (secret references, never
+    /// secret values): a cached token is served only to the same settings.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    OAuth2(Box<OAuth2>),
+    Http(Http),
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuth2 {
+    pub token_url: Option<Url>,
+    pub issuer: Option<Url>,
+    /// The device authorization endpoint (RFC 8628), when not discovered.
+    pub device_url: Option<Url>,
+    /// The authorization endpoint (browser login), when not discovered.
+    pub authorization_url: Option<Url>,
+    /// The loopback port of the browser login's redirect; 0: any free port.
+    pub redirect_port: u16,
+    /// How long a device or browser login may wait for the user.
+    pub login_timeout: Duration,
+    pub grant: Grant,
+    pub client_id: Option<Text>,
+    pub client_secret: Option<Text>,
+    pub client_auth: ClientAuth,
+    /// For `client_auth = "private_key_jwt"`: a PEM private key.
+    pub private_key: Option<Text>,
+    pub key_id: Option<String>,
+    /// The JWS algorithm; `None`: chosen from the key.
+    pub signing_alg: Option<SigningAlg>,
+    pub username: Option<Text>,
+    pub password: Option<Text>,
+    pub refresh_token: Option<Text>,
+    pub scope: Vec<String>,
+    pub audience: Option<Text>,
+    pub resource: Option<Text>,
+    pub params: Vec<(String, Text)>,
+    pub body: Encoding,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    ClientCredentials,
+    Password,
+    RefreshToken,
+    /// RFC 8628: the user approves a code in a browser elsewhere.
+    DeviceCode,
+    /// RFC 6749 4.1 with PKCE and a loopback redirect: a browser login.
+    AuthorizationCode,
+    /// Any other `grant_type`, sent as written (vendor grants).
+    Other(String),
+}
+
+impl Grant {
+    pub fn grant_type(&self) -> &str {
+        match self {
+            Grant::ClientCredentials => "client_credentials",
+            Grant::Password => "password",
+            Grant::RefreshToken => "refresh_token",
+            Grant::DeviceCode => DEVICE_CODE_GRANT,
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::Other(s) => s,
+        }
+    }
+
+    /// The grant asks a person to approve it, in a browser.
+    pub fn is_interactive(&self) -> bool {
+        matches!(self, Grant::DeviceCode | Grant::AuthorizationCode)
+    }
+}
+
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    Basic,
+    Body,
+    /// A JWT signed with the client's private key (RFC 7523 2.2).
+    PrivateKeyJwt,
+    None,
+}
+
+/// `body`: how the request's fields are sent (`oauth2` takes only `form`
+/// and `json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    Json,
+    Form,
+    Query,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Http {
+    /// The URL exactly as written: sent as it is (a trailing slash stays).
+    pub url_text: String,
+    pub method: reqwest::Method,
+    pub body: Encoding,
+    pub fields: Vec<(String, Field)>,
+}
+
+/// A request field of the `http` flavour.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Text(Text),
+    Number(serde_json::Number),
+    Bool(bool),
+    List(Vec<Field>),
+    Table(Vec<(String, Field)>),
+}
+
+/// Where things are in the reply: JSON Pointers (RFC 6901).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseMap {
+    pub token: String,
+    pub token_type: Option<String>,
+    pub expires_in: Option<String>,
+    pub expires_at: Option<String>,
+    pub lifetime: Option<Duration>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    pub success: Option<String>,
+    pub error: Vec<String>,
+}
+
+/// The error paths used when a profile names none: the OAuth 2.0 pair and
+/// the places other vendors put their words.
+pub const DEFAULT_ERROR_PATHS: [&str; 6] = [
+    "/error",
+    "/error_description",
+    "/message",
+    "/hint",
+    "/errors",
+    "/detail",
+];
+
+/// The username git is given with the token when a profile names none.
+/// GitLab wants exactly this with an OAuth token; a forge that wants
+/// another (GitHub App tokens: `x-access-token`, Bitbucket:
+/// `x-token-auth`) is told so by the profile's `git_username`.
+pub const DEFAULT_GIT_USERNAME: &str = "oauth2";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// The bare token.
+    Token,
+    /// `Authorization: Bearer <token>` (the profile's `header` and `scheme`).
+    Header,
+    /// access_token, token_type, expires_at, expires_in, scope as JSON.
+    Json,
+    /// A kubectl `client.authentication.k8s.io/v1` ExecCredential (JSON).
+    ExecCredential,
+    /// `export GETTOKEN_TOKEN='<token>'`, shell-quoted (see --env).
+    Env,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheKind {
+    Keyring,
+    File,
+    None,
+}
+
+/// JWS algorithms (RFC 7518) gettoken signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningAlg {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    EdDSA,
+}
+
+impl SigningAlg {
+    /// `signing_alg` values, for the profile's validation.
+    pub const CHOICES: [(&'static str, SigningAlg); 9] = [
+        ("RS256", SigningAlg::RS256),
+        ("RS384", SigningAlg::RS384),
+        ("RS512", SigningAlg::RS512),
+        ("PS256", SigningAlg::PS256),
+        ("PS384", SigningAlg::PS384),
+        ("PS512", SigningAlg::PS512),
+        ("ES256", SigningAlg::ES256),
+        ("ES384", SigningAlg::ES384),
+        ("EdDSA", SigningAlg::EdDSA),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::CHOICES
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map_or("", |(n, _)| n)
+    }
+}

@@ -1,0 +1,177 @@
+//! The profile as written, merged with `[defaults]`, turned into a
+//! [`Profile`]: every value checked, defaults filled in, the keys of each
+//! flavour sorted out. Pure: no I/O, secrets stay references.
+
+mod http;
+mod oauth2;
+mod response;
+
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::fingerprint::fingerprint;
+use super::model::{CacheKind, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile};
+use super::raw::RawProfile;
+use super::urls::check_transport;
+use crate::error::Failure;
+use crate::secrets::Text;
+use crate::util::duration;
+use crate::util::fs::expand_home;
+
+pub(super) type Result<T> = std::result::Result<T, Failure>;
+
+pub(super) fn bad(name: &str, msg: impl std::fmt::Display) -> Failure {
+    Failure::usage(format!("profile `{name}`: {msg}"))
+}
+
+pub(super) fn one_of<T: Copy>(
+    name: &str,
+    key: &str,
+    value: &str,
+    choices: &[(&str, T)],
+) -> Result<T> {
+    choices
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(value))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            bad(
+                name,
+                format!(
+                    "`{key}` is \"{value}\"; it must be one of {}",
+                    names.join(", ")
+                ),
+            )
+        })
+}
+
+pub(super) fn parse_duration(name: &str, key: &str, value: &str) -> Result<Duration> {
+    duration::parse(value).map_err(|e| bad(name, format!("`{key}`: {e}")))
+}
+
+pub(super) fn parse_url(name: &str, key: &str, value: &str, insecure_http: bool) -> Result<Url> {
+    let url = Url::parse(value).map_err(|e| bad(name, format!("`{key}` is not a URL: {e}")))?;
+    check_transport(&url, insecure_http).map_err(|e| bad(name, format!("`{key}`: {e}")))?;
+    if url.fragment().is_some() {
+        // Never sent; a query added after it (`body = "query"`) would be lost.
+        return Err(bad(
+            name,
+            format!("`{key}` has a fragment (`#...`), which is never sent: remove it"),
+        ));
+    }
+    Ok(url)
+}
+
+pub(super) fn check_pointer(name: &str, key: &str, value: &str) -> Result<String> {
+    if value.is_empty() || value.starts_with('/') {
+        Ok(value.to_string())
+    } else {
+        Err(bad(
+            name,
+            format!("response `{key}` = \"{value}\" is not a JSON Pointer: write \"/{value}\""),
+        ))
+    }
+}
+
+impl Profile {
+    /// Validates `raw` (already merged with `[defaults]`).
+    pub fn resolve(name: &str, raw: RawProfile) -> Result<Profile> {
+        let flavour = raw.flavour.clone().ok_or_else(|| {
+            bad(
+                name,
+                "no `flavour`: add flavour = \"oauth2\" or flavour = \"http\"",
+            )
+        })?;
+        let insecure_http = raw.insecure_http.unwrap_or(false);
+        let endpoint = match flavour.as_str() {
+            "oauth2" => {
+                refuse_keys(name, &raw, "oauth2", "http")?;
+                Endpoint::OAuth2(Box::new(oauth2::endpoint(name, &raw, insecure_http)?))
+            }
+            "http" => {
+                refuse_keys(name, &raw, "http", "oauth2")?;
+                Endpoint::Http(http::endpoint(name, &raw, insecure_http)?)
+            }
+            other => {
+                return Err(bad(
+                    name,
+                    format!("unknown flavour \"{other}\": use \"oauth2\" or \"http\""),
+                ));
+            }
+        };
+        let response = response::map(name, raw.response.clone().unwrap_or_default(), &endpoint)?;
+
+        let output = raw.output.as_ref().map_or(Format::Token, |v| v.value);
+        let cache = raw.cache.as_ref().map_or(CacheKind::Keyring, |v| v.value);
+        let header = raw.header.clone().unwrap_or_else(|| "Authorization".into());
+        if header.is_empty() || reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err()
+        {
+            return Err(bad(
+                name,
+                format!("`header` \"{header}\" is not a valid header name"),
+            ));
+        }
+        let headers: Vec<(String, Text)> = raw
+            .headers
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        for (h, _) in &headers {
+            if reqwest::header::HeaderName::from_bytes(h.as_bytes()).is_err() {
+                return Err(bad(
+                    name,
+                    format!("`headers`: \"{h}\" is not a valid header name"),
+                ));
+            }
+        }
+        let git_username = raw
+            .git_username
+            .clone()
+            .unwrap_or_else(|| DEFAULT_GIT_USERNAME.into());
+        if git_username.is_empty() || git_username.chars().any(char::is_control) {
+            return Err(bad(name, "`git_username` must be a non-empty line of text"));
+        }
+        let timeout = parse_duration(name, "timeout", raw.timeout.as_deref().unwrap_or("30s"))?;
+        if timeout.is_zero() {
+            return Err(bad(name, "`timeout` must be more than 0s"));
+        }
+        Ok(Profile {
+            name: name.to_string(),
+            fingerprint: fingerprint(&raw),
+            endpoint,
+            response,
+            output,
+            min_ttl: parse_duration(name, "min_ttl", raw.min_ttl.as_deref().unwrap_or("60s"))?,
+            cache,
+            header,
+            scheme: raw.scheme.clone(),
+            timeout,
+            retries: raw.retries.unwrap_or(2).min(10),
+            ca_file: raw.ca_file.as_deref().map(expand_home),
+            insecure_http,
+            headers,
+            git_username,
+        })
+    }
+}
+
+/// Refuses keys of the other flavour: those that `for_flavour` (from the
+/// table of keys, `config/raw.rs`) would drop. The first by name is named.
+fn refuse_keys(name: &str, raw: &RawProfile, flavour: &str, other: &str) -> Result<()> {
+    let kept = raw.for_flavour(Some(flavour)).set_keys();
+    let stray = raw
+        .set_keys()
+        .into_iter()
+        .filter(|key| !kept.contains(key))
+        .min();
+    match stray {
+        Some(key) => Err(bad(
+            name,
+            format!("`{key}` is a key of flavour \"{other}\", not \"{flavour}\""),
+        )),
+        None => Ok(()),
+    }
+}

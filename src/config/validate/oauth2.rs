@@ -1,0 +1,186 @@
+//! The keys of flavour `oauth2`: endpoints, the grant and what it needs,
+//! client authentication, scope and extra parameters.
+
+use std::time::Duration;
+
+use super::{Result, bad, one_of, parse_duration, parse_url};
+use crate::config::model::{ClientAuth, DEVICE_CODE_GRANT, Encoding, Grant, OAuth2, SigningAlg};
+use crate::config::raw::{RawProfile, Scope};
+use crate::secrets::Text;
+
+/// The longest a login may wait for its user.
+const MAX_LOGIN_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// A grant as users write it.
+fn grant_name(grant: &Grant) -> &str {
+    match grant {
+        Grant::DeviceCode => "device_code",
+        other => other.grant_type(),
+    }
+}
+
+pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
+    let token_url = raw
+        .token_url
+        .as_deref()
+        .map(|u| parse_url(name, "token_url", u, insecure))
+        .transpose()?;
+    let issuer = raw
+        .issuer
+        .as_deref()
+        .map(|u| parse_url(name, "issuer", u, insecure))
+        .transpose()?;
+    if token_url.is_none() && issuer.is_none() {
+        return Err(bad(
+            name,
+            "flavour \"oauth2\" needs `token_url` or `issuer`",
+        ));
+    }
+    let optional_url = |key: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|u| parse_url(name, key, u, insecure))
+            .transpose()
+    };
+    let device_url = optional_url("device_url", &raw.device_url)?;
+    let authorization_url = optional_url("authorization_url", &raw.authorization_url)?;
+    let grant = match raw.grant.as_deref().unwrap_or("client_credentials") {
+        "" => return Err(bad(name, "`grant` is empty")),
+        "client_credentials" => Grant::ClientCredentials,
+        "password" => Grant::Password,
+        "refresh_token" => Grant::RefreshToken,
+        "device_code" | DEVICE_CODE_GRANT => Grant::DeviceCode,
+        "authorization_code" => Grant::AuthorizationCode,
+        other => Grant::Other(other.to_string()),
+    };
+    let need = |key: &str, value: &Option<Text>| {
+        if value.is_none() {
+            Err(bad(
+                name,
+                format!("grant \"{}\" needs `{key}`", grant_name(&grant)),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match grant {
+        Grant::Password => {
+            need("username", &raw.username)?;
+            need("password", &raw.password)?;
+        }
+        Grant::RefreshToken => need("refresh_token", &raw.refresh_token)?,
+        Grant::DeviceCode => {
+            need("client_id", &raw.client_id)?;
+            if device_url.is_none() && issuer.is_none() {
+                return Err(bad(
+                    name,
+                    "grant \"device_code\" needs `device_url` or `issuer` (whose discovery document names the device endpoint)",
+                ));
+            }
+        }
+        Grant::AuthorizationCode => {
+            need("client_id", &raw.client_id)?;
+            if authorization_url.is_none() && issuer.is_none() {
+                return Err(bad(
+                    name,
+                    "grant \"authorization_code\" needs `authorization_url` or `issuer` (whose discovery document names the authorization endpoint)",
+                ));
+            }
+        }
+        _ => {}
+    }
+    let client_auth = match &raw.client_auth {
+        Some(v) => v.value,
+        None if raw.client_secret.is_some() => ClientAuth::Basic,
+        None if raw.private_key.is_some() => ClientAuth::PrivateKeyJwt,
+        None => ClientAuth::None,
+    };
+    match client_auth {
+        ClientAuth::Basic | ClientAuth::Body => {
+            need("client_id", &raw.client_id)?;
+            if raw.client_secret.is_none() {
+                return Err(bad(
+                    name,
+                    "`client_auth` \"basic\" or \"body\" needs `client_secret`",
+                ));
+            }
+        }
+        ClientAuth::PrivateKeyJwt => {
+            need("client_id", &raw.client_id)?;
+            if raw.private_key.is_none() {
+                return Err(bad(
+                    name,
+                    "`client_auth` \"private_key_jwt\" needs `private_key`, a PEM private key, e.g. private_key = { file = \"~/.config/gettoken/client.pem\" }",
+                ));
+            }
+        }
+        ClientAuth::None => {}
+    }
+    if client_auth != ClientAuth::PrivateKeyJwt {
+        for (key, set) in [
+            ("private_key", raw.private_key.is_some()),
+            ("key_id", raw.key_id.is_some()),
+            ("signing_alg", raw.signing_alg.is_some()),
+        ] {
+            if set {
+                return Err(bad(
+                    name,
+                    format!("`{key}` is only used with client_auth = \"private_key_jwt\""),
+                ));
+            }
+        }
+    }
+    let signing_alg = match raw.signing_alg.as_deref() {
+        Some(v) => Some(one_of(name, "signing_alg", v, &SigningAlg::CHOICES)?),
+        None => None,
+    };
+    let login_timeout = parse_duration(
+        name,
+        "login_timeout",
+        raw.login_timeout.as_deref().unwrap_or("5m"),
+    )?;
+    if login_timeout.is_zero() || login_timeout > MAX_LOGIN_TIMEOUT {
+        return Err(bad(
+            name,
+            "`login_timeout` must be more than 0s and at most 1d",
+        ));
+    }
+    // `query` and `none` are choices of the `http` flavour only.
+    let body = match &raw.body {
+        Some(v) => one_of(
+            name,
+            "body",
+            &v.text,
+            &[("form", Encoding::Form), ("json", Encoding::Json)],
+        )?,
+        None => Encoding::Form,
+    };
+    let scope = match &raw.scope {
+        None => vec![],
+        Some(Scope::One(s)) => s.split_whitespace().map(str::to_string).collect(),
+        Some(Scope::Many(v)) => v.clone(),
+    };
+    Ok(OAuth2 {
+        token_url,
+        issuer,
+        device_url,
+        authorization_url,
+        redirect_port: raw.redirect_port.unwrap_or(0),
+        login_timeout,
+        grant,
+        client_id: raw.client_id.clone(),
+        client_secret: raw.client_secret.clone(),
+        client_auth,
+        private_key: raw.private_key.clone(),
+        key_id: raw.key_id.clone(),
+        signing_alg,
+        username: raw.username.clone(),
+        password: raw.password.clone(),
+        refresh_token: raw.refresh_token.clone(),
+        scope,
+        audience: raw.audience.clone(),
+        resource: raw.resource.clone(),
+        params: raw.params.clone().unwrap_or_default().into_iter().collect(),
+        body,
+    })
+}

@@ -1,0 +1,43 @@
+//! `[profiles.NAME.response]`: where the token, its type, its expiry and
+//! the error words are in the reply, with the defaults of each flavour.
+
+use super::{Result, check_pointer, parse_duration};
+use crate::config::model::{DEFAULT_ERROR_PATHS, Endpoint, ResponseMap};
+use crate::config::raw::RawResponse;
+
+pub(super) fn map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<ResponseMap> {
+    let oauth2 = matches!(endpoint, Endpoint::OAuth2(_));
+    let ptr = |key: &str, value: Option<String>, default: Option<&str>| -> Result<Option<String>> {
+        value
+            .or(default.map(str::to_string))
+            .map(|v| check_pointer(name, key, &v))
+            .transpose()
+    };
+    let lifetime = raw
+        .lifetime
+        .as_deref()
+        .map(|v| parse_duration(name, "response.lifetime", v))
+        .transpose()?;
+    Ok(ResponseMap {
+        token: ptr("token", raw.token, Some("/access_token"))?.unwrap_or_default(),
+        token_type: ptr("token_type", raw.token_type, Some("/token_type"))?,
+        expires_in: ptr("expires_in", raw.expires_in, Some("/expires_in"))?,
+        expires_at: ptr("expires_at", raw.expires_at, None)?,
+        lifetime,
+        refresh_token: ptr(
+            "refresh_token",
+            raw.refresh_token,
+            oauth2.then_some("/refresh_token"),
+        )?,
+        scope: ptr("scope", raw.scope, Some("/scope"))?,
+        success: ptr("success", raw.success, None)?,
+        error: match raw.error {
+            Some(list) => list
+                .into_vec()
+                .into_iter()
+                .map(|p| check_pointer(name, "error", &p))
+                .collect::<Result<_>>()?,
+            None => DEFAULT_ERROR_PATHS.iter().map(|s| s.to_string()).collect(),
+        },
+    })
+}
