@@ -154,6 +154,9 @@ pub struct ResponseMap {
     pub scope: Option<String>,
     pub success: Option<String>,
     pub error: Vec<String>,
+    /// Numbers at `expires_in` and `expires_at` are milliseconds
+    /// (`expiry_unit = "ms"`), not seconds.
+    pub expiry_ms: bool,
 }
 
 /// The error paths used when a profile names none: the OAuth 2.0 pair and
@@ -382,6 +385,17 @@ impl Profile {
             )?,
             None => CacheKind::Keyring,
         };
+        if let Some(s) = raw.scheme.as_deref().filter(|s| !s.is_empty())
+            && !crate::util::text::is_http_token(s)
+        {
+            return Err(bad(
+                name,
+                format!(
+                    "`scheme` \"{}\" is not an HTTP auth scheme (letters, digits and !#$%&'*+-.^_`|~ only, as in \"Bearer\"), or \"\" for none",
+                    crate::util::text::escape_for_terminal(s)
+                ),
+            ));
+        }
         let header = raw.header.clone().unwrap_or_else(|| "Authorization".into());
         if header.is_empty() || reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err()
         {
@@ -739,6 +753,15 @@ fn response_map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<Res
             .map(|v| check_pointer(name, key, &v))
             .transpose()
     };
+    let expiry_ms = match raw.expiry_unit.as_deref() {
+        Some(v) => one_of(
+            name,
+            "response.expiry_unit",
+            v,
+            &[("s", false), ("ms", true)],
+        )?,
+        None => false,
+    };
     let lifetime = raw
         .lifetime
         .as_deref()
@@ -765,6 +788,7 @@ fn response_map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<Res
                 .collect::<Result<_>>()?,
             None => DEFAULT_ERROR_PATHS.iter().map(|s| s.to_string()).collect(),
         },
+        expiry_ms,
     })
 }
 

@@ -97,6 +97,11 @@ pub struct RawResponse {
     pub scope: Option<String>,
     pub success: Option<String>,
     pub error: Option<OneOrMany>,
+    /// `"s"` (the default) or `"ms"`: the unit of numbers at `expires_in`
+    /// and `expires_at`. Left out of the fingerprint when unset, so
+    /// profiles without it keep their cached tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_unit: Option<String>,
 }
 
 /// `scope = "a b"` or `scope = ["a", "b"]`.
