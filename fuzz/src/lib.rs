@@ -335,6 +335,7 @@ pub fn reply(data: &[u8]) {
         scope: optional(8),
         success: optional(9),
         error,
+        expiry_ms: byte(10) % 2 == 1,
     };
     check_reply(status, body, &map, now);
 }

@@ -18,11 +18,7 @@ pub fn run(flag: &Option<PathBuf>, name: &str, operation: &str) -> anyhow::Resul
     let request = read_request()?;
     match operation {
         "get" => {
-            crate::log::debug!(
-                "git asks for {}://{}",
-                request.protocol.as_deref().unwrap_or("?"),
-                request.host.as_deref().unwrap_or("?")
-            );
+            crate::log::debug!("git asks for {}", request.describe());
             let profile = load_profile(flag, name)?;
             if let Some(why) = git_credential::refusal(&request, profile.insecure_http) {
                 // No answer: git goes on to its other helpers, or asks.

@@ -154,6 +154,9 @@ pub struct ResponseMap {
     pub scope: Option<String>,
     pub success: Option<String>,
     pub error: Vec<String>,
+    /// Numbers at `expires_in` and `expires_at` are milliseconds
+    /// (`expiry_unit = "ms"`), not seconds.
+    pub expiry_ms: bool,
 }
 
 /// The error paths used when a profile names none: the OAuth 2.0 pair and

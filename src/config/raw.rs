@@ -105,6 +105,11 @@ pub struct RawResponse {
     pub scope: Option<String>,
     pub success: Option<String>,
     pub error: Option<OneOrMany>,
+    /// `"s"` (the default) or `"ms"`: the unit of numbers at `expires_in`
+    /// and `expires_at`. Left out of the fingerprint when unset, so
+    /// profiles without it keep their cached tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_unit: Option<String>,
 }
 
 /// `scope = "a b"` or `scope = ["a", "b"]`.
@@ -146,6 +151,7 @@ impl FillByKey for RawResponse {
             scope,
             success,
             error,
+            expiry_unit,
         } = defaults;
         Fill::merge(&mut self.token, token);
         Fill::merge(&mut self.token_type, token_type);
@@ -156,5 +162,6 @@ impl FillByKey for RawResponse {
         Fill::merge(&mut self.scope, scope);
         Fill::merge(&mut self.success, success);
         Fill::merge(&mut self.error, error);
+        Fill::merge(&mut self.expiry_unit, expiry_unit);
     }
 }

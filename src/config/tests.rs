@@ -739,3 +739,52 @@ fn choice_values_match_regardless_of_case() {
     assert_eq!(o.client_auth, ClientAuth::PrivateKeyJwt);
     assert_eq!(o.body, Encoding::Json);
 }
+
+#[test]
+fn scheme_must_be_an_http_auth_scheme_or_empty() {
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\n";
+    for ok in ["Bearer", "DPoP", "token", ""] {
+        let p = profile(&format!("{base}scheme = \"{ok}\"\n"), "p").unwrap();
+        assert_eq!(p.scheme.as_deref(), Some(ok));
+    }
+    for bad in [
+        "Bearer x",
+        "Bearer\\r\\nX-Injected: 1",
+        "a:b",
+        "Be\\u202Earer",
+    ] {
+        let e = profile(&format!("{base}scheme = \"{bad}\"\n"), "p").unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::Usage);
+        assert!(
+            e.message.starts_with("profile `p`: `scheme` \"")
+                && e.message.contains("is not an HTTP auth scheme"),
+            "{}",
+            e.message
+        );
+        assert!(
+            !e.message.contains('\r') && !e.message.contains('\u{202E}'),
+            "{}",
+            e.message
+        );
+    }
+}
+
+#[test]
+fn expiry_unit_is_seconds_by_default_or_milliseconds() {
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\n[profiles.p.response]\nexpires_at = \"/at\"\n";
+    let p = profile(base, "p").unwrap();
+    assert!(!p.response.expiry_ms);
+    let unit = |u: &str| profile(&format!("{base}expiry_unit = \"{u}\"\n"), "p");
+    assert!(unit("ms").unwrap().response.expiry_ms);
+    assert!(!unit("s").unwrap().response.expiry_ms);
+    let e = unit("minutes").unwrap_err();
+    assert!(
+        e.message.contains("`response.expiry_unit`"),
+        "{}",
+        e.message
+    );
+    // Unset, the key leaves the fingerprint as it was before it existed
+    // (cached tokens stay valid); set, it changes it.
+    assert_eq!(p.fingerprint, "659378165bdb2f68");
+    assert_ne!(unit("ms").unwrap().fingerprint, p.fingerprint);
+}

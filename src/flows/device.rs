@@ -37,7 +37,7 @@ pub fn login(
     if let Ok(a) = &auth {
         crate::secrets::redact::register(&a.device_code);
     }
-    reply::log_reply(&reply);
+    reply::log_reply(&reply, auth.is_ok());
     let auth = auth.map_err(|f| Failure {
         message: format!("device authorization at {device_url}: {}", f.message),
         ..f
@@ -79,7 +79,7 @@ pub fn login(
         if let Poll::Token(token) = &poll {
             reply::remember(token);
         }
-        reply::log_reply(&reply);
+        reply::log_reply(&reply, !matches!(poll, Poll::Failed(_)));
         match poll {
             Poll::Token(token) => {
                 crate::log::info("device login approved");

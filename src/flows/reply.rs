@@ -5,7 +5,7 @@
 use crate::config::Profile;
 use crate::error::{Failure, Kind};
 use crate::http::Reply;
-use crate::protocol::response::map_reply;
+use crate::protocol::response::map_typed_reply;
 use crate::protocol::token::Token;
 use crate::secrets::redact;
 
@@ -13,11 +13,17 @@ use crate::secrets::redact;
 /// secrets are registered for redaction before the reply is shown by
 /// `--verbose`.
 pub fn answer(profile: &Profile, reply: &Reply, now: i64) -> Result<Token, Failure> {
-    let mapped = map_reply(reply.status, &reply.body, &profile.response, now);
+    let mapped = map_typed_reply(
+        reply.status,
+        reply.content_type.as_deref(),
+        &reply.body,
+        &profile.response,
+        now,
+    );
     if let Ok(token) = &mapped {
         remember(token);
     }
-    log_reply(reply);
+    log_reply(reply, mapped.is_ok());
     mapped.map_err(|f| match reply.retry_after {
         // Say when it is worth trying again, as the endpoint asked.
         Some(wait) if f.kind == Kind::Unreachable && !wait.is_zero() => Failure {
@@ -40,18 +46,46 @@ pub fn remember(token: &Token) {
     }
 }
 
-/// Shows a reply's body with `--verbose`, secrets redacted.
-pub fn log_reply(reply: &Reply) {
+/// Shows a reply's body with `--verbose`, secrets redacted and what would
+/// drive the terminal escaped. A 2xx body that was not `understood` (gave
+/// no token, or not the answer expected) is not quoted:
+/// it may hold the token where the profile does not look, which no
+/// redaction knows. Its JSON is shown with every string replaced by its
+/// length; anything else by its length alone.
+pub fn log_reply(reply: &Reply, understood: bool) {
     if !crate::log::verbose() {
         return;
     }
+    let success = (200..300).contains(&reply.status);
     let text = match serde_json::from_slice::<serde_json::Value>(&reply.body) {
-        Ok(json) => redact::json_for_log(&json),
-        Err(_) => {
+        Ok(json) if !success || understood => redact::json_for_log(&json),
+        Ok(mut json) => {
+            hide_strings(&mut json);
+            format!("{json} (strings not shown: the reply gave no token)")
+        }
+        Err(_) if !success => {
             let lossy = String::from_utf8_lossy(&reply.body);
             let cut: String = lossy.chars().take(300).collect();
             redact::scrub(&cut)
         }
+        _ => format!(
+            "({} bytes, not shown: a reply that gave no token may be the token itself)",
+            reply.body.len()
+        ),
     };
-    crate::log::debug_line(format!("<   body: {text}"));
+    crate::log::debug_line(format!(
+        "<   body: {}",
+        crate::util::text::escape_for_terminal(&text)
+    ));
+}
+
+/// Every string in `v` (keys kept) replaced by its length in characters.
+fn hide_strings(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => *v = Value::String(format!("({} characters)", s.chars().count())),
+        Value::Array(items) => items.iter_mut().for_each(hide_strings),
+        Value::Object(map) => map.values_mut().for_each(hide_strings),
+        _ => {}
+    }
 }

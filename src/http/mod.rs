@@ -30,6 +30,8 @@ pub struct Reply {
     pub body: Zeroizing<Vec<u8>>,
     /// How long the endpoint asked to be left alone (`Retry-After`).
     pub retry_after: Option<Duration>,
+    /// The `Content-Type`, as sent: named when the body is not JSON.
+    pub content_type: Option<String>,
 }
 
 /// The body is a token reply: only its length is shown.
@@ -39,6 +41,7 @@ impl std::fmt::Debug for Reply {
             .field("status", &self.status)
             .field("body", &format_args!("({} bytes)", self.body.len()))
             .field("retry_after", &self.retry_after)
+            .field("content_type", &self.content_type)
             .finish()
     }
 }
@@ -252,6 +255,10 @@ impl HttpTransport {
             status,
             body: Zeroizing::new(body),
             retry_after: retry_after(&headers),
+            content_type: headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
         })
     }
 }
@@ -445,6 +452,7 @@ mod tests {
             status: 200,
             body: Zeroizing::new(br#"{"access_token":"at-value-1"}"#.to_vec()),
             retry_after: None,
+            content_type: None,
         };
         for shown in [format!("{reply:?}"), format!("{reply:#?}")] {
             assert!(

@@ -1,6 +1,8 @@
 //! What `gettoken show PROFILE` prints: the profile's settings and what is
 //! known of its cached token, as aligned `key  value` lines. Pure: the
 //! caller reads the cache. The token itself appears only when asked for.
+//! Every value is shown through `escape_for_terminal`: the token type,
+//! scope and claims come from the endpoint, the URLs from the file.
 
 use std::time::Duration;
 
@@ -11,6 +13,7 @@ use crate::config::{Endpoint, Profile, url_for_humans};
 use crate::protocol::jwt;
 use crate::protocol::token::Token;
 use crate::util::duration;
+use crate::util::text::escape_for_terminal;
 
 /// Where the profile's token is kept, and what is there.
 pub enum CacheState<'a> {
@@ -36,7 +39,7 @@ pub struct Shown<'a> {
 pub fn show(s: &Shown) -> String {
     let p = s.profile;
     let mut rows: Vec<[String; 2]> = Vec::new();
-    let mut row = |k: &str, v: String| rows.push([format!("{k}:"), v]);
+    let mut row = |k: &str, v: String| rows.push([format!("{k}:"), escape_for_terminal(&v)]);
     row("profile", p.name.clone());
     match &p.endpoint {
         Endpoint::OAuth2(o) => {
@@ -177,7 +180,7 @@ fn indented(value: &Value) -> String {
     let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
     pretty
         .lines()
-        .map(|l| format!("  {l}"))
+        .map(|l| format!("  {}", escape_for_terminal(l)))
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -4,6 +4,7 @@
 
 use crate::protocol::token::Token;
 use crate::secrets::Secret;
+use crate::util::text::escape_for_terminal;
 
 /// The most of a request gettoken reads: git's own requests are a few
 /// hundred bytes.
@@ -44,10 +45,38 @@ pub fn parse(input: &str) -> Result<Request, String> {
     Ok(request)
 }
 
-/// Why git must not be given the token for `request`: plain http to a host
-/// that is not loopback, unless the profile allows plain http.
+impl Request {
+    /// `protocol://host` as git sent them, escaped for the terminal.
+    pub fn describe(&self) -> String {
+        escape_for_terminal(&format!(
+            "{}://{}",
+            self.protocol.as_deref().unwrap_or("?"),
+            self.host.as_deref().unwrap_or("?")
+        ))
+    }
+}
+
+/// Why git must not be given the token for `request`: anything but https,
+/// except plain http to loopback or with the profile's `insecure_http`. A
+/// request that names no protocol (or ssh, or a spelling git never sends)
+/// gets nothing: the token would go who knows where.
 pub fn refusal(request: &Request, insecure_http: bool) -> Option<String> {
-    if request.protocol.as_deref() != Some("http") || insecure_http {
+    match request.protocol.as_deref() {
+        Some("https") => return None,
+        Some("http") => {}
+        None => {
+            return Some(
+                "git's request names no protocol: the token is given over https only".into(),
+            );
+        }
+        Some(_) => {
+            return Some(format!(
+                "git asks for `{}`: the token is given over https only",
+                request.describe()
+            ));
+        }
+    }
+    if insecure_http {
         return None;
     }
     let host = request.host.as_deref().unwrap_or("");
@@ -59,7 +88,8 @@ pub fn refusal(request: &Request, insecure_http: bool) -> Option<String> {
         return None;
     }
     Some(format!(
-        "git asks for plain http://{host}: the token is given over https only (set insecure_http = true in the profile to allow it)"
+        "git asks for plain http://{}: the token is given over https only (set insecure_http = true in the profile to allow it)",
+        escape_for_terminal(host)
     ))
 }
 
@@ -96,6 +126,29 @@ mod tests {
             assert!(refusal(&req("http", host), false).is_none(), "{host}");
         }
         assert!(refusal(&req("http", "127.0.0.1.evil.example"), false).is_some());
+    }
+
+    #[test]
+    fn other_or_missing_protocols_get_no_token() {
+        let req = |protocol: Option<&str>, host: &str| Request {
+            protocol: protocol.map(str::to_string),
+            host: Some(host.into()),
+            password: None,
+        };
+        let why = refusal(&req(None, "example.com"), true).unwrap();
+        assert!(why.contains("names no protocol"), "{why}");
+        for protocol in ["ssh", "HTTPS", "ftp", "", "https "] {
+            // insecure_http allows plain http, nothing else.
+            let why = refusal(&req(Some(protocol), "example.com"), true);
+            assert!(why.is_some(), "{protocol:?}");
+        }
+        let why = refusal(&req(Some("ssh"), "ex\u{1b}[2Jample\u{202E}.com"), false).unwrap();
+        assert!(
+            why.contains("`ssh://ex\\u{1b}[2Jample\\u{202e}.com`"),
+            "{why}"
+        );
+        let why = refusal(&req(Some("http"), "a\u{7f}b"), false).unwrap();
+        assert!(why.contains("http://a\\u{7f}b"), "{why}");
     }
 
     #[test]

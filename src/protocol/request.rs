@@ -289,8 +289,9 @@ fn client_request(
                 now: b.resolver.now(),
                 jti: &b.resolver.unique_id(),
             };
+            // The caller names the profile (as for every fetch error).
             let jwt = assertion::sign(key.expose(), o.signing_alg, o.key_id.as_deref(), &claims)
-                .map_err(|why| Failure::usage(format!("profile `{}`: {why}", profile.name)))?;
+                .map_err(Failure::usage)?;
             fields.push(("client_id".into(), id));
             fields.push((
                 "client_assertion_type".into(),

@@ -7,9 +7,10 @@ use serde_json::Value;
 use crate::config::ResponseMap;
 use crate::error::Failure;
 use crate::protocol::jwt;
-use crate::protocol::token::Token;
+use crate::protocol::token::{Token, printable_token};
 use crate::secrets::Secret;
 use crate::secrets::redact::{self, REDACTED};
+use crate::util::text::{escape_for_terminal, is_http_token};
 
 /// Expiries further away than this are clamped to it (ten years).
 const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
@@ -17,6 +18,10 @@ const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
 const MAX_MESSAGE: usize = 600;
 /// A `success` flag that is a string this long or shorter is quoted.
 const MAX_FLAG_WORD: usize = 40;
+/// At most this many of a reply's keys are named when it holds no token.
+const MAX_KEYS_SHOWN: usize = 8;
+/// A key longer than this is not named (it may be a token).
+const MAX_KEY_SHOWN: usize = 40;
 /// A token shorter than this is not hidden from messages: it cannot be told
 /// from ordinary words (as in `redact.rs`).
 const MIN_HIDDEN: usize = 3;
@@ -25,10 +30,28 @@ const MIN_HIDDEN: usize = 3;
 /// the endpoint's own words: refused (4xx other than 408/429, or `success`
 /// not true) or failed (anything else).
 ///
-/// No message quotes the text at the token's place, whatever the reply.
+/// No message quotes the text at the token's place, whatever the reply,
+/// nor a 2xx body that holds no token (it may be the token itself).
 pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Result<Token, Failure> {
+    map_typed_reply(status, None, body, map, now)
+}
+
+/// [`map_reply`], with the reply's `Content-Type` to name when its body is
+/// not JSON.
+pub fn map_typed_reply(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    map: &ResponseMap,
+    now: i64,
+) -> Result<Token, Failure> {
     let json: Option<Value> = serde_json::from_slice(body).ok();
-    read_reply(status, body, json.as_ref(), map, now).map_err(|mut failure| {
+    let reply = Body {
+        status,
+        content_type,
+        bytes: body,
+    };
+    read_reply(&reply, json.as_ref(), map, now).map_err(|mut failure| {
         if let Some(token) = json
             .as_ref()
             .and_then(|j| j.pointer(&map.token))
@@ -42,23 +65,34 @@ pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Resul
     })
 }
 
-fn read_reply(
+/// A reply as it came: status, content type, body.
+struct Body<'a> {
     status: u16,
-    body: &[u8],
+    content_type: Option<&'a str>,
+    bytes: &'a [u8],
+}
+
+fn read_reply(
+    reply: &Body,
     json: Option<&Value>,
     map: &ResponseMap,
     now: i64,
 ) -> Result<Token, Failure> {
+    let (status, body) = (reply.status, reply.bytes);
     if !(200..300).contains(&status) {
         return Err(http_error(status, body, json, &map.error, Some(&map.token)));
     }
     let Some(json) = json else {
-        let snippet = body_snippet(body);
-        return Err(Failure::unreachable(if snippet.is_empty() {
-            format!("the endpoint answered HTTP {status} with an empty body, not JSON")
-        } else {
-            format!("the endpoint's reply is not JSON: {snippet}")
-        }));
+        return Err(Failure::unreachable(
+            if body.iter().all(u8::is_ascii_whitespace) {
+                format!("the endpoint answered HTTP {status} with an empty body, not JSON")
+            } else {
+                format!(
+                    "the endpoint's reply ({}) is not JSON; it is not shown, as it may be the token",
+                    described(reply)
+                )
+            },
+        ));
     };
     if let Some(path) = &map.success {
         let flag = json.pointer(path);
@@ -69,7 +103,7 @@ fn read_reply(
                     Some(v @ (Value::Null | Value::Bool(_) | Value::Number(_))) => v.to_string(),
                     // A short word is shown; a long string may be a token.
                     Some(Value::String(s)) if s.chars().count() <= MAX_FLAG_WORD => {
-                        format!("\"{}\"", printable(s))
+                        format!("\"{}\"", escape_for_terminal(s))
                     }
                     Some(other) => kind_of(other).to_string(),
                 };
@@ -81,13 +115,9 @@ fn read_reply(
         }
     }
     let access_token = match json.pointer(&map.token) {
-        Some(Value::String(s))
-            if s.trim()
-                .chars()
-                .any(|c| c.is_control() || c.is_whitespace()) =>
-        {
+        Some(Value::String(s)) if !s.trim().is_empty() && !printable_token(s.trim()) => {
             return Err(Failure::unreachable(format!(
-                "the token at `{}` contains spaces or control characters: refusing to print it",
+                "the token at `{}` contains spaces, control characters or invisible formatting characters: refusing to print it",
                 map.token
             )));
         }
@@ -103,8 +133,9 @@ fn read_reply(
                 .map(|w| format!(": {w}"))
                 .unwrap_or_default();
             return Err(Failure::unreachable(format!(
-                "the reply has no token at `{}`{words} (set response.token to where the token is)",
-                map.token
+                "the reply has no token at `{}`{words} ({}; set response.token to where the token is)",
+                map.token,
+                keys_of(json)
             )));
         }
         Some(other) => {
@@ -116,14 +147,30 @@ fn read_reply(
         }
     };
     let expires_at = expiry(json, map, &access_token, now)?;
-    // Shown by `show` and put in the -H line: no control characters (a
-    // CR/LF would add a header, an escape would drive the terminal), and
+    // Shown by `show`: escaped (an escape would drive the terminal), and
     // never the token itself (a response map pointing twice at one place).
     let shown = |text: String| {
-        Some(printable(&text)).filter(|t| !t.split_whitespace().any(|w| w == access_token))
+        Some(escape_for_terminal(&text))
+            .filter(|t| !t.split_whitespace().any(|w| w == access_token))
+    };
+    // Put in the -H line: an HTTP token (RFC 9110 `1*tchar`) or nothing.
+    // Anything else is refused, not replaced by `Bearer`: a reply that
+    // garbles its own token type (a CR/LF would add a header) is not one
+    // to trust, and a guessed scheme would send the token as what it is
+    // not (a DPoP token as a bearer one).
+    let token_type = match string_at(json, map.token_type.as_deref()) {
+        Some(t) if t.trim().is_empty() => None,
+        Some(t) if !is_http_token(t.trim()) => {
+            return Err(Failure::unreachable(format!(
+                "the reply's `{}` is not an HTTP auth scheme (letters, digits and !#$%&'*+-.^_`|~ only): refusing the token",
+                map.token_type.as_deref().unwrap_or_default()
+            )));
+        }
+        Some(t) if t.trim() == access_token => None,
+        other => other.map(|t| t.trim().to_string()),
     };
     Ok(Token {
-        token_type: string_at(json, map.token_type.as_deref()).and_then(shown),
+        token_type,
         refresh_token: string_at(json, map.refresh_token.as_deref()).map(Secret::new),
         scope: map
             .scope
@@ -199,17 +246,18 @@ pub fn device_authorization(
     if !(200..300).contains(&status) {
         return Err(http_error(status, body, json.as_ref(), errors, None));
     }
+    // Not quoted: a 2xx reply holds secrets (the device code).
     let json = json.ok_or_else(|| {
         Failure::unreachable(format!(
-            "the device authorization endpoint's reply is not JSON: {}",
-            body_snippet(body)
+            "the device authorization endpoint's reply (HTTP {status}, {} bytes) is not JSON",
+            body.len()
         ))
     })?;
     let text = |key: &str| {
         json.get(key)
             .and_then(Value::as_str)
             .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
+            .filter(|s| !s.is_empty() && !s.chars().any(crate::util::text::is_unsafe_char))
     };
     let missing = |key: &str| {
         Failure::unreachable(format!(
@@ -285,9 +333,47 @@ fn error_words(body: &[u8], map: &ResponseMap) -> String {
         .unwrap_or_default()
 }
 
-/// `text` without control characters.
-fn printable(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).collect()
+/// What a 2xx reply that is not JSON was, without quoting it: its status,
+/// content type and length.
+fn described(reply: &Body) -> String {
+    let kind = reply.content_type.map_or_else(
+        || "no content type".to_string(),
+        |t| {
+            let t: String = escape_for_terminal(t.trim()).chars().take(60).collect();
+            if t.is_empty() {
+                "no content type".into()
+            } else {
+                t
+            }
+        },
+    );
+    format!("HTTP {}, {kind}, {} bytes", reply.status, reply.bytes.len())
+}
+
+/// The first keys of a reply that holds no token where the profile says,
+/// to help find it; a long key (which may be a token) is not named.
+fn keys_of(json: &Value) -> String {
+    let Value::Object(map) = json else {
+        return format!("the reply is {}, not an object", kind_of(json));
+    };
+    if map.is_empty() {
+        return "the reply is an empty object".into();
+    }
+    let mut names: Vec<String> = map
+        .keys()
+        .take(MAX_KEYS_SHOWN)
+        .map(|k| {
+            if k.chars().count() <= MAX_KEY_SHOWN {
+                escape_for_terminal(k)
+            } else {
+                format!("(a key of {} characters)", k.chars().count())
+            }
+        })
+        .collect();
+    if map.len() > MAX_KEYS_SHOWN {
+        names.push(format!("and {} more", map.len() - MAX_KEYS_SHOWN));
+    }
+    format!("its keys: {}", names.join(", "))
 }
 
 fn string_at(json: &Value, path: Option<&str>) -> Option<String> {
@@ -323,19 +409,31 @@ fn kind_of(v: &Value) -> &'static str {
 /// `lifetime`, else a JWT's `exp`, else unknown.
 fn expiry(json: &Value, map: &ResponseMap, token: &str, now: i64) -> Result<Option<i64>, Failure> {
     let clamp = |at: i64| at.min(now.saturating_add(MAX_LIFETIME));
+    // Numbers are seconds, or milliseconds when the profile says so: never
+    // guessed from their size (year 9999 in seconds is not 1978 in ms).
+    let (number, unit) = if map.expiry_ms {
+        (millis as fn(&Value) -> Option<i64>, "milliseconds")
+    } else {
+        (seconds as fn(&Value) -> Option<i64>, "seconds")
+    };
     if let Some(path) = &map.expires_at
         && let Some(v) = json.pointer(path).filter(|v| !v.is_null())
     {
-        return absolute_time(v)
+        let expected = if map.expiry_ms {
+            "a UNIX time in milliseconds or an RFC 3339 time"
+        } else {
+            "a UNIX time or an RFC 3339 time"
+        };
+        return absolute_time(v, number)
             .map(|at| Some(clamp(at)))
-            .ok_or_else(|| bad_expiry(path, v, "a UNIX time or an RFC 3339 time"));
+            .ok_or_else(|| bad_expiry(path, v, expected));
     }
     if let Some(path) = &map.expires_in
         && let Some(v) = json.pointer(path).filter(|v| !v.is_null())
     {
-        return seconds(v)
+        return number(v)
             .map(|s| Some(clamp(now.saturating_add(s))))
-            .ok_or_else(|| bad_expiry(path, v, "a number of seconds"));
+            .ok_or_else(|| bad_expiry(path, v, &format!("a number of {unit}")));
     }
     if let Some(lifetime) = map.lifetime {
         let secs = i64::try_from(lifetime.as_secs()).unwrap_or(MAX_LIFETIME);
@@ -346,7 +444,10 @@ fn expiry(json: &Value, map: &ResponseMap, token: &str, now: i64) -> Result<Opti
 
 fn bad_expiry(path: &str, v: &Value, expected: &str) -> Failure {
     // JSON escapes C0 controls only: DEL and C1 would reach the terminal.
-    let shown: String = printable(&v.to_string()).chars().take(60).collect();
+    let shown: String = escape_for_terminal(&v.to_string())
+        .chars()
+        .take(60)
+        .collect();
     Failure::unreachable(format!("the reply's `{path}` is {shown}, not {expected}"))
 }
 
@@ -360,15 +461,40 @@ fn seconds(v: &Value) -> Option<i64> {
     f.is_finite().then(|| f.clamp(-1e15, 1e15) as i64)
 }
 
-/// UNIX seconds (milliseconds when implausibly large), or RFC 3339.
-fn absolute_time(v: &Value) -> Option<i64> {
+/// Whole seconds from a number or a numeric string of milliseconds.
+fn millis(v: &Value) -> Option<i64> {
+    let f = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    f.is_finite()
+        .then(|| (f / 1000.0).clamp(-1e15, 1e15) as i64)
+}
+
+/// A UNIX time as `number` reads it, or an RFC 3339 time.
+fn absolute_time(v: &Value, number: fn(&Value) -> Option<i64>) -> Option<i64> {
     if let Some(s) = v.as_str()
-        && let Ok(ts) = s.trim().parse::<jiff::Timestamp>()
+        && let Some(at) = rfc3339_seconds(s.trim())
     {
+        return Some(at);
+    }
+    number(v)
+}
+
+/// UNIX seconds of an RFC 3339 time, up to 9999-12-31T23:59:59.999999999
+/// whatever its offset (the last hours of year 9999 in UTC are past the
+/// range of `jiff::Timestamp`; they are read from their parts).
+pub fn rfc3339_seconds(text: &str) -> Option<i64> {
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
         return Some(ts.as_second());
     }
-    let n = seconds(v)?;
-    Some(if n > 100_000_000_000 { n / 1000 } else { n })
+    let pieces = jiff::fmt::temporal::Pieces::parse(text).ok()?;
+    let offset = pieces.offset()?.to_numeric_offset();
+    let at = pieces.date().to_datetime(pieces.time()?);
+    let epoch = jiff::civil::date(1970, 1, 1).at(0, 0, 0, 0);
+    let local = at.duration_since(epoch).as_secs();
+    Some(local - i64::from(offset.seconds()))
 }
 
 /// The endpoint's own words at the `error` paths, joined by ": ".
@@ -384,21 +510,16 @@ pub fn error_text(json: &Value, paths: &[String]) -> Option<String> {
             parts.push(text);
         }
     }
-    // Keys are words too: an object's keys lose their control characters.
-    (!parts.is_empty()).then(|| cut(&printable(&parts.join(": "))))
+    // Keys are words too: an object's keys are escaped with the values; a
+    // line break becomes a space.
+    (!parts.is_empty()).then(|| cut(escape_for_terminal(&parts.join(": ")).trim()))
 }
 
 /// A JSON value as words: strings as they are, objects as `key: value`.
 fn render(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
-        Value::String(s) => Some(
-            s.chars()
-                .filter(|c| !c.is_control())
-                .collect::<String>()
-                .trim()
-                .to_string(),
-        ),
+        Value::String(s) => Some(s.trim().to_string()),
         Value::Bool(_) | Value::Number(_) => Some(v.to_string()),
         Value::Array(items) => {
             let parts: Vec<String> = items
@@ -426,14 +547,8 @@ fn render(v: &Value) -> Option<String> {
 fn body_snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = strip_tags(&text);
-    let one_line: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    cut(&one_line)
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    cut(&escape_for_terminal(&one_line))
 }
 
 /// HTML error pages say more without their markup.

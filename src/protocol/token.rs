@@ -1,6 +1,8 @@
-//! A token as gettoken keeps and prints it.
+//! A token as gettoken keeps and prints it, and what it must be to be
+//! printed.
 
 use crate::secrets::Secret;
+use crate::util::text::{is_http_token, is_unsafe_char};
 
 /// An access token and what is known about it. Times are UNIX seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +14,26 @@ pub struct Token {
     pub scope: Option<String>,
 }
 
+/// Whether `token` may be printed: no space (a word of its own in a
+/// header), no control character (a CR/LF would add a header), no
+/// invisible or bidi formatting character (it would hide or reorder what
+/// the terminal shows).
+pub fn printable_token(token: &str) -> bool {
+    !token.is_empty()
+        && !token
+            .chars()
+            .any(|c| c.is_whitespace() || is_unsafe_char(c))
+}
+
 impl Token {
+    /// Whether the token and its type may go into a header line as they
+    /// are: checked on every reply, and again on a cached record (which
+    /// may have been altered).
+    pub fn is_printable(&self) -> bool {
+        printable_token(self.access_token.expose())
+            && self.token_type.as_deref().is_none_or(is_http_token)
+    }
+
     /// Seconds left at `now`; `None` when the expiry is unknown.
     pub fn seconds_left(&self, now: i64) -> Option<i64> {
         self.expires_at.map(|at| at.saturating_sub(now))
@@ -22,6 +43,34 @@ impl Token {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_tokens_and_types() {
+        let token = |at: &str, tt: Option<&str>| Token {
+            access_token: Secret::new(at),
+            token_type: tt.map(str::to_string),
+            expires_at: None,
+            refresh_token: None,
+            scope: None,
+        };
+        assert!(token("abc.def-_~+/=", Some("Bearer")).is_printable());
+        assert!(token("abc", None).is_printable());
+        for bad in [
+            "a b",
+            "a\r\nX: 1",
+            "a\u{7f}",
+            "a\u{85}",
+            "a\u{202E}",
+            "\u{FEFF}a",
+            "a\u{200B}",
+            "",
+        ] {
+            assert!(!token(bad, None).is_printable(), "{bad:?}");
+        }
+        for bad in ["Bearer x", "Bearer\r\nX: 1", "a:b", ""] {
+            assert!(!token("abc", Some(bad)).is_printable(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn debug_never_shows_the_tokens() {

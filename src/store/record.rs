@@ -55,7 +55,7 @@ pub fn decode(text: &str, fingerprint: &str) -> Option<Token> {
     {
         return None;
     }
-    Some(Token {
+    let token = Token {
         access_token: Secret::new(record.access_token),
         token_type: record.token_type,
         expires_at: Some(record.expires_at),
@@ -64,7 +64,10 @@ pub fn decode(text: &str, fingerprint: &str) -> Option<Token> {
             .filter(|r| !r.is_empty())
             .map(Secret::new),
         scope: record.scope,
-    })
+    };
+    // Checked again as a reply is: an altered record must not put a line
+    // break in a header or drive the terminal.
+    token.is_printable().then_some(token)
 }
 
 /// Whether `token` has at least `min_ttl` left at `now`.
@@ -136,6 +139,22 @@ mod tests {
         let far =
             r#"{"v":1,"fingerprint":"fp","access_token":"a","expires_at":9223372036854775807}"#;
         assert_eq!(decode(far, "fp"), None);
+    }
+
+    #[test]
+    fn a_record_that_could_not_be_printed_is_damaged() {
+        for (key, value) in [
+            ("token_type", r#""Bearer\r\nX-Injected: 1""#),
+            ("token_type", r#""Bearer x""#),
+            ("access_token", r#""at\r\nX-Injected: 1""#),
+            ("access_token", r#""at\u202e""#),
+            ("access_token", r#""a t""#),
+        ] {
+            let mut record: serde_json::Value =
+                serde_json::from_str(&encode(&token(Some(100)), "fp").unwrap()).unwrap();
+            record[key] = serde_json::from_str(value).unwrap();
+            assert_eq!(decode(&record.to_string(), "fp"), None, "{key} = {value}");
+        }
     }
 
     #[test]

@@ -333,7 +333,9 @@ matrix! {
     // ---- replies that are not token replies --------------------------------
     ok_but_not_json => Row {
         endpoint: answers(vec![Conduct::Answer(Reply::text(200, "Service busy, try again later"))]),
-        says: vec!["not JSON", "Service busy, try again later"],
+        // A 2xx body may be the token itself: described, never quoted.
+        says: vec!["not JSON", "text/plain", "29 bytes"],
+        never_says: vec!["Service busy"],
         requests: 1,
         ..Row::default()
     },
@@ -600,6 +602,88 @@ matrix! {
         says: vec!["{config}:5:17"],
         ..Row::default()
     },
+    // ---- hardening: text from outside, replies, the header line ----
+    expires_at_rfc3339_in_year_9999 => Row {
+        extra: "[profiles.fault.response]\nexpires_at = \"/expires_at\"",
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "expires_at": "9999-12-31T23:59:59Z"}))]),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    expires_at_seconds_in_year_9999_are_not_milliseconds => Row {
+        extra: "[profiles.fault.response]\nexpires_at = \"/expires_at\"",
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "expires_at": 253_402_300_799_i64}))]),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    expires_at_in_milliseconds_when_the_profile_says_so => Row {
+        extra: "[profiles.fault.response]\nexpires_at = \"/expires_at\"\nexpiry_unit = \"ms\"",
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "expires_at": 253_402_300_799_000_i64}))]),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    expiry_unit_that_is_not_s_or_ms => Row {
+        twist: Twist::ProfileLine("[profiles.fault.response]\nexpiry_unit = \"minutes\""),
+        code: 2,
+        says: vec!["`response.expiry_unit`", "\"s\", \"ms\""],
+        ..Row::default()
+    },
+    ok_body_that_is_the_token_itself_is_not_quoted => Row {
+        endpoint: answers(vec![Conduct::Answer(Reply::text(200, NEW_TOKEN))]),
+        says: vec!["HTTP 200", "text/plain", "20 bytes", "not JSON"],
+        requests: 1,
+        ..Row::default()
+    },
+    ok_json_without_the_token_is_not_quoted => Row {
+        endpoint: answers(vec![ok_with(json!({"value": NEW_TOKEN, "kind": "opaque"}))]),
+        says: vec!["no token at `/access_token`", "keys: kind, value"],
+        requests: 1,
+        ..Row::default()
+    },
+    token_with_a_bidi_override => Row {
+        endpoint: answers(vec![ok_with(json!({
+            "access_token": format!("{NEW_TOKEN}\u{202E}"), "expires_in": 60}))]),
+        says: vec!["control characters"],
+        requests: 1,
+        ..Row::default()
+    },
+    token_with_a_c1_control => Row {
+        endpoint: answers(vec![ok_with(json!({
+            "access_token": format!("{NEW_TOKEN}\u{9b}31m"), "expires_in": 60}))]),
+        says: vec!["control characters"],
+        requests: 1,
+        ..Row::default()
+    },
+    error_text_with_terminal_controls_is_escaped => Row {
+        endpoint: answers(vec![answer(400, json!({"error": "invalid_grant",
+            "error_description": "bad\u{1b}[2Jclient\r\nsee\u{7f}\u{202E}docs"}))]),
+        code: 3,
+        says: vec!["invalid_grant: bad\\u{1b}[2Jclient  see\\u{7f}\\u{202e}docs"],
+        requests: 1,
+        ..Row::default()
+    },
+    token_type_that_is_not_an_auth_scheme => Row {
+        endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
+            "token_type": "Bearer\r\nX-Injected: 1", "expires_in": 3600}))]),
+        says: vec!["`/token_type`", "not an HTTP auth scheme"],
+        never_says: vec!["X-Injected"],
+        requests: 1,
+        ..Row::default()
+    },
+    profile_scheme_that_is_not_an_auth_scheme => Row {
+        twist: Twist::ProfileLine("scheme = \"Bearer x\""),
+        code: 2,
+        says: vec!["`scheme`", "not an HTTP auth scheme"],
+        ..Row::default()
+    },
 }
 
 /// Everything one run of a row needs.
@@ -833,6 +917,17 @@ fn run_row(row: &Row, verbose: bool) {
             "the error has {fragment:?}: {context}"
         );
     }
+    // Nothing from outside drives the terminal: no control character but
+    // the line break, no bidi or invisible format character.
+    let unsafe_char = err.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    });
+    assert_eq!(
+        unsafe_char, None,
+        "an unescaped character on stderr: {context:?}"
+    );
     let mut secrets = vec![
         CLIENT_SECRET.to_string(),
         SOURCED_SECRET.to_string(),
@@ -1173,4 +1268,151 @@ fn a_locked_secret_service() {
         "took {:?}",
         started.elapsed()
     );
+}
+
+// ---- hardening: text from outside, replies, the header line ----------------
+
+/// Whether `text` holds a character that would drive a terminal.
+fn has_unsafe_char(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    })
+}
+
+/// A cached record whose token type or token was altered (a header line
+/// break, a bidi override) is not printed: it counts as damaged, and a new
+/// token is fetched and cached in its place.
+#[test]
+fn a_cached_record_is_checked_again_before_printing() {
+    let altered: [(&str, Value); 3] = [
+        ("token_type", json!("Bearer\r\nX-Injected: 1")),
+        ("token_type", json!("Bearer x")),
+        ("access_token", json!(format!("{SEED_TOKEN}\u{202E}"))),
+    ];
+    for verbose in [false, true] {
+        for (key, value) in &altered {
+            let server = Server::start(|_, i| {
+                Reply::json(
+                    200,
+                    json!({"access_token": format!("fault-cached-{i}"), "token_type": "Bearer",
+                           "expires_in": 3600}),
+                )
+            });
+            let env = Env::new();
+            let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
+            let run = || {
+                let mut args = vec!["--config", config.to_str().unwrap(), PROFILE];
+                args.extend(["--format", "header"]);
+                if verbose {
+                    args.push("-v");
+                }
+                let started = Instant::now();
+                let out = env.bare_cmd().args(&args).timeout(QUICK).output().unwrap();
+                assert!(started.elapsed() < QUICK);
+                out
+            };
+            assert_stdout(&run(), "Authorization: Bearer fault-cached-0\n");
+            let entry = env.file_cache_entry(PROFILE);
+            let mut record: Value =
+                serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
+            record[*key] = value.clone();
+            std::fs::write(&entry, record.to_string()).unwrap();
+
+            let out = run();
+            let context = format!("{key} = {value}, verbose {verbose}: {out:?}");
+            assert_code(&out, 0);
+            assert_stdout(&out, "Authorization: Bearer fault-cached-1\n");
+            assert!(!has_unsafe_char(&stderr(&out)), "{context}");
+            assert_no_leak(&out, &[CLIENT_SECRET, "X-Injected", "fault-cached-0"]);
+            assert_eq!(
+                server.count(),
+                2,
+                "the damaged record is fetched anew: {context}"
+            );
+            let record = read_record(&entry, &context);
+            assert_eq!(record["access_token"], "fault-cached-1", "{context}");
+        }
+    }
+}
+
+/// `show` prints a JWT's claims, the scope and the token type with control,
+/// bidi and invisible characters escaped.
+#[test]
+fn show_escapes_text_from_the_endpoint() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let claims = json!({"sub": "svc\u{202E}gpj.exe", "name": "a\u{9b}31mb\u{7f}",
+                        "note": "\u{1b}]0;pwned\u{7}", "exp": now_unix() + 3600});
+    let token = format!(
+        "{}.{}.sig",
+        b64(r#"{"alg":"none"}"#),
+        b64(&claims.to_string())
+    );
+    let server = Server::always(Reply::json(
+        200,
+        json!({"access_token": token, "expires_in": 3600, "scope": "read\u{7f} wr\u{200B}ite"}),
+    ));
+    let env = Env::new();
+    let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
+    let cfg = config.to_str().unwrap();
+    assert_token_only_on_stdout(
+        &env.bare_cmd()
+            .args(["--config", cfg, PROFILE])
+            .timeout(QUICK)
+            .output()
+            .unwrap(),
+        &token,
+    );
+    for verbose in [false, true] {
+        let mut args = vec!["--config", cfg, "show", PROFILE];
+        if verbose {
+            args.push("-v");
+        }
+        let out = env.bare_cmd().args(&args).timeout(QUICK).output().unwrap();
+        assert_code(&out, 0);
+        let text = stdout(&out);
+        assert!(!has_unsafe_char(&text), "{text:?}");
+        assert!(!has_unsafe_char(&stderr(&out)), "{out:?}");
+        for shown in [
+            "svc\\u{202e}gpj.exe",
+            "a\\u{9b}31mb\\u{7f}",
+            "read\\u{7f} wr\\u{200b}ite",
+        ] {
+            assert!(text.contains(shown), "lacks {shown}: {text}");
+        }
+        assert_eq!(server.count(), 1, "show fetches nothing");
+    }
+}
+
+/// A private key that is not a key: a config error that names the profile
+/// once.
+#[test]
+fn a_bad_private_key_names_the_profile_once() {
+    let server = Server::always(Reply::json(200, json!({"access_token": "unused"})));
+    let env = Env::new();
+    let text = format!(
+        "[profiles.{PROFILE}]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\n\
+         client_id = \"{CLIENT_ID}\"\nclient_auth = \"private_key_jwt\"\n\
+         private_key = \"not a pem key\"\ncache = \"file\"\ntimeout = \"2s\"\nretries = 0\n",
+        server.url()
+    );
+    let config = env.write_profiles_mode(&text, 0o600);
+    for verbose in [false, true] {
+        let mut args = vec!["--config", config.to_str().unwrap(), PROFILE];
+        if verbose {
+            args.push("-v");
+        }
+        let started = Instant::now();
+        let out = env.bare_cmd().args(&args).timeout(QUICK).output().unwrap();
+        assert!(started.elapsed() < QUICK);
+        assert_failed_with(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains("`private_key`"), "{err}");
+        assert_eq!(err.matches("profile `fault`").count(), 1, "{err}");
+        assert_no_leak(&out, &["not a pem key"]);
+        assert_eq!(server.count(), 0);
+        assert!(!env.file_cache_entry(PROFILE).exists());
+    }
 }

@@ -212,8 +212,10 @@ fn the_helper_speaks_the_protocol_directly() {
     let expiry = lines[2].strip_prefix("password_expiry_utc=").unwrap();
     assert_expiry_about_an_hour(expiry);
     assert!(!stderr(&out).contains("gtok-0"));
-    // No request at all (EOF at once) is a request with no fields.
-    assert_eq!(fields(&world.helper_run("get", ""))["password"], "gtok-0");
+    // No request at all (EOF at once) names no protocol: no token.
+    let out = world.helper_run("get", "");
+    assert_code(&out, 0);
+    assert_stdout(&out, "");
     // Operations git may add later are ignored, silently.
     let out = world.helper_run("frobnicate", REQUEST);
     assert_stdout(&out, "");
@@ -290,4 +292,54 @@ fn erase_keeps_the_refresh_token() {
         requests[1].form_param("refresh_token").as_deref(),
         Some("rt-0")
     );
+}
+
+/// Only https (and http as above) gets the token: a request naming no
+/// protocol, or another one, gets none, and git goes on to its other
+/// helpers. What git sent is echoed with its control characters escaped.
+#[test]
+fn other_or_missing_protocols_get_no_token() {
+    let server = counting_server();
+    let world = World::new(&profile(&server, ""));
+    for (input, says) in [
+        ("host=example.com\n\n", "names no protocol"),
+        ("protocol=ssh\nhost=example.com\n\n", "`ssh://example.com`"),
+        (
+            "protocol=HTTPS\nhost=example.com\n\n",
+            "`HTTPS://example.com`",
+        ),
+        (
+            "protocol=ftp\nhost=ex\u{1b}[2Jample\u{202E}.com\n\n",
+            "ex\\u{1b}[2Jample\\u{202e}.com",
+        ),
+        ("protocol=http\nhost=example.com\n\n", "over https only"),
+    ] {
+        for verbose in [false, true] {
+            let mut cmd = tools::command(&world.env, tools::gettoken_bin());
+            cmd.arg("--config")
+                .arg(&world.config)
+                .args(["git-credential", "forge", "get"]);
+            if verbose {
+                cmd.arg("-v");
+            }
+            let out = tools::run(&mut cmd, input.as_bytes());
+            assert_code(&out, 0);
+            assert_stdout(&out, "");
+            assert_stderr_contains(&out, says);
+            let err = stderr(&out);
+            assert!(
+                !err.chars()
+                    .any(|c| (c.is_control() && c != '\n') || c == '\u{202E}'),
+                "{err:?}"
+            );
+            assert_no_leak(&out, &[SECRET, "gtok-"]);
+        }
+    }
+    assert_eq!(server.count(), 0, "no token was fetched");
+    // Through the real git: an ssh remote's request gets no password.
+    if tools::have("git") {
+        let out = world.git("fill", "protocol=ssh\nhost=example.com\nusername=u\n\n");
+        assert!(!stdout(&out).contains("password=gtok"), "{out:?}");
+        assert_eq!(server.count(), 0);
+    }
 }

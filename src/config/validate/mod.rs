@@ -105,6 +105,17 @@ impl Profile {
 
         let output = raw.output.as_ref().map_or(Format::Token, |v| v.value);
         let cache = raw.cache.as_ref().map_or(CacheKind::Keyring, |v| v.value);
+        if let Some(s) = raw.scheme.as_deref().filter(|s| !s.is_empty())
+            && !crate::util::text::is_http_token(s)
+        {
+            return Err(bad(
+                name,
+                format!(
+                    "`scheme` \"{}\" is not an HTTP auth scheme (letters, digits and !#$%&'*+-.^_`|~ only, as in \"Bearer\"), or \"\" for none",
+                    crate::util::text::escape_for_terminal(s)
+                ),
+            ));
+        }
         let header = raw.header.clone().unwrap_or_else(|| "Authorization".into());
         if header.is_empty() || reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err()
         {

@@ -1,7 +1,7 @@
 //! `[profiles.NAME.response]`: where the token, its type, its expiry and
 //! the error words are in the reply, with the defaults of each flavour.
 
-use super::{Result, check_pointer, parse_duration};
+use super::{Result, check_pointer, one_of, parse_duration};
 use crate::config::model::{DEFAULT_ERROR_PATHS, Endpoint, ResponseMap};
 use crate::config::raw::RawResponse;
 
@@ -12,6 +12,15 @@ pub(super) fn map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<R
             .or(default.map(str::to_string))
             .map(|v| check_pointer(name, key, &v))
             .transpose()
+    };
+    let expiry_ms = match raw.expiry_unit.as_deref() {
+        Some(v) => one_of(
+            name,
+            "response.expiry_unit",
+            v,
+            &[("s", false), ("ms", true)],
+        )?,
+        None => false,
     };
     let lifetime = raw
         .lifetime
@@ -39,5 +48,6 @@ pub(super) fn map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<R
                 .collect::<Result<_>>()?,
             None => DEFAULT_ERROR_PATHS.iter().map(|s| s.to_string()).collect(),
         },
+        expiry_ms,
     })
 }

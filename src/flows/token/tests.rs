@@ -81,6 +81,7 @@ impl Transport for FakeEndpoint {
             status,
             body: Zeroizing::new(body.into_bytes()),
             retry_after: None,
+            content_type: Some("application/json".into()),
         })
     }
 }

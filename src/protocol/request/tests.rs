@@ -497,3 +497,16 @@ fn debug_of_a_request_hides_a_fragment_too() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_bad_private_key_is_a_usage_error_that_leaves_the_profile_to_the_caller() {
+    let text = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://a.example/token\"\nclient_id = \"cli\"\nprivate_key = \"not a pem key\"\n";
+    let (profile, o) = oauth2_profile(text);
+    let url = o.token_url.as_ref().unwrap().to_string();
+    let err = oauth2(&profile, &o, &url, GrantKind::Profile, &mut Fake).unwrap_err();
+    let message = format!("{err:#}");
+    assert!(message.contains("`private_key`"), "{message}");
+    // The command adds `profile `p`: ` once, as for every fetch error.
+    assert!(!message.contains("profile `p`"), "{message}");
+    assert!(!message.contains("not a pem key"), "{message}");
+}

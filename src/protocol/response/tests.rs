@@ -107,14 +107,18 @@ fn absolute_expiry_unix_or_rfc3339() {
         &map,
     );
     assert_eq!(t.expires_at, Some(1_700_000_000));
+    let ms = ResponseMap {
+        expiry_ms: true,
+        ..map.clone()
+    };
     let t = ok(
         r#"{"success":true,"data":{"access_token":"t","expiry":1700086400000}}"#,
-        &map,
+        &ms,
     );
     assert_eq!(
         t.expires_at,
         Some(1_700_086_400),
-        "milliseconds are understood"
+        "milliseconds when the profile says so"
     );
     let e = err(
         200,
@@ -239,7 +243,7 @@ fn tokens_with_spaces_or_control_characters_are_refused() {
 }
 
 #[test]
-fn error_text_loses_control_characters() {
+fn error_text_has_its_control_characters_escaped() {
     let e = err(400, r#"{"error":"bad\u001b[31m red"}"#, &oauth2_map());
     assert!(!e.message.contains('\u{1b}'), "{:?}", e.message);
     // Found by the `reply` fuzz target: an object's keys kept theirs.
@@ -249,7 +253,11 @@ fn error_text_loses_control_characters() {
         &oauth2_map(),
     );
     assert!(!e.message.chars().any(char::is_control), "{:?}", e.message);
-    assert!(e.message.contains("accesstoken: x"), "{:?}", e.message);
+    assert!(
+        e.message.contains("access\\u{7f}token\\u{1b}: x"),
+        "{:?}",
+        e.message
+    );
 }
 
 #[test]
@@ -456,7 +464,7 @@ fn token_type_and_scope_never_hold_the_token() {
 
 /// Found by the `reply` fuzz target: a bad expiry was quoted with its DEL.
 #[test]
-fn a_bad_expiry_is_quoted_without_control_characters() {
+fn a_bad_expiry_is_quoted_with_its_control_characters_escaped() {
     let mut m = oauth2_map();
     m.expires_at = Some("/expires_at".into());
     let e = err(
@@ -465,5 +473,197 @@ fn a_bad_expiry_is_quoted_without_control_characters() {
         &m,
     );
     assert!(!e.message.chars().any(char::is_control), "{:?}", e.message);
-    assert!(e.message.contains(r#""soon!""#), "{:?}", e.message);
+    assert!(
+        e.message.contains(r#""soon\u{7f}\u{85}!""#),
+        "{:?}",
+        e.message
+    );
+}
+
+#[test]
+fn expiry_numbers_are_seconds_unless_the_profile_says_milliseconds() {
+    let at = ResponseMap {
+        expires_at: Some("/at".into()),
+        ..oauth2_map()
+    };
+    // Year 9999 in seconds: far, clamped; never read as 1978 in ms.
+    let t = ok(r#"{"access_token":"a","at":253402300799}"#, &at);
+    assert_eq!(t.expires_at, Some(NOW + MAX_LIFETIME));
+    let t = ok(r#"{"access_token":"a","at":1700086400000}"#, &at);
+    assert_eq!(t.expires_at, Some(NOW + MAX_LIFETIME));
+    let ms = ResponseMap {
+        expiry_ms: true,
+        ..at.clone()
+    };
+    let t = ok(r#"{"access_token":"a","at":"1700000500000"}"#, &ms);
+    assert_eq!(t.expires_at, Some(NOW + 500));
+    let t = ok(r#"{"access_token":"a","at":253402300799000}"#, &ms);
+    assert_eq!(t.expires_at, Some(NOW + MAX_LIFETIME));
+    let e = err(200, r#"{"access_token":"a","at":"soon"}"#, &ms);
+    assert!(e.message.contains("in milliseconds"), "{}", e.message);
+    // expires_in too.
+    let t = ok(r#"{"access_token":"a","expires_in":90000}"#, &ms);
+    assert_eq!(t.expires_at, Some(NOW + 90));
+    let t = ok(r#"{"access_token":"a","expires_in":90000}"#, &oauth2_map());
+    assert_eq!(t.expires_at, Some(NOW + 90000));
+}
+
+#[test]
+fn rfc3339_up_to_the_end_of_year_9999() {
+    assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
+    assert_eq!(rfc3339_seconds("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+    assert_eq!(
+        rfc3339_seconds("9999-12-31T23:59:59Z"),
+        Some(253_402_300_799)
+    );
+    assert_eq!(
+        rfc3339_seconds("9999-12-31T23:59:59.999Z"),
+        Some(253_402_300_799)
+    );
+    assert_eq!(
+        rfc3339_seconds("9999-12-31T23:59:59+01:00"),
+        Some(253_402_297_199)
+    );
+    assert_eq!(
+        rfc3339_seconds("9999-12-31T23:59:59-05:00"),
+        Some(253_402_318_799)
+    );
+    for bad in [
+        "next tuesday",
+        "9999-12-31",
+        "9999-12-31T23:59:59",
+        "10000-01-01T00:00:00Z",
+    ] {
+        assert_eq!(rfc3339_seconds(bad), None, "{bad}");
+    }
+    let at = ResponseMap {
+        expires_at: Some("/at".into()),
+        ..oauth2_map()
+    };
+    let t = ok(r#"{"access_token":"a","at":"9999-12-31T23:59:59Z"}"#, &at);
+    assert_eq!(t.expires_at, Some(NOW + MAX_LIFETIME));
+}
+
+#[test]
+fn a_2xx_reply_without_a_token_is_described_not_quoted() {
+    let m = oauth2_map();
+    let e = map_typed_reply(200, Some("text/plain"), b"opaque-token-value", &m, NOW).unwrap_err();
+    assert_eq!(e.kind, Kind::Unreachable);
+    assert!(
+        e.message.contains("HTTP 200, text/plain, 18 bytes") && e.message.contains("not JSON"),
+        "{}",
+        e.message
+    );
+    assert!(!e.message.contains("opaque"), "{}", e.message);
+    let e = err(200, "opaque-token-value", &m);
+    assert!(e.message.contains("no content type"), "{}", e.message);
+    let e = err(200, " \n", &m);
+    assert!(e.message.contains("empty body"), "{}", e.message);
+
+    let e = err(200, r#"{"value":"opaque-token-value","kind":"x"}"#, &m);
+    assert!(
+        e.message.contains("its keys: kind, value") || e.message.contains("its keys: value, kind"),
+        "{}",
+        e.message
+    );
+    assert!(!e.message.contains("opaque"), "{}", e.message);
+    let long = "k".repeat(64);
+    let e = err(200, &format!(r#"{{"{long}":1}}"#), &m);
+    assert!(
+        e.message.contains("(a key of 64 characters)") && !e.message.contains(&long),
+        "{}",
+        e.message
+    );
+    let e = err(200, r#""opaque-token-value""#, &m);
+    assert!(
+        e.message.contains("the reply is a string, not an object"),
+        "{}",
+        e.message
+    );
+    assert!(!e.message.contains("opaque"), "{}", e.message);
+    let many: String = (0..12)
+        .map(|i| format!(r#""k{i:02}":1"#))
+        .collect::<Vec<_>>()
+        .join(",");
+    let e = err(200, &format!("{{{many}}}"), &m);
+    assert!(e.message.contains("and 4 more"), "{}", e.message);
+    // The endpoint's words at the error paths are still said.
+    let e = err(200, r#"{"error_description":"no token today"}"#, &m);
+    assert!(e.message.contains("no token today"), "{}", e.message);
+}
+
+#[test]
+fn tokens_with_invisible_or_bidi_characters_are_refused() {
+    let m = oauth2_map();
+    for t in [
+        "a\u{202E}b",
+        "a\u{200B}",
+        "\u{FEFF}a",
+        "a\u{2066}",
+        "a\u{7f}",
+        "a\u{85}b",
+        "a\r\nb",
+    ] {
+        let body = serde_json::json!({"access_token": t}).to_string();
+        let e = err(200, &body, &m);
+        assert!(
+            e.message.contains("control characters"),
+            "{t:?}: {}",
+            e.message
+        );
+    }
+}
+
+#[test]
+fn a_token_type_that_is_not_an_auth_scheme_is_refused() {
+    let m = oauth2_map();
+    for tt in [
+        "Bearer\r\nX-Injected: 1",
+        "Bearer x",
+        "a:b",
+        "Bea\u{202E}rer",
+    ] {
+        let body = serde_json::json!({"access_token": "tok-7", "token_type": tt}).to_string();
+        let e = err(200, &body, &m);
+        assert_eq!(e.kind, Kind::Unreachable);
+        assert!(
+            e.message
+                .contains("`/token_type` is not an HTTP auth scheme"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.contains("Injected"), "{}", e.message);
+    }
+    let t = ok(r#"{"access_token":"tok","token_type":" DPoP "}"#, &m);
+    assert_eq!(t.token_type.as_deref(), Some("DPoP"));
+    let t = ok(r#"{"access_token":"tok","token_type":"  "}"#, &m);
+    assert_eq!(t.token_type, None);
+}
+
+#[test]
+fn error_text_is_escaped_for_the_terminal() {
+    let m = oauth2_map();
+    let body = serde_json::json!({"error": "invalid_grant",
+        "error_description": "bad\u{1b}[2Jclient\r\nsee\u{7f}\u{202E}docs\t!"})
+    .to_string();
+    let e = err(400, &body, &m);
+    assert!(
+        e.message
+            .ends_with(": invalid_grant: bad\\u{1b}[2Jclient  see\\u{7f}\\u{202e}docs !"),
+        "{}",
+        e.message
+    );
+    // A body that is not JSON, from a failing endpoint: quoted, escaped.
+    let e = err(502, "<h1>Bad\u{9b}Gateway\u{2067}</h1>", &m);
+    assert!(
+        e.message.contains("Bad\\u{9b}Gateway\\u{2067}"),
+        "{}",
+        e.message
+    );
+    // Scope is kept escaped, for `show`.
+    let t = ok(
+        r#"{"access_token":"tok","scope":"read\u007f wr\u200bite"}"#,
+        &m,
+    );
+    assert_eq!(t.scope.as_deref(), Some("read\\u{7f} wr\\u{200b}ite"));
 }
