@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::Failure;
-use crate::secrets::{Resolve, SecretStore};
 use crate::secrets::redact;
+use crate::secrets::{Resolve, SecretStore};
 use crate::secrets::{Secret, Source, Text};
 use crate::util::fs::expand_home;
 
@@ -136,7 +136,7 @@ fn run_command(argv: &[String], timeout: Duration) -> Result<Secret, String> {
     let stderr = child.stderr.take().expect("piped");
     let out = read_in_background(stdout, 1024 * 1024);
     let err = read_in_background(stderr, 64 * 1024);
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::util::duration::deadline_in(timeout);
     let too_slow = |child: &mut std::process::Child| {
         stop(child);
         format!(

@@ -1,9 +1,11 @@
 //! Small pieces with no knowledge of tokens, profiles or vendors: the
 //! clock, durations as written, random values, "did you mean", files and
-//! directories. Every other layer may use them; they use nothing above.
+//! directories, the process kept out of core files. Every other layer
+//! may use them; they use nothing above.
 
 pub mod clock;
 pub mod duration;
 pub mod fs;
+pub mod no_dump;
 pub mod random;
 pub mod suggest;
