@@ -14,8 +14,10 @@ use crate::util::clock::now;
 /// before the reply is shown by `--verbose`.
 pub fn answer(profile: &Profile, reply: &Reply) -> Result<Token, Failure> {
     let mapped = map_reply(reply.status, &reply.body, &profile.response, now());
-    if let Ok(token) = &mapped {
-        remember(token);
+    match &mapped {
+        Ok(token) => remember(token),
+        // The message hides the text at the token's place: `-v` must too.
+        Err(_) => hide_token_text(reply, &profile.response.token),
     }
     log_reply(reply);
     mapped.map_err(|f| match reply.retry_after {
@@ -40,6 +42,17 @@ pub fn remember(token: &Token) {
     }
 }
 
+/// Registers the string at the token's place of a refused reply, which
+/// may be a token all the same, so that no log shows it.
+fn hide_token_text(reply: &Reply, pointer: &str) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&reply.body) else {
+        return;
+    };
+    if let Some(text) = json.pointer(pointer).and_then(serde_json::Value::as_str) {
+        redact::register(&crate::secrets::Secret::new(text.trim().to_string()));
+    }
+}
+
 /// Shows a reply's body with `--verbose`, secrets redacted.
 pub fn log_reply(reply: &Reply) {
     if !crate::log::verbose() {
@@ -47,11 +60,8 @@ pub fn log_reply(reply: &Reply) {
     }
     let text = match serde_json::from_slice::<serde_json::Value>(&reply.body) {
         Ok(json) => redact::json_for_log(&json),
-        Err(_) => {
-            let lossy = String::from_utf8_lossy(&reply.body);
-            let cut: String = lossy.chars().take(300).collect();
-            redact::scrub(&cut)
-        }
+        // Scrubbed before the cut, which leaves no secret's beginning.
+        Err(_) => redact::cut(&String::from_utf8_lossy(&reply.body), 300),
     };
     crate::log::debug_line(format!("<   body: {text}"));
 }
