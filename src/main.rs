@@ -8,6 +8,7 @@ use gettoken::secrets::redact;
 use gettoken::{commands, error};
 
 fn main() {
+    gettoken::util::no_dump::forbid_core_dumps();
     complete::answer_if_asked();
     let cli = cli::Cli::parse();
     if let Err(err) = commands::run(cli) {

@@ -112,14 +112,17 @@ pub fn login(
 
 /// Accepts connections until the redirect with this login's `state`
 /// arrives, or `timeout` passes. Returns the code and the browser's
-/// connection, still open for the final page.
+/// connection, still open for the final page. Connections are read side by
+/// side: one that stays idle (a browser's preconnect, a port scanner) holds
+/// up no other, and is dropped after `REQUEST_TIMEOUT`.
 fn wait_for_code(
     listener: &TcpListener,
     state: &str,
     timeout: Duration,
 ) -> anyhow::Result<(Secret, TcpStream)> {
     listener.set_nonblocking(true)?;
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::util::duration::deadline_in(timeout);
+    let mut pending: Vec<Pending> = Vec::new();
     loop {
         if Instant::now() >= deadline {
             return Err(Failure::refused(format!(
@@ -129,71 +132,135 @@ fn wait_for_code(
             .with_hint(BROWSER_HINT)
             .into());
         }
-        let mut stream = match listener.accept() {
-            Ok((stream, _)) => stream,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
+        let mut busy = false;
+        match listener.accept() {
+            Ok((stream, _)) => {
+                busy = true;
+                if stream.set_nonblocking(true).is_ok() {
+                    if pending.len() >= MAX_PENDING {
+                        pending.remove(0);
+                    }
+                    pending.push(Pending {
+                        stream,
+                        head: Vec::new(),
+                        until: Instant::now() + REQUEST_TIMEOUT,
+                    });
+                }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                ) => {}
             Err(e) => return Err(e.into()),
-        };
-        let Some(line) = request_line(&mut stream, deadline) else {
-            continue;
-        };
-        match authcode::read_callback(&line, state) {
-            Callback::Elsewhere => respond(&mut stream, 404, "not found\n"),
-            Callback::WrongState => {
-                crate::log::warn(
-                    "a redirect with another login's `state` reached the listener; ignored",
-                );
-                respond(
-                    &mut stream,
-                    400,
-                    &authcode::page(
-                        false,
-                        "This answer does not belong to the login gettoken is waiting for (its state does not match).",
-                    ),
-                );
+        }
+        let mut i = 0;
+        while i < pending.len() {
+            match pending[i].read() {
+                Progress::Waiting => i += 1,
+                Progress::Gone => {
+                    pending.swap_remove(i);
+                }
+                Progress::Line(line) => {
+                    busy = true;
+                    let mut stream = pending.swap_remove(i).stream;
+                    if stream.set_nonblocking(false).is_err() {
+                        continue;
+                    }
+                    if let Some(code) = answer_callback(&mut stream, &line, state)? {
+                        return Ok((code, stream));
+                    }
+                }
             }
-            Callback::Denied(words) => {
-                respond(&mut stream, 200, &authcode::page(false, &words));
-                return Err(
-                    Failure::refused(format!("the browser login was refused: {words}"))
-                        .with_hint(BROWSER_HINT)
-                        .into(),
-                );
+        }
+        if !busy {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The most connections read at once; past it the oldest is dropped.
+const MAX_PENDING: usize = 64;
+
+/// A connection whose request line has not come whole yet.
+struct Pending {
+    stream: TcpStream,
+    head: Vec<u8>,
+    /// When it is dropped if still incomplete.
+    until: Instant,
+}
+
+enum Progress {
+    Waiting,
+    Gone,
+    Line(String),
+}
+
+impl Pending {
+    /// Reads what has arrived, without waiting.
+    fn read(&mut self) -> Progress {
+        let mut buf = [0u8; 2048];
+        loop {
+            if self.head.windows(2).any(|w| w == b"\r\n") || self.head.len() >= MAX_REQUEST {
+                let text = String::from_utf8_lossy(&self.head);
+                return text
+                    .lines()
+                    .next()
+                    .map_or(Progress::Gone, |l| Progress::Line(l.to_string()));
             }
-            Callback::Code(code) => {
-                redact::register(&code);
-                return Ok((code, stream));
+            match self.stream.read(&mut buf) {
+                Ok(0) => return Progress::Gone,
+                Ok(n) => self.head.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return if Instant::now() >= self.until {
+                        Progress::Gone
+                    } else {
+                        Progress::Waiting
+                    };
+                }
+                Err(_) => return Progress::Gone,
             }
         }
     }
 }
 
-/// The first line of an HTTP request, read within bounds of size and time:
-/// `REQUEST_TIMEOUT` for the whole line, and never past the login's
-/// `deadline` (a connection that trickles, or a browser's idle preconnect,
-/// holds the listener no longer).
-fn request_line(stream: &mut TcpStream, deadline: Instant) -> Option<String> {
-    let until = deadline.min(Instant::now() + REQUEST_TIMEOUT);
-    stream.set_nonblocking(false).ok()?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 2048];
-    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < MAX_REQUEST {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return None;
+/// Answers one request line: the code when it is this login's redirect,
+/// an error when the login was refused, nothing for anything else.
+fn answer_callback(
+    stream: &mut TcpStream,
+    line: &str,
+    state: &str,
+) -> anyhow::Result<Option<Secret>> {
+    match authcode::read_callback(line, state) {
+        Callback::Elsewhere => respond(stream, 404, "not found\n"),
+        Callback::WrongState => {
+            crate::log::warn(
+                "a redirect with another login's `state` reached the listener; ignored",
+            );
+            respond(
+                stream,
+                400,
+                &authcode::page(
+                    false,
+                    "This answer does not belong to the login gettoken is waiting for (its state does not match).",
+                ),
+            );
         }
-        stream.set_read_timeout(Some(left)).ok()?;
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
+        Callback::Denied(words) => {
+            respond(stream, 200, &authcode::page(false, &words));
+            return Err(
+                Failure::refused(format!("the browser login was refused: {words}"))
+                    .with_hint(BROWSER_HINT)
+                    .into(),
+            );
+        }
+        Callback::Code(code) => {
+            redact::register(&code);
+            return Ok(Some(code));
         }
     }
-    let text = String::from_utf8_lossy(&head);
-    text.lines().next().map(str::to_string)
+    Ok(None)
 }
 
 fn respond(stream: &mut TcpStream, status: u16, body: &str) {
@@ -202,6 +269,8 @@ fn respond(stream: &mut TcpStream, status: u16, body: &str) {
         400 => "Bad Request",
         _ => "Not Found",
     };
+    // A browser that does not read holds the login no longer.
+    let _ = stream.set_write_timeout(Some(REQUEST_TIMEOUT));
     let head = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
          Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",

@@ -52,7 +52,7 @@ pub fn login(
     );
     let wait = lifetime.min(o.login_timeout);
     tell_user(profile, &auth, wait);
-    let deadline = Instant::now() + wait;
+    let deadline = crate::util::duration::deadline_in(wait);
     let mut interval = auth.interval;
     loop {
         // The last poll comes at the deadline: an approval in the final

@@ -86,16 +86,13 @@ impl Document {
 }
 
 fn document(issuer: &Url, transport: &dyn Transport) -> anyhow::Result<Document> {
-    let at = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.as_str().trim_end_matches('/')
-    );
-    crate::log::debug!("discovering the endpoints at {at}");
+    let url = discovery_url(issuer);
     let mut doc = Document {
-        at,
+        at: url_for_humans(&url),
         json: Value::Null,
     };
-    let reply = transport.get_json(&doc.at)?;
+    crate::log::debug!("discovering the endpoints at {}", doc.at);
+    let reply = transport.get_json(url.as_str())?;
     if reply.status != 200 {
         return Err(doc.failed(format!("HTTP {}", reply.status)).into());
     }
@@ -114,6 +111,20 @@ fn document(issuer: &Url, transport: &dyn Transport) -> anyhow::Result<Document>
     Ok(doc)
 }
 
+/// The issuer's discovery document: `/.well-known/openid-configuration`
+/// appended to the issuer's path (OpenID Connect Discovery 4), never after
+/// its query.
+fn discovery_url(issuer: &Url) -> Url {
+    let mut url = issuer.clone();
+    let path = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.path().trim_end_matches('/')
+    );
+    url.set_path(&path);
+    url.set_fragment(None);
+    url
+}
+
 /// `key` of the document; `setting` is the profile key that would replace
 /// it. A missing one is the profile's to fix (exit 2): this server does not
 /// offer that grant, or names the endpoint only in its documentation.
@@ -125,4 +136,26 @@ fn endpoint_in(doc: &Document, key: &str, setting: &str) -> Result<Url, Failure>
         ))
     })?;
     Url::parse(text).map_err(|e| doc.failed(format!("{key} is not a URL ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_well_known_path_goes_after_the_issuer_s_path() {
+        let at = |issuer: &str| discovery_url(&Url::parse(issuer).unwrap()).to_string();
+        assert_eq!(
+            at("https://id.example.com"),
+            "https://id.example.com/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            at("https://id.example.com/realms/r1/"),
+            "https://id.example.com/realms/r1/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            at("https://id.example.com/tenant?api-version=2"),
+            "https://id.example.com/tenant/.well-known/openid-configuration?api-version=2"
+        );
+    }
 }

@@ -20,8 +20,10 @@ pub fn answer(profile: &Profile, reply: &Reply, now: i64) -> Result<Token, Failu
         &profile.response,
         now,
     );
-    if let Ok(token) = &mapped {
-        remember(token);
+    match &mapped {
+        Ok(token) => remember(token),
+        // The message hides the text at the token's place: `-v` must too.
+        Err(_) => hide_token_text(reply, &profile.response.token),
     }
     log_reply(reply, mapped.is_ok());
     mapped.map_err(|f| match reply.retry_after {
@@ -46,6 +48,17 @@ pub fn remember(token: &Token) {
     }
 }
 
+/// Registers the string at the token's place of a refused reply, which
+/// may be a token all the same, so that no log shows it.
+fn hide_token_text(reply: &Reply, pointer: &str) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&reply.body) else {
+        return;
+    };
+    if let Some(text) = json.pointer(pointer).and_then(serde_json::Value::as_str) {
+        redact::register(&crate::secrets::Secret::new(text.trim().to_string()));
+    }
+}
+
 /// Shows a reply's body with `--verbose`, secrets redacted and what would
 /// drive the terminal escaped. A 2xx body that was not `understood` (gave
 /// no token, or not the answer expected) is not quoted:
@@ -63,11 +76,8 @@ pub fn log_reply(reply: &Reply, understood: bool) {
             hide_strings(&mut json);
             format!("{json} (strings not shown: the reply gave no token)")
         }
-        Err(_) if !success => {
-            let lossy = String::from_utf8_lossy(&reply.body);
-            let cut: String = lossy.chars().take(300).collect();
-            redact::scrub(&cut)
-        }
+        // Scrubbed before the cut, which leaves no secret's beginning.
+        Err(_) if !success => redact::cut(&String::from_utf8_lossy(&reply.body), 300),
         _ => format!(
             "({} bytes, not shown: a reply that gave no token may be the token itself)",
             reply.body.len()

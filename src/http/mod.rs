@@ -1,7 +1,8 @@
 //! Sending a token request: the [`Transport`] port the flows send through,
 //! and its real adapter, the HTTP client set up on purpose (rustls on the
 //! ring provider, system roots plus `ca_file`, no redirects, timeouts,
-//! proxies from the environment), bounded retries, and a cap on the reply.
+//! proxies from the environment, but never for a loopback host), bounded
+//! retries, and a cap on the reply.
 
 use std::io::Read;
 use std::sync::Once;
@@ -91,9 +92,14 @@ impl Connect for Network {
     }
 }
 
-/// The HTTP side of one profile: its client and its retry budget.
+/// The HTTP side of one profile: its clients and its retry budget.
 pub struct HttpTransport {
+    /// Through the proxies the environment names.
     client: Client,
+    /// Never through a proxy: for loopback hosts, built on first use.
+    direct: std::sync::OnceLock<Client>,
+    /// `ca_file`'s certificates, for the direct client.
+    roots: Vec<reqwest::Certificate>,
     timeout: Duration,
     retries: u32,
     insecure_http: bool,
@@ -107,12 +113,7 @@ impl HttpTransport {
         PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
-        let mut builder = Client::builder()
-            .user_agent(USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(profile.timeout)
-            .connect_timeout(profile.timeout.min(Duration::from_secs(10)))
-            .tls_backend_rustls();
+        let mut roots = Vec::new();
         if let Some(path) = &profile.ca_file {
             let pem = std::fs::read(path).map_err(|e| {
                 Failure::usage(format!("cannot read ca_file {}: {e}", path.display()))
@@ -130,15 +131,13 @@ impl HttpTransport {
                 ))
                 .into());
             }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+            roots = certs;
         }
-        let client = builder.build().map_err(|e| {
-            Failure::unreachable(format!("cannot set up the HTTP client: {}", chain(&e)))
-        })?;
+        let client = build_client(profile.timeout, &roots, false)?;
         Ok(HttpTransport {
             client,
+            direct: std::sync::OnceLock::new(),
+            roots,
             timeout: profile.timeout,
             retries: profile.retries,
             insecure_http: profile.insecure_http,
@@ -199,6 +198,7 @@ impl Transport for HttpTransport {
                     ))
                     .into());
                 }
+                Err(ReadError::Setup(e)) => return Err(e),
                 Err(e @ (ReadError::Redirect(..) | ReadError::TooLarge)) => {
                     return Err(transport_failure(&e, &shown).into());
                 }
@@ -226,15 +226,29 @@ impl Transport for HttpTransport {
 }
 
 impl HttpTransport {
+    /// The client for `url`: a loopback host is never reached through a
+    /// proxy, which would carry the plain-http request off the machine.
+    fn client_for(&self, url: &reqwest::Url) -> Result<&Client, ReadError> {
+        if !bypasses_proxies(url) {
+            return Ok(&self.client);
+        }
+        if let Some(direct) = self.direct.get() {
+            return Ok(direct);
+        }
+        let built = build_client(self.timeout, &self.roots, true).map_err(ReadError::Setup)?;
+        Ok(self.direct.get_or_init(|| built))
+    }
+
     fn once(&self, req: &TokenRequest, url: &reqwest::Url) -> Result<Reply, ReadError> {
-        let mut builder = self.client.request(req.method.clone(), url.clone());
+        let client = self.client_for(url)?;
+        let mut builder = client.request(req.method.clone(), url.clone());
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
         }
         if let Some(body) = &req.body {
             builder = builder.body(body.clone());
         }
-        let deadline = std::time::Instant::now() + self.timeout;
+        let deadline = crate::util::duration::deadline_in(self.timeout);
         let response = builder.send().map_err(ReadError::Http)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -260,6 +274,47 @@ impl HttpTransport {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
         })
+    }
+}
+
+/// A client set up on purpose; `direct`: never through a proxy.
+fn build_client(
+    timeout: Duration,
+    roots: &[reqwest::Certificate],
+    direct: bool,
+) -> anyhow::Result<Client> {
+    let mut builder = Client::builder()
+        .user_agent(USER_AGENT)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .tls_backend_rustls();
+    if direct {
+        builder = builder.no_proxy();
+    }
+    for cert in roots {
+        builder = builder.add_root_certificate(cert.clone());
+    }
+    Ok(builder.build().map_err(|e| {
+        Failure::unreachable(format!("cannot set up the HTTP client: {}", chain(&e)))
+    })?)
+}
+
+/// Whether requests to `url` go direct whatever `HTTP_PROXY`, `HTTPS_PROXY`,
+/// `ALL_PROXY` and `NO_PROXY` say: a loopback host (127.0.0.0/8, ::1,
+/// `localhost`). A proxy is normally elsewhere, and the plain http allowed
+/// to loopback would carry credentials to it in clear.
+fn bypasses_proxies(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.strip_suffix('.').unwrap_or(d);
+            d.eq_ignore_ascii_case("localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        None => false,
     }
 }
 
@@ -293,6 +348,8 @@ fn read_body(mut response: impl Read, deadline: std::time::Instant) -> Result<Ve
 /// Why one try produced no reply to read.
 #[derive(Debug)]
 enum ReadError {
+    /// The direct client could not be set up.
+    Setup(anyhow::Error),
     Http(reqwest::Error),
     Body(std::io::Error),
     Redirect(u16, String),
@@ -323,7 +380,9 @@ fn transport_failure(e: &ReadError, shown: &str) -> Failure {
         ReadError::Body(be) => {
             Failure::unreachable(format!("the reply from {shown} broke off: {}", chain(be)))
         }
-        ReadError::Http(_) => Failure::unreachable(format!("cannot reach {shown}: {}", chain(e))),
+        ReadError::Http(_) | ReadError::Setup(_) => {
+            Failure::unreachable(format!("cannot reach {shown}: {}", chain(e)))
+        }
     }
 }
 
@@ -365,6 +424,7 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ReadError::Setup(e) => write!(f, "{e:#}"),
             ReadError::Http(e) => write!(f, "{}", chain(e)),
             ReadError::Body(e) => write!(f, "reading the reply: {e}"),
             ReadError::Redirect(status, to) => write!(f, "redirect (HTTP {status}) to {to}"),
@@ -459,6 +519,31 @@ mod tests {
                 !shown.contains("at-value") && shown.contains("29 bytes"),
                 "{shown}"
             );
+        }
+    }
+
+    #[test]
+    fn only_loopback_hosts_bypass_proxies() {
+        let goes_direct = |u: &str| bypasses_proxies(&reqwest::Url::parse(u).unwrap());
+        for direct in [
+            "http://127.0.0.1:8080/token",
+            "http://127.3.4.5/token",
+            "http://[::1]:9/token",
+            "http://localhost/token",
+            "http://LOCALHOST./token",
+            "https://localhost:8443/token",
+        ] {
+            assert!(goes_direct(direct), "{direct}");
+        }
+        // Everything else honours the proxy settings.
+        for proxied in [
+            "https://auth.example.com/token",
+            "https://10.0.0.1/token",
+            "https://localhost.example.com/token",
+            "https://128.0.0.1/token",
+            "http://auth.example.com/token",
+        ] {
+            assert!(!goes_direct(proxied), "{proxied}");
         }
     }
 

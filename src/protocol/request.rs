@@ -270,8 +270,10 @@ fn client_request(
             );
             let basic = format!(
                 "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(pair)
+                base64::engine::general_purpose::STANDARD.encode(&pair)
             );
+            // Registered, the pair's base64 spellings are hidden too.
+            b.secret(pair);
             headers.push(("Authorization".into(), b.secret(basic)));
         }
         ClientAuth::Body => {

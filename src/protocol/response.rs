@@ -572,14 +572,9 @@ fn strip_tags(text: &str) -> String {
     out
 }
 
+/// Scrubbed before the cut, and never ending in a secret's beginning.
 fn cut(text: &str) -> String {
-    if text.chars().count() <= MAX_MESSAGE {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(MAX_MESSAGE).collect();
-        s.push_str("...");
-        s
-    }
+    redact::cut(text, MAX_MESSAGE)
 }
 
 #[cfg(test)]

@@ -136,7 +136,7 @@ fn run_command(argv: &[String], timeout: Duration) -> Result<Secret, String> {
     let stderr = child.stderr.take().expect("piped");
     let out = read_in_background(stdout, 1024 * 1024);
     let err = read_in_background(stderr, 64 * 1024);
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::util::duration::deadline_in(timeout);
     let too_slow = |child: &mut std::process::Child| {
         stop(child);
         format!(

@@ -3,7 +3,13 @@
 
 use std::time::Duration;
 
-/// Parses `"90s"`, `"15m"`, `"12h"`, `"30d"` (also `"500ms"` and `"0s"`).
+/// The longest duration accepted anywhere: ten years. Longer ones mean
+/// nothing for a token or a timeout, and would overflow the clock
+/// arithmetic done with them.
+pub const MAX: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+/// Parses `"90s"`, `"15m"`, `"12h"`, `"30d"` (also `"500ms"` and `"0s"`),
+/// at most [`MAX`].
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(|| {
@@ -13,8 +19,13 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("duration `{text}` must start with a whole number, as in \"90s\""))?;
+    let too_large = || format!("duration `{text}` is too large: at most 3650d (ten years)");
     let seconds_per = match unit.trim() {
-        "ms" => return Ok(Duration::from_millis(n)),
+        "ms" => {
+            return Some(Duration::from_millis(n))
+                .filter(|d| *d <= MAX)
+                .ok_or_else(too_large);
+        }
         "s" | "sec" | "secs" => 1,
         "m" | "min" | "mins" => 60,
         "h" | "hour" | "hours" => 3600,
@@ -27,7 +38,17 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     };
     n.checked_mul(seconds_per)
         .map(Duration::from_secs)
-        .ok_or_else(|| format!("duration `{text}` is too large"))
+        .filter(|d| *d <= MAX)
+        .ok_or_else(too_large)
+}
+
+/// The instant `d` from now; never overflows (a far-off deadline is as
+/// good as none).
+pub fn deadline_in(d: Duration) -> std::time::Instant {
+    let now = std::time::Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(MAX))
+        .unwrap_or(now)
 }
 
 /// Formats a duration for people: `"1h 5m"`, `"42s"`.
@@ -67,6 +88,25 @@ mod tests {
                 .unwrap_err()
                 .contains("too large")
         );
+    }
+
+    #[test]
+    fn deadlines_never_overflow() {
+        let far = deadline_in(Duration::MAX);
+        assert!(far >= std::time::Instant::now());
+    }
+
+    #[test]
+    fn caps_at_ten_years() {
+        assert_eq!(parse("3650d"), Ok(MAX));
+        for absurd in ["3651d", "200000000000000d", "18446744073709551615ms"] {
+            assert!(
+                parse(absurd)
+                    .unwrap_err()
+                    .contains("too large: at most 3650d"),
+                "{absurd}"
+            );
+        }
     }
 
     #[test]

@@ -684,6 +684,35 @@ matrix! {
         says: vec!["`scheme`", "not an HTTP auth scheme"],
         ..Row::default()
     },
+    // ---- hardening: leaks, proxies, aborts and the browser listener ----
+    timeout_absurdly_long_is_refused => Row {
+        twist: Twist::ConfigText("[profiles.fault]\nflavour = \"oauth2\"\ntoken_url = \"{url}/token\"\n\
+            client_id = \"fault-client\"\nclient_secret = \"{secret}\"\ncache = \"file\"\n\
+            timeout = \"200000000000000d\"\n"),
+        code: 2,
+        says: vec!["`timeout`", "too large: at most 3650d"],
+        ..Row::default()
+    },
+    min_ttl_absurdly_long_is_refused => Row {
+        twist: Twist::ConfigText("[profiles.fault]\nflavour = \"oauth2\"\ntoken_url = \"{url}/token\"\n\
+            client_id = \"fault-client\"\nclient_secret = \"{secret}\"\ncache = \"file\"\n\
+            timeout = \"2s\"\nmin_ttl = \"200000000000000d\"\n"),
+        code: 2,
+        says: vec!["`min_ttl`", "too large: at most 3650d"],
+        ..Row::default()
+    },
+    login_timeout_absurdly_long_is_refused => Row {
+        twist: Twist::ProfileLine("login_timeout = \"200000000000000d\""),
+        code: 2,
+        says: vec!["`login_timeout`", "too large: at most 3650d"],
+        ..Row::default()
+    },
+    lifetime_absurdly_long_is_refused => Row {
+        twist: Twist::ProfileLine("[profiles.fault.response]\nlifetime = \"18446744073709551615s\""),
+        code: 2,
+        says: vec!["`response.lifetime`", "too large: at most 3650d"],
+        ..Row::default()
+    },
 }
 
 /// Everything one run of a row needs.
@@ -1414,5 +1443,354 @@ fn a_bad_private_key_names_the_profile_once() {
         assert_no_leak(&out, &["not a pem key"]);
         assert_eq!(server.count(), 0);
         assert!(!env.file_cache_entry(PROFILE).exists());
+    }
+}
+
+// ---- hardening: leaks, proxies, aborts and the browser listener ----------------
+
+/// Every spelling of `secret` a request or a message could carry it in:
+/// raw, form-encoded, percent-encoded (upper and lower hex), JSON-escaped,
+/// base64 standard and URL-safe, with and without padding.
+fn encoded_forms(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let mut forms = vec![secret.to_string(), form_encode(secret)];
+    for upper in [true, false] {
+        let percent: String = secret
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ if upper => format!("%{b:02X}"),
+                _ => format!("%{b:02x}"),
+            })
+            .collect();
+        forms.push(percent);
+    }
+    let json = serde_json::to_string(secret).unwrap();
+    forms.push(json[1..json.len() - 1].to_string());
+    for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(secret));
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Neither stdout nor stderr holds any of `secrets` in any spelling of
+/// [`encoded_forms`], nor the base64 of `id:secret` as HTTP Basic sends it.
+fn assert_no_encoded_leak(out: &Output, id: &str, secrets: &[&str]) {
+    let text = format!("{}\n{}", stdout(out), stderr(out));
+    for secret in secrets {
+        let mut forms = encoded_forms(secret);
+        let pair = format!("{}:{}", form_encode(id), form_encode(secret));
+        for form in encoded_forms(&pair) {
+            forms.push(form);
+        }
+        for form in forms {
+            assert!(
+                !text.contains(&form),
+                "{secret:?} leaked as {form:?}:\n{text}"
+            );
+        }
+    }
+}
+
+/// A proxy set in every variable a client reads: a token endpoint on
+/// 127.0.0.1 over plain http is reached directly, and the proxy gets
+/// nothing (it would carry the plain-http credentials off the machine).
+#[test]
+fn a_loopback_endpoint_never_goes_through_a_proxy() {
+    for verbose in [false, true] {
+        let env = Env::new();
+        let server = Server::always(Reply::json(
+            200,
+            json!({"access_token": NEW_TOKEN, "expires_in": 3600, "refresh_token": NEW_REFRESH}),
+        ));
+        let proxy = Server::always(Reply::json(
+            200,
+            json!({"access_token": "fault-via-the-proxy", "expires_in": 3600}),
+        ));
+        let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
+        let mut args = vec!["--config", config.to_str().unwrap(), PROFILE];
+        if verbose {
+            args.push("-v");
+        }
+        let mut cmd = env.bare_cmd();
+        cmd.args(&args).timeout(QUICK);
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTPS_PROXY",
+        ] {
+            cmd.env(var, proxy.url());
+        }
+        cmd.env("NO_PROXY", "").env("no_proxy", "");
+        let started = Instant::now();
+        let out = cmd.output().unwrap();
+        assert!(started.elapsed() < QUICK, "took {:?}", started.elapsed());
+        assert_eq!(
+            proxy.count(),
+            0,
+            "the proxy was contacted: {}",
+            stderr(&out)
+        );
+        assert_token_only_on_stdout(&out, NEW_TOKEN);
+        assert_eq!(server.count(), 1);
+        assert_no_encoded_leak(&out, CLIENT_ID, &[CLIENT_SECRET, NEW_REFRESH]);
+        let record = read_record(&env.file_cache_entry(PROFILE), &stderr(&out));
+        assert_eq!(record["access_token"], NEW_TOKEN);
+    }
+}
+
+/// Absurd durations on the command line and in `config check`: refused,
+/// naming the key, and nothing is fetched.
+#[test]
+fn absurd_durations_are_refused_by_config_check_and_on_the_command_line() {
+    let env = Env::new();
+    let server = Server::always(Reply::json(200, json!({"access_token": NEW_TOKEN})));
+    // One absurd key per profile: `config check` reports each profile.
+    let base = plain_profile(&server.url(), "60s", "");
+    let text = [
+        base.replace("timeout = \"2s\"", "timeout = \"200000000000000d\""),
+        base.replace("min_ttl = \"60s\"", "min_ttl = \"99999999999d\""),
+        base.clone() + "login_timeout = \"200000000000000d\"\n",
+        base.clone() + "[profiles.fault.response]\nlifetime = \"18446744073709551615s\"\n",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, p)| p.replace("[profiles.fault", &format!("[profiles.fault{i}")))
+    .collect::<Vec<_>>()
+    .join("\n");
+    let config = env.write_profiles_mode(&text, 0o600);
+    for verbose in [false, true] {
+        let mut args = vec!["--config", config.to_str().unwrap(), "config", "check"];
+        if verbose {
+            args.push("-v");
+        }
+        let out = env.bare_cmd().args(&args).timeout(QUICK).output().unwrap();
+        assert_failed_with(&out, 2);
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        for key in [
+            "`timeout`",
+            "`min_ttl`",
+            "`login_timeout`",
+            "`response.lifetime`",
+        ] {
+            assert!(
+                err.lines()
+                    .any(|l| l.contains(key) && l.contains("too large")),
+                "{key} is not named as too large: {err}"
+            );
+        }
+        assert_no_encoded_leak(&out, CLIENT_ID, &[CLIENT_SECRET]);
+    }
+    let good = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
+    for verbose in [false, true] {
+        let mut args = vec![
+            "--config",
+            good.to_str().unwrap(),
+            PROFILE,
+            "--min-ttl",
+            "200000000000000d",
+        ];
+        if verbose {
+            args.push("-v");
+        }
+        let started = Instant::now();
+        let out = env.bare_cmd().args(&args).timeout(QUICK).output().unwrap();
+        assert!(started.elapsed() < QUICK);
+        assert_failed_with(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains("--min-ttl") && err.contains("too large"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_no_encoded_leak(&out, CLIENT_ID, &[CLIENT_SECRET]);
+    }
+    assert_eq!(server.count(), 0, "nothing is fetched");
+    assert!(!env.file_cache_entry(PROFILE).exists(), "nothing is cached");
+}
+
+/// gettoken is not dumpable: its secret command (a child, so `$PPID` is
+/// gettoken, still running) cannot read gettoken's `/proc/<pid>/environ`,
+/// which holds the secret's variable. A dumpable process's is readable by
+/// its own user; a non-dumpable one's files belong to root. Root reads
+/// everything, so when the suite runs as root gettoken runs as `nobody`.
+#[test]
+fn gettoken_is_not_dumpable() {
+    let env = Env::new();
+    let root_runs = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let server = Server::always(Reply::json(
+        200,
+        json!({"access_token": NEW_TOKEN, "expires_in": 3600}),
+    ));
+    let probe = env.root().join("probe");
+    let script = env.write_file(
+        "secret.sh",
+        &format!(
+            "#!/bin/sh\nif cat /proc/$PPID/environ >/dev/null 2>&1; then echo readable; else echo unreadable; fi > {}\nprintf '%s' {SOURCED_SECRET}\n",
+            probe.display()
+        ),
+    );
+    set_mode(&script, 0o755);
+    let text = plain_profile(&server.url(), "60s", "").replace(
+        &format!("client_secret = \"{CLIENT_SECRET}\""),
+        &format!("client_secret = {{ command = [{}] }}", json!(script)),
+    );
+    let config = env.write_profiles_mode(&text, 0o600);
+    let mut cmd = if root_runs {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin("gettoken"));
+        c
+    } else {
+        Command::new(assert_cmd::cargo::cargo_bin("gettoken"))
+    };
+    env.isolate_std(&mut cmd);
+    cmd.arg("--config").arg(&config).args([PROFILE, "-v"]);
+    if root_runs {
+        // nobody must be able to use the environment's directories.
+        let status = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(env.root())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        if !status.success() {
+            // A user namespace that maps root alone (scripts/test.sh's):
+            // no other uid to run as, so nothing to observe. The unit test
+            // of util::no_dump still runs.
+            eprintln!("gettoken_is_not_dumpable: no other uid here; not observed");
+            return;
+        }
+    }
+    cmd.env(SECRET_ENV, SOURCED_SECRET);
+    let started = Instant::now();
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    assert!(started.elapsed() < QUICK);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{NEW_TOKEN}\n"));
+    assert_no_encoded_leak(&out, CLIENT_ID, &[SOURCED_SECRET]);
+    assert_eq!(
+        std::fs::read_to_string(&probe).unwrap().trim(),
+        "unreadable",
+        "a process of the same user read gettoken's environment"
+    );
+}
+
+/// A secret that every encoding spells differently.
+const ODD_SECRET: &str = "fault odd/secret+é~7";
+
+/// Endpoints that echo the secret back in every encoding, cut a reply
+/// through it, or put a token in a refused reply: no spelling of any secret
+/// reaches stdout or stderr, plain or with `-v`.
+#[test]
+fn no_encoding_of_a_secret_is_ever_shown() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let pair = format!("{}:{}", form_encode(CLIENT_ID), form_encode(ODD_SECRET));
+    let forms = encoded_forms(ODD_SECRET);
+    let echo = format!(
+        "{} {} {} {}",
+        b64.encode(&pair),
+        url_safe.encode(&pair),
+        forms.join(" "),
+        url_safe.encode(ODD_SECRET)
+    );
+    let refused_token = "fault-token-in-a-refusal-77";
+    // A secret straddling each cut: the 300 characters of `-v`, and the
+    // error message's 600.
+    let cut_at_300 = format!("{}{ODD_SECRET}", "x".repeat(290));
+    let cut_at_600 = format!("{}{ODD_SECRET}", "y".repeat(590));
+    let replies = vec![
+        Reply::json(
+            401,
+            json!({"error": "invalid_client", "error_description": echo}),
+        ),
+        Reply::text(200, &cut_at_300),
+        Reply::text(200, &cut_at_600),
+        Reply::json(
+            400,
+            json!({"error": "invalid_request", "Data": {"value": refused_token},
+                   "error_description": format!("rejected {refused_token}")}),
+        ),
+    ];
+    let extra = "client_auth = \"basic\"\n[profiles.fault.response]\ntoken = \"/Data/value\"";
+    for (i, reply) in replies.into_iter().enumerate() {
+        for verbose in [false, true] {
+            let env = Env::new();
+            let server = Server::always(reply.clone());
+            let text = plain_profile(&server.url(), "60s", extra)
+                .replace(CLIENT_SECRET, &ODD_SECRET.replace('\\', "\\\\"));
+            let config = env.write_profiles_mode(&text, 0o600);
+            let mut args = vec!["--config", config.to_str().unwrap(), PROFILE];
+            if verbose {
+                args.push("-v");
+            }
+            let started = Instant::now();
+            let out = env.bare_cmd().args(&args).timeout(QUICK).output().unwrap();
+            assert!(started.elapsed() < QUICK);
+            let context = format!("reply {i}, verbose {verbose}: {}", stderr(&out));
+            assert!(
+                out.status.code().is_some_and(|c| c == 3 || c == 4),
+                "{context}"
+            );
+            assert_eq!(stdout(&out), "", "{context}");
+            assert!(!stderr(&out).contains("panicked"), "{context}");
+            assert_eq!(server.count(), 1, "{context}");
+            assert_no_encoded_leak(&out, CLIENT_ID, &[ODD_SECRET, refused_token]);
+            // No beginning of the secret ends a cut text either.
+            for line in stderr(&out).lines() {
+                let line = line.trim_end_matches("...");
+                for n in 5..ODD_SECRET.len() {
+                    if ODD_SECRET.is_char_boundary(n) {
+                        assert!(
+                            !line.ends_with(&ODD_SECRET[..n]),
+                            "a cut shows {:?}: {context}",
+                            &ODD_SECRET[..n]
+                        );
+                    }
+                }
+            }
+            assert!(!env.file_cache_entry(PROFILE).exists(), "{context}");
+        }
+    }
+}
+
+/// The issuer's query stays the issuer's: discovery asks for
+/// `PATH/.well-known/openid-configuration?QUERY`, and shows no query.
+#[test]
+fn discovery_appends_the_well_known_path_to_the_issuer_s_path() {
+    for verbose in [false, true] {
+        let env = Env::new();
+        let server = Server::always(Reply::json(404, json!({"error": "not here"})));
+        let issuer = format!("{}/tenant?api-key=fault-issuer-key-3e4f", server.url());
+        let text = format!(
+            "[profiles.{PROFILE}]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\n\
+             client_id = \"{CLIENT_ID}\"\nclient_secret = \"{CLIENT_SECRET}\"\ncache = \"file\"\n\
+             timeout = \"2s\"\nretries = 0\n"
+        );
+        let config = env.write_profiles_mode(&text, 0o600);
+        let mut args = vec!["--config", config.to_str().unwrap(), PROFILE];
+        if verbose {
+            args.push("-v");
+        }
+        let out = env.bare_cmd().args(&args).timeout(QUICK).output().unwrap();
+        assert_failed_with(&out, 4);
+        let request = server.only_request();
+        assert_eq!(request.path(), "/tenant/.well-known/openid-configuration");
+        assert_eq!(request.raw_query(), Some("api-key=fault-issuer-key-3e4f"));
+        assert_stderr_contains(&out, "/tenant/.well-known/openid-configuration");
+        assert_no_encoded_leak(&out, CLIENT_ID, &[CLIENT_SECRET, "fault-issuer-key-3e4f"]);
     }
 }

@@ -250,3 +250,43 @@ fn a_trickling_connection_does_not_stretch_the_wait() {
     );
     trickler.join().unwrap();
 }
+
+/// Idle connections to the redirect port (a browser's preconnects, a port
+/// scanner) do not delay the real redirect: the login ends as quickly as
+/// without them, in plain and `-v` runs alike.
+#[test]
+fn idle_connections_do_not_delay_the_redirect() {
+    let Some(issuer) = issuer() else { return };
+    for verbose in [false, true] {
+        let env = Env::new();
+        let config = env.write_file("profiles.toml", &browser_profile(&issuer, ""));
+        let args: &[&str] = if verbose { &["web", "-v"] } else { &["web"] };
+        let run = Running::start(&env, &config, args, &[]);
+        let url = authorization_url(&run, &issuer);
+        let redirect = url::Url::parse(&param(&url, "redirect_uri").unwrap()).unwrap();
+        let port = redirect.port().unwrap();
+        let idle: Vec<std::net::TcpStream> = (0..4)
+            .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect();
+        // The listener has them all before the browser comes back.
+        std::thread::sleep(Duration::from_millis(300));
+        let started = Instant::now();
+        let mut browser = Browser::default();
+        let page = browser.get(&url);
+        let done = browser.sign_in(page, true);
+        assert!(done.body.contains("signed in"), "{}", done.body);
+        let out = run.finish();
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(4),
+            "the redirect waited {took:?}"
+        );
+        assert_code(&out, 0);
+        let token = stdout(&out).trim().to_string();
+        assert!(!token.is_empty());
+        assert!(!stderr(&out).contains(&token), "{}", stderr(&out));
+        let entry = env.file_cache_entry("web");
+        assert!(entry.exists(), "the token is cached");
+        drop(idle);
+    }
+}
