@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 use clap_mangen::Man;
+use roff::{Roff, bold, roman};
 
 use crate::cli::Cli;
+use crate::error::{EXIT_STATUSES, codes_text};
 
 const EXAMPLES: &[(&str, &str)] = &[
     ("gettoken prod", "print the token of profile prod"),
@@ -30,27 +32,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("gettoken config check", "validate every profile, offline"),
 ];
 
-const EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "the token was printed"),
-    (
-        "2",
-        "usage or configuration error: bad TOML, unknown profile, missing secret",
-    ),
-    ("3", "the endpoint refused the credentials"),
-    (
-        "4",
-        "the endpoint could not be reached or failed (after retries)",
-    ),
-    (
-        "126, 127",
-        "gettoken exec: the command cannot be run, or is not found",
-    ),
-    ("1", "anything else"),
-];
-
 /// gettoken(1) as roff.
 pub fn page() -> std::io::Result<Vec<u8>> {
-    let man = Man::new(Cli::command());
+    // `help` is clap's, with no page of its own: not listed.
+    let man = Man::new(Cli::command().disable_help_subcommand(true));
     let mut out = Vec::new();
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;
@@ -58,7 +43,7 @@ pub fn page() -> std::io::Result<Vec<u8>> {
     man.render_description_section(&mut out)?;
     man.render_options_section(&mut out)?;
     man.render_subcommands_section(&mut out)?;
-    out.extend(extra_sections().as_bytes());
+    extra_sections().to_writer(&mut out)?;
     man.render_version_section(&mut out)?;
     Ok(out)
 }
@@ -78,16 +63,19 @@ pub fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-fn extra_sections() -> String {
-    let mut s = String::new();
-    s.push_str(".SH FILES\n.TP\n");
-    s.push_str(&escape("~/.config/gettoken/profiles.toml"));
-    s.push('\n');
-    s.push_str(&escape(
+/// FILES, ENVIRONMENT, EXIT STATUS and EXAMPLES; the `roff` crate escapes
+/// the text. Each entry is a `.TP` paragraph: its tag in bold (as a text
+/// line, so quotes in it stay), then what it is.
+fn extra_sections() -> Roff {
+    let mut doc = Roff::new();
+    doc.control("SH", ["FILES"]);
+    entry(
+        &mut doc,
+        "~/.config/gettoken/profiles.toml",
         "The profiles (the platform's config directory; see --config and GETTOKEN_CONFIG). \
          `gettoken init` writes a commented one; `gettoken config path` prints where it is.",
-    ));
-    s.push_str("\n.SH ENVIRONMENT\n");
+    );
+    doc.control("SH", ["ENVIRONMENT"]);
     for (name, what) in [
         (
             "GETTOKEN_CONFIG",
@@ -102,28 +90,21 @@ fn extra_sections() -> String {
             "proxies for the token requests",
         ),
     ] {
-        s.push_str(&format!(".TP\n.B {}\n{}\n", escape(name), escape(what)));
+        entry(&mut doc, name, what);
     }
-    s.push_str(".SH EXIT STATUS\n");
-    for (code, what) in EXIT_STATUS {
-        s.push_str(&format!(".TP\n.B {}\n{}\n", escape(code), escape(what)));
+    doc.control("SH", ["EXIT STATUS"]);
+    for status in EXIT_STATUSES {
+        entry(&mut doc, &codes_text(status.codes, ", "), status.meaning);
     }
-    s.push_str(".SH EXAMPLES\n");
+    doc.control("SH", ["EXAMPLES"]);
     for (cmd, what) in EXAMPLES {
-        s.push_str(&format!(".TP\n.B {}\n{}\n", escape(cmd), escape(what)));
+        entry(&mut doc, cmd, what);
     }
-    s
+    doc
 }
 
-/// Text safe in a roff line: backslashes and hyphens escaped, and no
-/// control character at the start.
-fn escape(text: &str) -> String {
-    let body = text.replace('\\', "\\e").replace('-', "\\-");
-    if body.starts_with(['.', '\'']) {
-        format!("\\&{body}")
-    } else {
-        body
-    }
+fn entry(doc: &mut Roff, tag: &str, what: &str) {
+    doc.control("TP", []).text([bold(tag)]).text([roman(what)]);
 }
 
 #[cfg(test)]
@@ -154,7 +135,18 @@ mod tests {
     }
 
     #[test]
-    fn escapes_roff() {
-        assert_eq!(escape(".x -y \\z"), "\\&.x \\-y \\ez");
+    fn examples_keep_their_quotes_and_help_has_no_page() {
+        let text = String::from_utf8(page().unwrap()).unwrap();
+        assert!(
+            text.contains(r#"\fBcurl \-H "$(gettoken prod \-H)" https://api.example.com/\fR"#),
+            "{text}"
+        );
+        assert!(!text.contains("gettoken\\-help"), "{text}");
+        for status in EXIT_STATUSES {
+            assert!(
+                text.contains(&format!("\\fB{}\\fR", codes_text(status.codes, ", "))),
+                "{text}"
+            );
+        }
     }
 }
