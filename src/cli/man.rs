@@ -48,8 +48,9 @@ pub fn page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes gettoken.1 and one page per command (gettoken-exec.1, ...) into
-/// `dir`; the paths written.
+/// Writes gettoken.1 and one page per command, nested ones too
+/// (gettoken-exec.1, gettoken-config-check.1, ...), into `dir`: every page
+/// a SUBCOMMANDS list names. The paths written.
 pub fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let main = dir.join("gettoken.1");
@@ -57,10 +58,19 @@ pub fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut written = vec![main];
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        written.push(Man::new(sub.clone()).generate_to(dir)?);
-    }
+    write_pages(&cmd, dir, &mut written)?;
     Ok(written)
+}
+
+fn write_pages(cmd: &clap::Command, dir: &Path, written: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        written.push(Man::new(sub.clone()).generate_to(dir)?);
+        write_pages(sub, dir, written)?;
+    }
+    Ok(())
 }
 
 /// FILES, ENVIRONMENT, EXIT STATUS and EXAMPLES; the `roff` crate escapes
@@ -132,6 +142,31 @@ mod tests {
             );
         }
         assert!(text.contains(".SH \"EXIT STATUS\"") || text.contains(".SH EXIT STATUS"));
+    }
+
+    /// Every `gettoken-x(1)` a written page names is written too.
+    #[test]
+    fn every_page_named_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = write_all(dir.path()).unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.contains(&"gettoken-config-check.1".to_string()),
+            "{names:?}"
+        );
+        for path in &written {
+            let text = std::fs::read_to_string(path).unwrap();
+            for (i, _) in text.match_indices("(1)") {
+                let start = text[..i]
+                    .rfind(|c: char| c.is_whitespace())
+                    .map_or(0, |s| s + 1);
+                let page = format!("{}.1", text[start..i].replace("\\-", "-"));
+                assert!(names.contains(&page), "{}: {page}", path.display());
+            }
+        }
     }
 
     #[test]
