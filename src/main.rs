@@ -4,17 +4,16 @@
 
 use clap::Parser;
 use gettoken::cli::{self, complete};
-use gettoken::secrets::redact;
-use gettoken::{commands, error};
+use gettoken::{commands, error, log};
 
 fn main() {
     gettoken::util::no_dump::forbid_core_dumps();
     complete::answer_if_asked();
     let cli = cli::Cli::parse();
     if let Err(err) = commands::run(cli) {
-        eprintln!("gettoken: error: {}", redact::scrub(&format!("{err:#}")));
+        log::error(format!("{err:#}"));
         if let Some(hint) = error::hint(&err) {
-            eprintln!("gettoken: hint: {hint}");
+            log::hint(hint);
         }
         std::process::exit(error::exit_code(&err));
     }

@@ -24,9 +24,31 @@ Examples:
   gettoken forget prod               drop the cached token
   gettoken config check              validate every profile, offline
 
-Profiles live in ~/.config/gettoken/profiles.toml (see --config).
-Exit status: 0 token printed, 2 usage or configuration error,
-3 credentials refused, 4 endpoint unreachable or failing, 1 anything else.";
+Profiles live in ~/.config/gettoken/profiles.toml (see --config).";
+
+/// The `--help` footer: the examples, then the exit statuses
+/// (`crate::error::EXIT_STATUSES`, the table the man page shows too).
+fn after_help() -> String {
+    format!(
+        "{EXAMPLES}\n{}",
+        wrap(&crate::error::exit_status_summary(), 76)
+    )
+}
+
+/// `text` in lines of at most `width` columns, broken between words.
+fn wrap(text: &str, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + word.len() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines.join("\n")
+}
 
 /// Fetch API access tokens by profile, cache them in the OS keyring until
 /// they expire, and print the token or an Authorization header.
@@ -34,7 +56,7 @@ Exit status: 0 token printed, 2 usage or configuration error,
 #[command(
     name = "gettoken",
     version,
-    after_help = EXAMPLES
+    after_help = after_help()
 )]
 pub struct Cli {
     #[command(subcommand)]

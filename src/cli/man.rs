@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 use clap_mangen::Man;
+use roff::{Roff, bold, roman};
 
 use crate::cli::Cli;
+use crate::error::{EXIT_STATUSES, codes_text};
 
 const EXAMPLES: &[(&str, &str)] = &[
     ("gettoken prod", "print the token of profile prod"),
@@ -30,27 +32,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("gettoken config check", "validate every profile, offline"),
 ];
 
-const EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "the token was printed"),
-    (
-        "2",
-        "usage or configuration error: bad TOML, unknown profile, missing secret",
-    ),
-    ("3", "the endpoint refused the credentials"),
-    (
-        "4",
-        "the endpoint could not be reached or failed (after retries)",
-    ),
-    (
-        "126, 127",
-        "gettoken exec: the command cannot be run, or is not found",
-    ),
-    ("1", "anything else"),
-];
-
 /// gettoken(1) as roff.
 pub fn page() -> std::io::Result<Vec<u8>> {
-    let man = Man::new(Cli::command());
+    // `help` is clap's, with no page of its own: not listed.
+    let man = Man::new(Cli::command().disable_help_subcommand(true));
     let mut out = Vec::new();
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;
@@ -58,13 +43,14 @@ pub fn page() -> std::io::Result<Vec<u8>> {
     man.render_description_section(&mut out)?;
     man.render_options_section(&mut out)?;
     man.render_subcommands_section(&mut out)?;
-    out.extend(extra_sections().as_bytes());
+    extra_sections().to_writer(&mut out)?;
     man.render_version_section(&mut out)?;
     Ok(out)
 }
 
-/// Writes gettoken.1 and one page per command (gettoken-exec.1, ...) into
-/// `dir`; the paths written.
+/// Writes gettoken.1 and one page per command, nested ones too
+/// (gettoken-exec.1, gettoken-config-check.1, ...), into `dir`: every page
+/// a SUBCOMMANDS list names. The paths written.
 pub fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let main = dir.join("gettoken.1");
@@ -72,22 +58,34 @@ pub fn write_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut written = vec![main];
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        written.push(Man::new(sub.clone()).generate_to(dir)?);
-    }
+    write_pages(&cmd, dir, &mut written)?;
     Ok(written)
 }
 
-fn extra_sections() -> String {
-    let mut s = String::new();
-    s.push_str(".SH FILES\n.TP\n");
-    s.push_str(&escape("~/.config/gettoken/profiles.toml"));
-    s.push('\n');
-    s.push_str(&escape(
+fn write_pages(cmd: &clap::Command, dir: &Path, written: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        written.push(Man::new(sub.clone()).generate_to(dir)?);
+        write_pages(sub, dir, written)?;
+    }
+    Ok(())
+}
+
+/// FILES, ENVIRONMENT, EXIT STATUS and EXAMPLES; the `roff` crate escapes
+/// the text. Each entry is a `.TP` paragraph: its tag in bold (as a text
+/// line, so quotes in it stay), then what it is.
+fn extra_sections() -> Roff {
+    let mut doc = Roff::new();
+    doc.control("SH", ["FILES"]);
+    entry(
+        &mut doc,
+        "~/.config/gettoken/profiles.toml",
         "The profiles (the platform's config directory; see --config and GETTOKEN_CONFIG). \
          `gettoken init` writes a commented one; `gettoken config path` prints where it is.",
-    ));
-    s.push_str("\n.SH ENVIRONMENT\n");
+    );
+    doc.control("SH", ["ENVIRONMENT"]);
     for (name, what) in [
         (
             "GETTOKEN_CONFIG",
@@ -102,28 +100,21 @@ fn extra_sections() -> String {
             "proxies for the token requests",
         ),
     ] {
-        s.push_str(&format!(".TP\n.B {}\n{}\n", escape(name), escape(what)));
+        entry(&mut doc, name, what);
     }
-    s.push_str(".SH EXIT STATUS\n");
-    for (code, what) in EXIT_STATUS {
-        s.push_str(&format!(".TP\n.B {}\n{}\n", escape(code), escape(what)));
+    doc.control("SH", ["EXIT STATUS"]);
+    for status in EXIT_STATUSES {
+        entry(&mut doc, &codes_text(status.codes, ", "), status.meaning);
     }
-    s.push_str(".SH EXAMPLES\n");
+    doc.control("SH", ["EXAMPLES"]);
     for (cmd, what) in EXAMPLES {
-        s.push_str(&format!(".TP\n.B {}\n{}\n", escape(cmd), escape(what)));
+        entry(&mut doc, cmd, what);
     }
-    s
+    doc
 }
 
-/// Text safe in a roff line: backslashes and hyphens escaped, and no
-/// control character at the start.
-fn escape(text: &str) -> String {
-    let body = text.replace('\\', "\\e").replace('-', "\\-");
-    if body.starts_with(['.', '\'']) {
-        format!("\\&{body}")
-    } else {
-        body
-    }
+fn entry(doc: &mut Roff, tag: &str, what: &str) {
+    doc.control("TP", []).text([bold(tag)]).text([roman(what)]);
 }
 
 #[cfg(test)]
@@ -153,8 +144,44 @@ mod tests {
         assert!(text.contains(".SH \"EXIT STATUS\"") || text.contains(".SH EXIT STATUS"));
     }
 
+    /// Every `gettoken-x(1)` a written page names is written too.
     #[test]
-    fn escapes_roff() {
-        assert_eq!(escape(".x -y \\z"), "\\&.x \\-y \\ez");
+    fn every_page_named_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = write_all(dir.path()).unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.contains(&"gettoken-config-check.1".to_string()),
+            "{names:?}"
+        );
+        for path in &written {
+            let text = std::fs::read_to_string(path).unwrap();
+            for (i, _) in text.match_indices("(1)") {
+                let start = text[..i]
+                    .rfind(|c: char| c.is_whitespace())
+                    .map_or(0, |s| s + 1);
+                let page = format!("{}.1", text[start..i].replace("\\-", "-"));
+                assert!(names.contains(&page), "{}: {page}", path.display());
+            }
+        }
+    }
+
+    #[test]
+    fn examples_keep_their_quotes_and_help_has_no_page() {
+        let text = String::from_utf8(page().unwrap()).unwrap();
+        assert!(
+            text.contains(r#"\fBcurl \-H "$(gettoken prod \-H)" https://api.example.com/\fR"#),
+            "{text}"
+        );
+        assert!(!text.contains("gettoken\\-help"), "{text}");
+        for status in EXIT_STATUSES {
+            assert!(
+                text.contains(&format!("\\fB{}\\fR", codes_text(status.codes, ", "))),
+                "{text}"
+            );
+        }
     }
 }

@@ -27,7 +27,7 @@ pub fn check(flag: &Option<PathBuf>) -> anyhow::Result<()> {
         return print_line(&format!("{}: {n} profile{s}, no problems", path.display()));
     }
     for problem in &report.problems {
-        eprintln!("gettoken: error: {problem}");
+        crate::log::error(problem);
     }
     let n = report.problems.len();
     Err(Failure::usage(format!(
@@ -42,10 +42,10 @@ pub fn check(flag: &Option<PathBuf>) -> anyhow::Result<()> {
 pub fn path(flag: &Option<PathBuf>) -> anyhow::Result<()> {
     let path = config::locate(flag.as_deref())?;
     if !path.exists() {
-        eprintln!(
-            "gettoken: {} does not exist yet: `gettoken init` writes a starter file there",
+        crate::log::note(format!(
+            "{} does not exist yet: `gettoken init` writes a starter file there",
             path.display()
-        );
+        ));
     }
     print_line(&path.display().to_string())
 }

@@ -15,7 +15,7 @@ use std::process::Command;
 
 use super::{load_profile, token};
 use crate::cli::FetchOptions;
-use crate::error::{Failure, Kind};
+use crate::error::{Failure, Kind, NOT_FOUND, NOT_RUNNABLE};
 use crate::secrets::Secret;
 
 /// Replaces gettoken with `command`, the token in `$var` (see exec.rs).
@@ -53,12 +53,12 @@ fn replace_with(argv: &[OsString], var: &str, token: &Secret) -> anyhow::Error {
     }
 }
 
-/// 127 when the command is not found, 126 when it cannot be run, as shells
-/// do.
+/// [`NOT_FOUND`] (127) when the command is not found, [`NOT_RUNNABLE`]
+/// (126) when it cannot be run, as shells do.
 fn cannot_run(program: &str, err: &std::io::Error) -> anyhow::Error {
     let (code, what) = match err.kind() {
-        std::io::ErrorKind::NotFound => (127, "not found"),
-        _ => (126, "cannot be run"),
+        std::io::ErrorKind::NotFound => (NOT_FOUND, "not found"),
+        _ => (NOT_RUNNABLE, "cannot be run"),
     };
     Failure {
         kind: Kind::Command(code),

@@ -25,9 +25,9 @@ pub fn run(flag: &Option<std::path::PathBuf>, name: Option<&str>, all: bool) -> 
             }
         }
         if dropped {
-            eprintln!("gettoken: forgot the cached token of `{name}`");
+            crate::log::note(format!("forgot the cached token of `{name}`"));
         } else if !all {
-            eprintln!("gettoken: no cached token for `{name}`");
+            crate::log::note(format!("no cached token for `{name}`"));
         }
     }
     if errors.is_empty() {

@@ -8,9 +8,9 @@ use crate::config;
 pub fn run(flag: &Option<PathBuf>) -> anyhow::Result<()> {
     let path = config::locate(flag.as_deref())?;
     config::starter::write(&path)?;
-    eprintln!(
-        "gettoken: wrote {}: edit it, then run `gettoken config check`",
+    crate::log::note(format!(
+        "wrote {}: edit it, then run `gettoken config check`",
         path.display()
-    );
+    ));
     Ok(())
 }

@@ -59,7 +59,7 @@ pub fn run(flag: &Option<std::path::PathBuf>) -> anyhow::Result<()> {
         rows.push([name.to_string(), flavour, kind, state]);
     }
     if rows.len() == 1 {
-        eprintln!("gettoken: {} has no profiles", config.path.display());
+        crate::log::note(format!("{} has no profiles", config.path.display()));
         return Ok(());
     }
     print_line(&output::table(&rows))

@@ -12,7 +12,7 @@ pub fn run(dir: Option<&Path>) -> anyhow::Result<()> {
             let written = crate::cli::man::write_all(dir)
                 .with_context(|| format!("writing man pages into {}", dir.display()))?;
             for path in written {
-                eprintln!("gettoken: wrote {}", path.display());
+                crate::log::note(format!("wrote {}", path.display()));
             }
             Ok(())
         }

@@ -35,10 +35,10 @@ pub fn run(cmd: SecretCommand) -> anyhow::Result<()> {
             keyring
                 .set(&store::secret_key(&name), &value)
                 .with_context(|| format!("cannot store secret `{name}`"))?;
-            eprintln!(
-                "gettoken: stored secret `{name}` in the {}",
+            crate::log::note(format!(
+                "stored secret `{name}` in the {}",
                 keyring.describe()
-            );
+            ));
             Ok(())
         }
         SecretCommand::Delete { name } => {
@@ -46,7 +46,7 @@ pub fn run(cmd: SecretCommand) -> anyhow::Result<()> {
                 .delete(&store::secret_key(&name))
                 .with_context(|| format!("cannot delete secret `{name}`"))?
             {
-                eprintln!("gettoken: deleted secret `{name}`");
+                crate::log::note(format!("deleted secret `{name}`"));
                 Ok(())
             } else {
                 Err(Failure::usage(format!("no secret `{name}` is stored")).into())

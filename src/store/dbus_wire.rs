@@ -13,14 +13,9 @@ pub const ERROR: u8 = 3;
 /// reply to a lookup is a few hundred bytes).
 const MAX_MESSAGE: usize = 1 << 20;
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("D-Bus message: {0}")]
 pub struct WireError(pub String);
-
-impl fmt::Display for WireError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "D-Bus message: {}", self.0)
-    }
-}
 
 fn bad(what: &str) -> WireError {
     WireError(what.to_string())

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Backend, StoreError};
-use crate::util::fs::private_dir;
+use crate::util::fs::{file_name, private_dir};
 
 pub struct FileBackend {
     dir: Option<PathBuf>,
@@ -35,17 +35,7 @@ impl FileBackend {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, StoreError> {
-        let name: String = key
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                b'/' => "~".to_string(),
-                other => format!("%{other:02X}"),
-            })
-            .collect();
-        Ok(self.dir()?.join(format!("{name}.json")))
+        Ok(self.dir()?.join(format!("{}.json", file_name(key))))
     }
 
     fn ensure_dir(&self) -> Result<&PathBuf, StoreError> {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::error::Failure;
-use crate::util::fs::private_dir;
+use crate::util::fs::{file_name, private_dir};
 
 /// A lock held; dropping it releases it.
 pub trait Held {}
@@ -51,17 +51,7 @@ pub fn acquire(name: &str, wait: Duration) -> Result<Option<ProfileLock>, Failur
         crate::log::debug!("no runtime or cache directory: fetching without a lock");
         return Ok(None);
     };
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let path = dir.join(format!("{encoded}.lock"));
+    let path = dir.join(format!("{}.lock", file_name(name)));
     let opened = private_dir(&dir).and_then(|()| {
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);

@@ -19,7 +19,6 @@ pub mod record;
 mod secret_lookup;
 
 use std::cell::OnceCell;
-use std::fmt;
 
 pub use file::FileBackend;
 pub use memory::MemoryBackend;
@@ -30,16 +29,9 @@ use crate::secrets::{Secret, SecretStore};
 pub const SERVICE: &str = "gettoken";
 
 /// A failure of the store itself (not "no entry", which is `Ok(None)`).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct StoreError(pub String);
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StoreError {}
 
 /// Strings kept by key.
 pub trait Backend {
