@@ -95,6 +95,9 @@ pub enum Links {
 pub fn open_regular(path: &Path, links: Links) -> io::Result<(File, Metadata)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
+    // (Elsewhere opening follows no special-file semantics to guard.)
+    #[cfg(not(unix))]
+    let _ = links;
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
