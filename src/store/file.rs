@@ -106,17 +106,7 @@ fn untrusted(dir: &std::path::Path, e: &std::io::Error) -> StoreError {
 #[cfg(unix)]
 fn not_private(meta: &fs::Metadata) -> Option<String> {
     use std::os::unix::fs::MetadataExt as _;
-    let me = crate::util::fs::current_uid();
-    if meta.uid() != me {
-        return Some(format!(
-            "it belongs to uid {}, not to this user",
-            meta.uid()
-        ));
-    }
-    if meta.mode() & 0o777 != 0o600 {
-        return Some(format!("its mode is {:o}, not 600", meta.mode() & 0o777));
-    }
-    None
+    crate::util::fs::not_private_file(meta.uid(), crate::util::fs::current_uid(), meta.mode())
 }
 
 #[cfg(not(unix))]

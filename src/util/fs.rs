@@ -41,31 +41,54 @@ pub fn trusted_dir(dir: &Path) -> io::Result<()> {
 /// write. An error of kind `PermissionDenied` says which of these fails.
 pub fn check_trusted_dir(dir: &Path) -> io::Result<()> {
     let meta = std::fs::symlink_metadata(dir)?;
-    let refuse = |why: String| Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
-    if meta.file_type().is_symlink() {
-        return refuse("it is a symbolic link, not a directory of this user's".into());
-    }
-    if !meta.is_dir() {
-        return refuse("it is not a directory".into());
-    }
     #[cfg(unix)]
-    {
+    let (uid, mode) = {
         use std::os::unix::fs::MetadataExt as _;
-        if meta.uid() != current_uid() {
-            return refuse(format!(
-                "it belongs to uid {}, not to this user (uid {})",
-                meta.uid(),
-                current_uid()
+        (Some((meta.uid(), current_uid())), meta.mode())
+    };
+    #[cfg(not(unix))]
+    let (uid, mode) = (None, 0);
+    match dir_problem(meta.file_type().is_symlink(), meta.is_dir(), uid, mode) {
+        Some(why) => Err(io::Error::new(io::ErrorKind::PermissionDenied, why)),
+        None => Ok(()),
+    }
+}
+
+/// Why a directory (a link or not, a directory or not, its owner and this
+/// user where known, its mode) is not safe to keep things in, if it is not.
+fn dir_problem(link: bool, dir: bool, uid: Option<(u32, u32)>, mode: u32) -> Option<String> {
+    if link {
+        return Some("it is a symbolic link, not a directory of this user's".into());
+    }
+    if !dir {
+        return Some("it is not a directory".into());
+    }
+    if let Some((owner, me)) = uid {
+        if owner != me {
+            return Some(format!(
+                "it belongs to uid {owner}, not to this user (uid {me})"
             ));
         }
-        if meta.mode() & 0o022 != 0 {
-            return refuse(format!(
+        if mode & 0o022 != 0 {
+            return Some(format!(
                 "others may write to it (mode {:o}); make it private with chmod 700",
-                meta.mode() & 0o7777
+                mode & 0o7777
             ));
         }
     }
-    Ok(())
+    None
+}
+
+/// Why a file this user's gettoken wrote (owner, this user, mode) cannot
+/// be one, if it cannot: it is another user's, or not mode 0600.
+pub fn not_private_file(owner: u32, me: u32, mode: u32) -> Option<String> {
+    if owner != me {
+        return Some(format!("it belongs to uid {owner}, not to this user"));
+    }
+    if mode & 0o777 != 0o600 {
+        return Some(format!("its mode is {:o}, not 600", mode & 0o777));
+    }
+    None
 }
 
 /// Whether `e` is [`check_trusted_dir`] refusing a directory (rather than
@@ -211,6 +234,26 @@ mod tests {
         assert!(open_regular(&link, Links::Refuse).is_err());
         assert!(open_regular(&link, Links::Follow).is_ok());
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn only_a_directory_and_files_of_this_users_alone_are_trusted() {
+        assert_eq!(dir_problem(false, true, Some((1000, 1000)), 0o40700), None);
+        assert_eq!(dir_problem(false, true, Some((1000, 1000)), 0o40755), None);
+        let other = dir_problem(false, true, Some((65534, 1000)), 0o40700).unwrap();
+        assert!(other.contains("uid 65534"), "{other}");
+        assert!(dir_problem(false, true, Some((1000, 1000)), 0o40770).is_some());
+        assert!(dir_problem(false, true, Some((1000, 1000)), 0o41777).is_some());
+        assert!(dir_problem(true, false, Some((1000, 1000)), 0o700).is_some());
+        assert!(dir_problem(false, false, None, 0).is_some());
+        assert_eq!(not_private_file(1000, 1000, 0o100600), None);
+        assert!(
+            not_private_file(65534, 1000, 0o100600)
+                .unwrap()
+                .contains("uid 65534")
+        );
+        assert!(not_private_file(1000, 1000, 0o100644).is_some());
+        assert!(not_private_file(1000, 1000, 0o100400).is_some());
     }
 
     #[cfg(unix)]
