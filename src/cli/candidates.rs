@@ -8,9 +8,6 @@ use clap_complete::engine::CompletionCandidate;
 
 use crate::config;
 
-/// The most of a profiles file read for completion.
-const MAX_CONFIG: u64 = 1024 * 1024;
-
 /// `--config` as written on the command line being completed.
 pub(super) static CONFIG_FLAG: OnceLock<Option<PathBuf>> = OnceLock::new();
 
@@ -23,16 +20,12 @@ pub fn profile_names() -> Vec<CompletionCandidate> {
     };
     // A regular file only, and not all of a huge one: a FIFO or a device
     // named as the config must not hang or eat memory on TAB.
-    if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+    let Ok(bytes) = crate::util::fs::read_regular(&path, config::PROFILES_CAP) else {
         return vec![];
-    }
-    let mut text = String::new();
-    let read = std::fs::File::open(&path).and_then(|f| {
-        std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_CONFIG), &mut text)
-    });
-    if read.is_err() {
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
         return vec![];
-    }
+    };
     names_in(&text)
         .into_iter()
         .map(|(name, flavour)| {

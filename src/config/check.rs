@@ -48,13 +48,8 @@ fn check_config(config: &Config, reserved: &[&str]) -> Report {
             Err(e) => problems.push(e.message),
             Ok(profile) => {
                 if let Some(ca) = &profile.ca_file
-                    && let Err(e) = std::fs::File::open(ca).and_then(|f| {
-                        if f.metadata()?.is_file() {
-                            Ok(())
-                        } else {
-                            Err(std::io::Error::other("not a regular file"))
-                        }
-                    })
+                    && let Err(e) =
+                        crate::util::fs::open_regular(ca, crate::util::fs::Links::Follow)
                 {
                     problems.push(format!(
                         "profile `{name}`: `ca_file` {} cannot be read: {e}",

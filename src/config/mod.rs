@@ -141,10 +141,13 @@ impl Config {
     }
 }
 
+/// The most of a profiles file gettoken reads: far more than any real one.
+pub const PROFILES_CAP: u64 = 16 * 1024 * 1024;
+
 /// The text of the profiles file, and whether users other than its owner
 /// may read it (the mode of the file as opened: no second look-up).
 fn read(path: &Path) -> Result<(String, bool), Failure> {
-    use std::io::Read as _;
+    use crate::util::fs::{Links, open_regular, read_capped};
     let failed = |e: std::io::Error| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             " (create one with `gettoken init`, or pass --config PATH)"
@@ -156,10 +159,14 @@ fn read(path: &Path) -> Result<(String, bool), Failure> {
             path.display()
         ))
     };
-    let mut file = std::fs::File::open(path).map_err(failed)?;
-    let meta = file.metadata().map_err(failed)?;
-    let mut text = String::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_string(&mut text).map_err(failed)?;
+    let (file, meta) = open_regular(path, Links::Follow).map_err(failed)?;
+    let bytes = read_capped(file, &meta, PROFILES_CAP).map_err(failed)?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        failed(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })?;
     Ok((text, readable_by_others(&meta)))
 }
 

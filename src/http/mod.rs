@@ -16,6 +16,7 @@ use crate::config::{Profile, check_transport, url_for_humans};
 use crate::error::Failure;
 use crate::protocol::request::{TokenRequest, USER_AGENT};
 use crate::secrets::redact;
+use crate::util::fs::{SMALL_FILE_CAP, read_regular};
 
 /// Replies larger than this are refused.
 pub const MAX_REPLY: u64 = 1024 * 1024;
@@ -115,7 +116,7 @@ impl HttpTransport {
         });
         let mut roots = Vec::new();
         if let Some(path) = &profile.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
+            let pem = read_regular(path, SMALL_FILE_CAP).map_err(|e| {
                 Failure::usage(format!("cannot read ca_file {}: {e}", path.display()))
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {

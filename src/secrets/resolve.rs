@@ -9,7 +9,7 @@ use crate::error::Failure;
 use crate::secrets::redact;
 use crate::secrets::{Resolve, SecretStore};
 use crate::secrets::{Secret, Source, Text};
-use crate::util::fs::expand_home;
+use crate::util::fs::{SMALL_FILE_CAP, expand_home, read_regular};
 
 /// The resolver for one profile's requests. Each source is read once per
 /// run: a device login polls many times, a refresh may be followed by the
@@ -73,8 +73,10 @@ impl Resolver<'_> {
             },
             Source::File(path) => {
                 let path = expand_home(path);
-                let mut text = std::fs::read_to_string(&path)
+                let bytes = read_regular(&path, SMALL_FILE_CAP)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
+                let mut text = String::from_utf8(bytes)
+                    .map_err(|_| format!("{}: it is not valid UTF-8", path.display()))?;
                 if text.ends_with('\n') {
                     text.pop();
                     if text.ends_with('\r') {

@@ -1,7 +1,10 @@
 //! One fetch per profile at a time: the [`Locks`] port, and its real
 //! adapter, an advisory lock file per profile, held across re-checking the
 //! cache, fetching and storing. The OS drops the lock when its holder dies,
-//! so a killed process never blocks the next.
+//! so a killed process never blocks the next. Only a directory no one else
+//! may write is used, and only a lock file of this user's, never through a
+//! symbolic link: another user can neither make gettoken wait nor have it
+//! truncate a file of theirs choosing.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -9,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::error::Failure;
-use crate::util::fs::{file_name, private_dir};
+use crate::util::fs::{check_trusted_dir, file_name, is_untrusted, trusted_dir};
 
 /// A lock held; dropping it releases it.
 pub trait Held {}
@@ -37,30 +40,89 @@ pub struct ProfileLock {
 
 impl Held for ProfileLock {}
 
-/// The lock directory: the user's runtime dir, else the cache dir.
+/// The lock directory: the user's runtime dir, else (or when that one is
+/// not safe to use) the cache dir; `None` when neither is.
 fn lock_dir() -> Option<PathBuf> {
-    dirs::runtime_dir()
-        .map(|d| d.join("gettoken"))
-        .or_else(|| dirs::cache_dir().map(|d| d.join("gettoken").join("locks")))
+    if let Some(dir) = dirs::runtime_dir().map(|d| d.join("gettoken")) {
+        match trusted_dir(&dir) {
+            Ok(()) => return Some(dir),
+            Err(e) if is_untrusted(&e) => crate::log::warn(format!(
+                "lock directory {} is not used: {e}; using one in the cache directory",
+                dir.display()
+            )),
+            Err(e) => crate::log::debug!("cannot create {}: {e}", dir.display()),
+        }
+    }
+    let parent = dirs::cache_dir()?.join("gettoken");
+    let dir = parent.join("locks");
+    match trusted_dir(&dir).and_then(|()| check_trusted_dir(&parent)) {
+        Ok(()) => Some(dir),
+        Err(e) => {
+            if is_untrusted(&e) {
+                crate::log::warn(format!(
+                    "lock directory {} is not used: {e}; fetching without a lock",
+                    dir.display()
+                ));
+            }
+            crate::log::debug!("cannot create {}: {e}", dir.display());
+            None
+        }
+    }
+}
+
+/// Opens (or creates, mode 0600) the lock file at `path`: never through a
+/// symbolic link, never blocking, and only a regular file of this user's.
+fn open_lock_file(path: &std::path::Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return std::io::Error::other("it is a symbolic link, which is not followed");
+        }
+        e
+    })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if meta.uid() != crate::util::fs::current_uid() {
+            return Err(std::io::Error::other(format!(
+                "it belongs to uid {}, not to this user: not waiting for it",
+                meta.uid()
+            )));
+        }
+    }
+    Ok(file)
 }
 
 /// Takes the lock of profile `name`, waiting at most `wait`. Returns `None`
 /// (and goes on unlocked) when no lock file can be made at all.
 pub fn acquire(name: &str, wait: Duration) -> Result<Option<ProfileLock>, Failure> {
     let Some(dir) = lock_dir() else {
-        crate::log::debug!("no runtime or cache directory: fetching without a lock");
+        crate::log::debug!("no usable lock directory: fetching without a lock");
         return Ok(None);
     };
     let path = dir.join(format!("{}.lock", file_name(name)));
-    let opened = private_dir(&dir).and_then(|()| {
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(&path)
-    });
-    let mut file = match opened {
+    let mut file = match open_lock_file(&path) {
         Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::Other => {
+            crate::log::warn(format!(
+                "lock file {} is not used ({e}); fetching without a lock",
+                path.display()
+            ));
+            return Ok(None);
+        }
         Err(e) => {
             crate::log::debug!(
                 "cannot open lock file {}: {e}; fetching without a lock",

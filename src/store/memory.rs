@@ -1,6 +1,7 @@
 //! A store in memory, for unit tests: entries live as long as the value and its
-//! clones (which share them), and writes can be made to fail as a broken
-//! keyring's do.
+//! clones (which share them), writes can be made to fail as a broken
+//! keyring's do, and values can be limited in size as some keyrings limit
+//! them.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -14,12 +15,28 @@ use super::{Backend, StoreError};
 pub struct MemoryBackend {
     entries: Rc<RefCell<BTreeMap<String, String>>>,
     fail_writes: Rc<Cell<bool>>,
+    /// The most UTF-16 bytes a value may take, as the Windows Credential
+    /// Manager counts them.
+    value_limit: Option<usize>,
 }
 
 impl MemoryBackend {
     /// From now on every `set` and `delete` fails (reads still work).
     pub fn fail_writes(&self) {
         self.fail_writes.set(true);
+    }
+
+    /// A store that refuses values over `bytes` UTF-16 bytes.
+    pub fn with_value_limit(bytes: usize) -> Self {
+        MemoryBackend {
+            value_limit: Some(bytes),
+            ..Self::default()
+        }
+    }
+
+    /// All keys, for tests to see what a wrapper left.
+    pub fn keys(&self) -> Vec<String> {
+        self.entries.borrow().keys().cloned().collect()
     }
 
     fn writable(&self) -> Result<(), StoreError> {
@@ -41,6 +58,13 @@ impl Backend for MemoryBackend {
 
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.writable()?;
+        if let Some(limit) = self.value_limit
+            && value.encode_utf16().count() * 2 > limit
+        {
+            return Err(StoreError(format!(
+                "memory store: the value is over {limit} bytes"
+            )));
+        }
         self.entries
             .borrow_mut()
             .insert(key.to_string(), value.to_string());

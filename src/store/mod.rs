@@ -6,6 +6,7 @@
 //! Keys are `token/PROFILE` and `secret/NAME`, all under one service name.
 
 pub mod cache;
+pub mod chunked;
 #[cfg(target_os = "linux")]
 mod dbus_wire;
 pub mod file;
@@ -92,7 +93,8 @@ impl SecretStore for StoredSecrets<'_> {
 
 /// The OS keyring of this platform: on Linux the Secret Service when it
 /// works, else the kernel keyring; the Keychain on macOS; the Credential
-/// Manager on Windows. Opened lazily, on first use.
+/// Manager on Windows (which takes large records only as parts, see
+/// [`chunked`]). Opened lazily, on first use.
 pub fn os_keyring() -> Box<dyn Backend> {
     #[cfg(target_os = "linux")]
     {
@@ -106,9 +108,13 @@ pub fn os_keyring() -> Box<dyn Backend> {
     }
     #[cfg(target_os = "windows")]
     {
-        Box::new(keyring::KeyringBackend::open(
-            "Windows Credential Manager",
-            || windows_native_keyring_store::Store::new(),
+        // Credentials hold at most 2,560 UTF-16 bytes: larger records
+        // are kept as parts.
+        Box::new(chunked::Chunked::new(
+            keyring::KeyringBackend::open("Windows Credential Manager", || {
+                windows_native_keyring_store::Store::new()
+            }),
+            chunked::WINDOWS_CREDENTIAL_LIMIT,
         ))
     }
     #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]

@@ -3,6 +3,7 @@
 //! directories, text from outside made safe to show, the process kept out
 //! of core files. Every other layer may use them; they use nothing above.
 
+pub mod atomic;
 pub mod clock;
 pub mod duration;
 pub mod fs;

@@ -40,6 +40,8 @@ const NEW_REFRESH: &str = "fault-new-refresh-6a7b";
 const RETRY_DATE_IN_3S: &str = "(an HTTP date 3 s from now)";
 /// The bound for rows that wait for nothing.
 const QUICK: Duration = Duration::from_secs(10);
+/// The bound for rows that must fail at once (a special file).
+const AT_ONCE: Duration = Duration::from_secs(2);
 /// The bound for rows that wait out the profile's 2 s timeout once.
 const ONE_TIMEOUT: Duration = Duration::from_secs(6);
 
@@ -98,6 +100,29 @@ enum Twist {
     SecretFileDir,
     /// The cache entry now holds these bytes.
     CacheEntry(&'static [u8]),
+    /// This file is now a special one (for `Place::CaFile`, the profile
+    /// also names it as its `ca_file`).
+    Special(Place, Special),
+}
+
+/// A file gettoken reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    Config,
+    SecretFile,
+    CacheEntry,
+    CaFile,
+}
+
+/// A file that must neither block nor fill memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Special {
+    /// A FIFO no one writes to.
+    Fifo,
+    /// A symbolic link to `/dev/zero`.
+    DevZero,
+    /// A sparse file of 1 GiB.
+    Huge,
 }
 
 /// The cache entry after the run.
@@ -713,6 +738,57 @@ matrix! {
         says: vec!["`response.lifetime`", "too large: at most 3650d"],
         ..Row::default()
     },
+    // ---- hardening: directories, files and stored records ----
+    config_is_a_fifo => special_row(Place::Config, Special::Fifo, 2,
+        vec!["cannot read profiles file {config}", "a FIFO"]),
+    config_is_dev_zero => special_row(Place::Config, Special::DevZero, 2,
+        vec!["cannot read profiles file {config}", "a device"]),
+    config_is_huge => special_row(Place::Config, Special::Huge, 2,
+        vec!["cannot read profiles file {config}", "larger than 16384 KiB"]),
+    secret_file_is_a_fifo => special_row(Place::SecretFile, Special::Fifo, 2,
+        vec!["{root}/secret.txt", "a FIFO"]),
+    secret_file_is_dev_zero => special_row(Place::SecretFile, Special::DevZero, 2,
+        vec!["{root}/secret.txt", "a device"]),
+    secret_file_is_huge => special_row(Place::SecretFile, Special::Huge, 2,
+        vec!["{root}/secret.txt", "larger than 1024 KiB"]),
+    ca_file_is_a_fifo => special_row(Place::CaFile, Special::Fifo, 2,
+        vec!["ca_file {root}/ca.pem", "a FIFO"]),
+    ca_file_is_dev_zero => special_row(Place::CaFile, Special::DevZero, 2,
+        vec!["ca_file {root}/ca.pem", "a device"]),
+    ca_file_is_huge => special_row(Place::CaFile, Special::Huge, 2,
+        vec!["ca_file {root}/ca.pem", "larger than 1024 KiB"]),
+    cache_entry_is_a_fifo => special_row(Place::CacheEntry, Special::Fifo, 0,
+        vec!["warning", "{root}/cache/gettoken/token~fault.json", "a FIFO"]),
+    cache_entry_is_dev_zero => special_row(Place::CacheEntry, Special::DevZero, 0,
+        vec!["warning", "{root}/cache/gettoken/token~fault.json", "symbolic link"]),
+    cache_entry_is_huge => special_row(Place::CacheEntry, Special::Huge, 0,
+        vec!["warning", "{root}/cache/gettoken/token~fault.json"]),
+}
+
+/// The row of a special file at `place`: a clear error at once (or, for the
+/// cache entry, a warning and a fetch).
+fn special_row(place: Place, special: Special, code: i32, says: Vec<&'static str>) -> Row {
+    let secret = if place == Place::SecretFile {
+        SecretFrom::File
+    } else {
+        SecretFrom::Literal
+    };
+    let fetches = place == Place::CacheEntry;
+    Row {
+        seed: if fetches { Seed::Fresh } else { Seed::Stale },
+        secret,
+        twist: Twist::Special(place, special),
+        code,
+        says,
+        requests: usize::from(fetches),
+        within: AT_ONCE,
+        after: if fetches {
+            After::Cached
+        } else {
+            After::Untouched
+        },
+        ..Row::default()
+    }
 }
 
 /// Everything one run of a row needs.
@@ -779,6 +855,24 @@ fn at_reply_time(conduct: Conduct) -> Conduct {
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Replaces the file at `path` by a special one.
+fn make_special(path: &Path, special: Special) {
+    let _ = std::fs::remove_file(path);
+    match special {
+        Special::Fifo => {
+            let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+        }
+        Special::DevZero => std::os::unix::fs::symlink("/dev/zero", path).unwrap(),
+        Special::Huge => {
+            let file = std::fs::File::create(path).unwrap();
+            file.set_len(1 << 30).unwrap();
+            set_mode(path, 0o600);
+        }
+    }
 }
 
 fn write_script(env: &Env, body: &str) {
@@ -892,8 +986,32 @@ fn run_row(row: &Row, verbose: bool) {
             std::fs::create_dir(&path).unwrap();
         }
         Twist::CacheEntry(bytes) => std::fs::write(world.entry(), bytes).unwrap(),
+        Twist::Special(place, special) => {
+            let path = match place {
+                Place::Config => world.config.clone(),
+                Place::SecretFile => world.env.root().join("secret.txt"),
+                Place::CacheEntry => world.entry(),
+                Place::CaFile => {
+                    let path = world.env.root().join("ca.pem");
+                    let text = std::fs::read_to_string(&world.config).unwrap();
+                    // Before `extra`, which may open a sub-table.
+                    let text = text.replacen(
+                        "cache = \"file\"\n",
+                        &format!("cache = \"file\"\nca_file = {}\n", json!(path)),
+                        1,
+                    );
+                    std::fs::write(&world.config, text).unwrap();
+                    path
+                }
+            };
+            make_special(&path, *special);
+        }
     }
-    let before_run = std::fs::read(world.entry()).ok();
+    // (Reading a special cache entry would block or fill memory.)
+    let before_run = match row.twist {
+        Twist::Special(Place::CacheEntry, _) => None,
+        _ => std::fs::read(world.entry()).ok(),
+    };
     let requests_before = world.server.count();
 
     // The run, killed (and so failed) if it outlives its bound.
@@ -1031,7 +1149,11 @@ impl Twist {
     fn keeps_the_profile(&self) -> bool {
         !matches!(
             self,
-            Twist::ProfileLine(_) | Twist::ConfigText(_) | Twist::ConfigBytes(_) | Twist::ConfigDir
+            Twist::ProfileLine(_)
+                | Twist::ConfigText(_)
+                | Twist::ConfigBytes(_)
+                | Twist::ConfigDir
+                | Twist::Special(Place::Config | Place::CaFile, _)
         )
     }
 }
@@ -1793,4 +1915,240 @@ fn discovery_appends_the_well_known_path_to_the_issuer_s_path() {
         assert_stderr_contains(&out, "/tenant/.well-known/openid-configuration");
         assert_no_encoded_leak(&out, CLIENT_ID, &[CLIENT_SECRET, "fault-issuer-key-3e4f"]);
     }
+}
+
+// ---- hardening: directories, files and stored records ----
+
+/// The uid of "another user" (nobody).
+const OTHER_UID: u32 = 65534;
+
+/// A `cache = "file"` profile for a server that hands out
+/// `fault-new-token-4e5f-N`, for an hour, with its first token cached.
+fn seeded_file_cache() -> (Env, Server, PathBuf) {
+    let env = Env::new();
+    let server = Server::counting(|i| {
+        json!({"access_token": format!("{NEW_TOKEN}-{i}"), "expires_in": 3600,
+               "refresh_token": NEW_REFRESH})
+    });
+    let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
+    let out = run_config_quickly(&env, &config, &[PROFILE]);
+    assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-0"));
+    (env, server, config)
+}
+
+/// One run with the profiles file `config`, failed if it takes longer
+/// than QUICK.
+fn run_config_quickly(env: &Env, config: &Path, args: &[&str]) -> Output {
+    let started = Instant::now();
+    let out = env
+        .bare_cmd()
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .timeout(QUICK)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(took < QUICK, "took {took:?}: {}", stderr(&out));
+    out
+}
+
+/// Gives `path` to `uid`; false (and a note) where that uid does not exist,
+/// as in the user namespace of scripts/test.sh, which maps only the
+/// current user (there the unit tests of the ownership checks stand in).
+fn chown(path: &Path, uid: u32) -> bool {
+    match std::os::unix::fs::lchown(path, Some(uid), Some(uid)) {
+        Ok(()) => true,
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            eprintln!(
+                "note: uid {uid} is not mapped here: the variant owned by another user is skipped"
+            );
+            false
+        }
+        Err(e) => panic!("chown {}: {e}", path.display()),
+    }
+}
+
+/// A cache entry that is not a private regular file of this user's (group
+/// or world readable, another user's, a symbolic link to a record planted
+/// elsewhere) is never served: gettoken warns naming it, fetches, and puts
+/// its own entry in its place; the link's target is untouched.
+#[test]
+fn a_cache_entry_not_private_or_not_ours_is_not_served() {
+    for twist in ["mode 0644", "another user's", "a symbolic link"] {
+        for verbose in [false, true] {
+            let (env, server, config) = seeded_file_cache();
+            let entry = env.file_cache_entry(PROFILE);
+            let planted = env.root().join("planted.json");
+            std::fs::copy(&entry, &planted).unwrap();
+            let planted_bytes = std::fs::read(&planted).unwrap();
+            match twist {
+                "mode 0644" => set_mode(&entry, 0o644),
+                "another user's" => {
+                    if !chown(&entry, OTHER_UID) {
+                        continue;
+                    }
+                }
+                _ => {
+                    std::fs::remove_file(&entry).unwrap();
+                    std::os::unix::fs::symlink(&planted, &entry).unwrap();
+                }
+            }
+            let mut args = vec![PROFILE];
+            if verbose {
+                args.push("-v");
+            }
+            let out = run_config_quickly(&env, &config, &args);
+            let context = format!("{twist}, verbose {verbose}: {}", stderr(&out));
+            assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-1"));
+            assert_stderr_contains(&out, "gettoken: warning: ");
+            assert_stderr_contains(&out, &entry.display().to_string());
+            assert_no_leak(
+                &out,
+                &[CLIENT_SECRET, NEW_REFRESH, &format!("{NEW_TOKEN}-0")],
+            );
+            assert_eq!(server.count(), 2, "{context}");
+            assert_eq!(std::fs::read(&planted).unwrap(), planted_bytes, "{context}");
+            let record = read_record(&entry, &context);
+            assert_eq!(record["access_token"], format!("{NEW_TOKEN}-1"));
+            assert!(!std::fs::symlink_metadata(&entry).unwrap().is_symlink());
+        }
+    }
+}
+
+/// A cache directory others may write to, or another user's, is not used:
+/// its entry is not served, nothing is written there, and the warning names
+/// the directory.
+#[test]
+fn a_cache_dir_others_may_write_is_not_used() {
+    for twist in ["mode 0777", "another user's"] {
+        let (env, server, config) = seeded_file_cache();
+        let dir = env.root().join("cache/gettoken");
+        let entry = env.file_cache_entry(PROFILE);
+        let seeded = std::fs::read(&entry).unwrap();
+        match twist {
+            "mode 0777" => set_mode(&dir, 0o777),
+            _ => {
+                if !chown(&dir, OTHER_UID) {
+                    continue;
+                }
+            }
+        }
+        let out = run_config_quickly(&env, &config, &[PROFILE]);
+        let context = format!("{twist}: {}", stderr(&out));
+        assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-1"));
+        assert_stderr_contains(&out, "gettoken: warning: ");
+        assert_stderr_contains(&out, &dir.display().to_string());
+        assert_no_leak(
+            &out,
+            &[CLIENT_SECRET, NEW_REFRESH, &format!("{NEW_TOKEN}-0")],
+        );
+        assert_eq!(server.count(), 2, "{context}");
+        assert_eq!(std::fs::read(&entry).unwrap(), seeded, "{context}");
+    }
+}
+
+/// Holds an exclusive lock on a lock file of another user's (where there
+/// is another user, else of this one's), as that user's gettoken would.
+fn foreign_lock(path: &Path) -> (std::fs::File, bool) {
+    let file = std::fs::File::create(path).unwrap();
+    let foreign = chown(path, OTHER_UID);
+    file.lock().unwrap();
+    (file, foreign)
+}
+
+/// A lock directory others may write to is not used (gettoken takes its
+/// lock in the private fallback instead, and says so): a lock another user
+/// holds there is not waited on.
+#[test]
+fn a_lock_dir_others_may_write_is_not_used() {
+    let (env, server, config) = seeded_file_cache();
+    let dir = env.root().join("runtime/gettoken");
+    set_mode(&dir, 0o777);
+    let _held = foreign_lock(&dir.join(format!("{PROFILE}.lock")));
+    // (Held by this user where there is no other: not waited on all the
+    // same, as the directory is not used.)
+    let out = run_config_quickly(&env, &config, &[PROFILE, "--force"]);
+    assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-1"));
+    assert_stderr_contains(&out, "gettoken: warning: ");
+    assert_stderr_contains(&out, &dir.display().to_string());
+    assert_no_leak(&out, &[CLIENT_SECRET, NEW_REFRESH]);
+    assert_eq!(server.count(), 2);
+    let fallback = env.root().join("cache/gettoken/locks");
+    assert!(
+        fallback.join(format!("{PROFILE}.lock")).exists(),
+        "the lock was taken in {}",
+        fallback.display()
+    );
+}
+
+/// A lock file of another user's, held by that user's process, is not
+/// waited on: gettoken says so and fetches.
+#[test]
+fn a_lock_held_by_another_user_is_not_waited_on() {
+    let (env, server, config) = seeded_file_cache();
+    let lock = env
+        .root()
+        .join("runtime/gettoken")
+        .join(format!("{PROFILE}.lock"));
+    std::fs::remove_file(&lock).unwrap();
+    let (_held, foreign) = foreign_lock(&lock);
+    if !foreign {
+        return;
+    }
+    let out = run_config_quickly(&env, &config, &[PROFILE, "--force"]);
+    assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-1"));
+    assert_stderr_contains(&out, "gettoken: warning: ");
+    assert_stderr_contains(&out, &lock.display().to_string());
+    assert_eq!(server.count(), 2);
+}
+
+/// A symbolic link planted at the lock file's path is not followed: the
+/// file it points at is neither truncated nor written.
+#[test]
+fn a_symlink_at_the_lock_file_is_not_followed() {
+    let (env, server, config) = seeded_file_cache();
+    let lock = env
+        .root()
+        .join("runtime/gettoken")
+        .join(format!("{PROFILE}.lock"));
+    let victim = env.write_file("victim.txt", "precious\n");
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&victim, &lock).unwrap();
+    let out = run_config_quickly(&env, &config, &[PROFILE, "--force"]);
+    assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-1"));
+    assert_stderr_contains(&out, "gettoken: warning: ");
+    assert_stderr_contains(&out, &lock.display().to_string());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert_eq!(server.count(), 2);
+}
+
+/// A temporary file a killed run left in the cache directory (named as
+/// the fallback names them, by a process that is gone, and holding a
+/// token) is removed by the next write, and `forget --all` leaves nothing
+/// at all in the directory.
+#[test]
+fn a_temporary_file_a_killed_run_left_is_removed() {
+    let (env, _server, config) = seeded_file_cache();
+    let dir = env.root().join("cache/gettoken");
+    // A pid above the kernel's largest pid_max: no such process.
+    let stale = dir.join(format!(".token~{PROFILE}.json.4194999.tmp"));
+    let plant = || {
+        std::fs::write(&stale, format!("{{\"access_token\":\"{NEW_TOKEN}-0\"}}")).unwrap();
+        set_mode(&stale, 0o600);
+    };
+    plant();
+    let out = run_config_quickly(&env, &config, &[PROFILE, "--force"]);
+    assert_token_only_on_stdout(&out, &format!("{NEW_TOKEN}-1"));
+    assert!(!stale.exists(), "the write removed {}", stale.display());
+    read_record(&env.file_cache_entry(PROFILE), &stderr(&out));
+
+    plant();
+    let out = run_config_quickly(&env, &config, &["forget", "--all"]);
+    assert_code(&out, 0);
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in {}: {left:?}", dir.display());
 }
