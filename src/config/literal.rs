@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::raw::{File, RawProfile};
 use crate::secrets::Source;
-use crate::secrets::keys::is_credential_key;
 use crate::secrets::keys::is_public_key;
+use crate::secrets::keys::{is_address_key, is_credential_key};
 
 /// One secret value written out in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,11 @@ fn is_credential(key: &str) -> bool {
 /// (`X-Auth-Token`, `accessToken`), not a token's type.
 fn is_secret_field(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    is_credential(key) || (k.contains("token") && !k.contains("type") && !is_public_key(key))
+    is_credential(key)
+        || (k.contains("token")
+            && !k.contains("type")
+            && !is_public_key(key)
+            && !is_address_key(key))
 }
 
 fn walk(value: &Value, path: &str, secret: bool, keys: &mut Vec<String>) {

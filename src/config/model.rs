@@ -30,6 +30,10 @@ pub struct Profile {
     /// Identifies the request settings as written (secret references, never
     /// secret values): a cached token is served only to the same settings.
     pub fingerprint: String,
+    /// What the fingerprint only names or leaves out, which the cached
+    /// token must match too: secrets written out, `env` and `file`
+    /// sources (see `config::fingerprint::credentials`).
+    pub credentials: Vec<(String, Text)>,
 }
 
 #[derive(Debug, Clone)]

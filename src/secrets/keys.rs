@@ -30,6 +30,9 @@ pub fn is_public_key(key: &str) -> bool {
 /// back and must count).
 pub fn is_credential_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
+    if is_address_key(&k) {
+        return false;
+    }
     [
         "secret",
         "password",
@@ -51,6 +54,9 @@ pub fn is_credential_key(key: &str) -> bool {
 /// errs on the side of hiding).
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
+    if is_address_key(&k) {
+        return false;
+    }
     // One-time codes of the device and browser logins.
     matches!(k.as_str(), "code" | "device_code" | "code_verifier")
         || [
@@ -65,4 +71,36 @@ pub fn is_secret_key(key: &str) -> bool {
         ]
         .iter()
         .any(|w| k.contains(w))
+}
+
+/// Keys that name an address (`authorization_url`, `token_uri`): never a
+/// secret, whatever else their name holds (`authorization`, `token`).
+pub fn is_address_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["url", "uri", "endpoint"]
+        .iter()
+        .any(|w| k == *w || k.ends_with(&format!("_{w}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_no_secret_whatever_its_name_holds() {
+        for key in [
+            "authorization_url",
+            "token_url",
+            "token_endpoint",
+            "AUTH_URI",
+            "url",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+            assert!(!is_credential_key(key), "{key}");
+        }
+        for key in ["authorization", "client_secret", "access_token", "api_key"] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        assert!(is_credential_key("authorization"));
+    }
 }

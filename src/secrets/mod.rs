@@ -3,6 +3,7 @@
 //! one, reading the sources (only when a request is made), and scrubbing
 //! every known secret out of what gettoken prints.
 
+pub mod identity;
 pub mod keys;
 pub mod redact;
 pub mod resolve;

@@ -7,6 +7,7 @@ pub use super::record::is_fresh;
 
 use crate::config::{CacheKind, Profile};
 use crate::protocol::token::Token;
+use crate::secrets::identity;
 use crate::store::{self, Backend, FileBackend};
 
 pub struct Cache {
@@ -34,14 +35,21 @@ impl Cache {
     pub fn load(&self, profile: &Profile) -> Option<Token> {
         match self.backend.get(&store::token_key(&profile.name)) {
             Ok(Some(text)) => {
-                let token = record::decode(&text, &profile.fingerprint);
-                if token.is_none() {
+                let Some(decoded) = record::decode(&text, &profile.fingerprint) else {
                     crate::log::debug!(
                         "cached entry for `{}` is for other settings or unreadable; ignoring it",
                         profile.name
                     );
+                    return None;
+                };
+                if !identity::matches(decoded.credentials.as_deref(), &profile.credentials) {
+                    crate::log::debug!(
+                        "cached entry for `{}` was fetched with other credentials; ignoring it",
+                        profile.name
+                    );
+                    return None;
                 }
-                token
+                Some(decoded.token)
             }
             Ok(None) => None,
             Err(e) => {
@@ -53,7 +61,8 @@ impl Cache {
 
     /// Stores `token` for `profile`; says why when it cannot.
     pub fn save(&self, profile: &Profile, token: &Token) {
-        let Some(text) = record::encode(token, &profile.fingerprint) else {
+        let sealed = identity::seal(&profile.credentials);
+        let Some(text) = record::encode(token, &profile.fingerprint, sealed) else {
             crate::log::debug!(
                 "the reply states no expiry and the token is no JWT: not cached (set response.lifetime to cache it)"
             );

@@ -25,11 +25,22 @@ struct Record {
     refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    /// The salted digest of the credentials the token was fetched with
+    /// (`secrets::identity`); absent when the profile has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credentials: Option<String>,
+}
+
+/// A record read back: the token, and the digest of the credentials it
+/// was fetched with, for the caller to compare.
+pub struct Decoded {
+    pub token: Token,
+    pub credentials: Option<String>,
 }
 
 /// The record for `token`, or `None` when it cannot be cached (no known
-/// expiry).
-pub fn encode(token: &Token, fingerprint: &str) -> Option<String> {
+/// expiry). `credentials`: the sealed digest of its credentials, if any.
+pub fn encode(token: &Token, fingerprint: &str, credentials: Option<String>) -> Option<String> {
     let record = Record {
         v: VERSION,
         fingerprint: fingerprint.to_string(),
@@ -38,13 +49,14 @@ pub fn encode(token: &Token, fingerprint: &str) -> Option<String> {
         expires_at: token.expires_at?,
         refresh_token: token.refresh_token.as_ref().map(|s| s.expose().to_string()),
         scope: token.scope.clone(),
+        credentials,
     };
     serde_json::to_string(&record).ok()
 }
 
 /// The token in `text` when it is a current-version record written for the
 /// same profile settings; anything else is `None`.
-pub fn decode(text: &str, fingerprint: &str) -> Option<Token> {
+pub fn decode(text: &str, fingerprint: &str) -> Option<Decoded> {
     let record: Record = serde_json::from_str(text).ok()?;
     // Years beyond any token's life mean a damaged record.
     let plausible = 0..=4_102_444_800; // 2100-01-01
@@ -67,7 +79,10 @@ pub fn decode(text: &str, fingerprint: &str) -> Option<Token> {
     };
     // Checked again as a reply is: an altered record must not put a line
     // break in a header or drive the terminal.
-    token.is_printable().then_some(token)
+    token.is_printable().then_some(Decoded {
+        token,
+        credentials: record.credentials,
+    })
 }
 
 /// Whether `token` has at least `min_ttl` left at `now`.
@@ -81,6 +96,34 @@ pub fn is_fresh(token: &Token, now: i64, min_ttl: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The token of a record, as the cache serves it.
+    fn decode(text: &str, fingerprint: &str) -> Option<Token> {
+        super::decode(text, fingerprint).map(|d| d.token)
+    }
+
+    fn encode(token: &Token, fingerprint: &str) -> Option<String> {
+        super::encode(token, fingerprint, None)
+    }
+
+    #[test]
+    fn credentials_round_trip_and_are_left_out_when_none() {
+        let t = Token {
+            access_token: Secret::new("a"),
+            token_type: None,
+            expires_at: Some(100),
+            refresh_token: None,
+            scope: None,
+        };
+        let with = super::encode(&t, "fp", Some("salt:sum".into())).unwrap();
+        assert_eq!(
+            super::decode(&with, "fp").unwrap().credentials.as_deref(),
+            Some("salt:sum")
+        );
+        let without = super::encode(&t, "fp", None).unwrap();
+        assert!(!without.contains("credentials"), "{without}");
+        assert_eq!(super::decode(&without, "fp").unwrap().credentials, None);
+    }
 
     fn token(expires_at: Option<i64>) -> Token {
         Token {

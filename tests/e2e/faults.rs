@@ -35,6 +35,8 @@ const SEED_TOKEN: &str = "fault-seed-token-0a1b";
 const SEED_REFRESH: &str = "fault-seed-refresh-2c3d";
 const NEW_TOKEN: &str = "fault-new-token-4e5f";
 const NEW_REFRESH: &str = "fault-new-refresh-6a7b";
+/// Another credential, that a twist puts in place of the seed's.
+const OTHER_SECRET: &str = "fault-other-secret-8e9f";
 /// A `Retry-After` header with this value is sent as an HTTP date, this
 /// many seconds after the moment of the reply.
 const RETRY_DATE_IN_3S: &str = "(an HTTP date 3 s from now)";
@@ -54,6 +56,9 @@ enum Seed {
     StaleWithRefresh,
     /// A fresh token; the run uses `--force`.
     Fresh,
+    /// A fresh token, and the run does not force: only a changed identity
+    /// makes it fetch.
+    Valid,
 }
 
 /// Where the profile's client secret comes from.
@@ -100,6 +105,12 @@ enum Twist {
     SecretFileDir,
     /// The cache entry now holds these bytes.
     CacheEntry(&'static [u8]),
+    /// The profiles file has this text replaced by that (`{...}` filled).
+    ConfigReplace(&'static str, &'static str),
+    /// The secret's environment variable now holds this.
+    SecretEnvValue(&'static str),
+    /// The secret file now holds this.
+    SecretFileText(&'static str),
     /// This file is now a special one (for `Place::CaFile`, the profile
     /// also names it as its `ca_file`).
     Special(Place, Special),
@@ -763,6 +774,55 @@ matrix! {
         vec!["warning", "{root}/cache/gettoken/token~fault.json", "symbolic link"]),
     cache_entry_is_huge => special_row(Place::CacheEntry, Special::Huge, 0,
         vec!["warning", "{root}/cache/gettoken/token~fault.json"]),
+    // ---- hardening: the cache identity ----
+    // Tenant A's token is never served to tenant B: a changed credential
+    // fetches anew, though the profile's settings are the same.
+    a_changed_literal_secret_fetches_anew => Row {
+        seed: Seed::Valid,
+        twist: Twist::ConfigReplace("{secret}", "fault-other-secret-8e9f"),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    a_changed_env_secret_value_fetches_anew => Row {
+        seed: Seed::Valid,
+        secret: SecretFrom::Env,
+        twist: Twist::SecretEnvValue(OTHER_SECRET),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    a_changed_file_secret_fetches_anew => Row {
+        seed: Seed::Valid,
+        secret: SecretFrom::File,
+        twist: Twist::SecretFileText("fault-other-secret-8e9f\n"),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    a_changed_api_key_header_fetches_anew => Row {
+        seed: Seed::Valid,
+        extra: "headers = { X-Api-Key = \"fault-client-secret-5f1e-k1\" }",
+        twist: Twist::ConfigReplace("-k1\"", "-k2\""),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
+    // `authorization_url` is an address, part of the identity, though its
+    // name holds "authorization".
+    a_changed_authorization_url_fetches_anew => Row {
+        seed: Seed::Valid,
+        extra: "authorization_url = \"https://auth.example.invalid/a1\"",
+        twist: Twist::ConfigReplace("/a1\"", "/a2\""),
+        code: 0,
+        requests: 1,
+        after: After::Cached,
+        ..Row::default()
+    },
 }
 
 /// The row of a special file at `place`: a clear error at once (or, for the
@@ -829,7 +889,11 @@ fn seed_reply(seed: Seed) -> Conduct {
     let mut body = json!({"access_token": SEED_TOKEN, "token_type": "Bearer",
                           "Data": {"accessToken": SEED_TOKEN}});
     // min_ttl is 60 s: 30 s left is stale.
-    body["expires_in"] = json!(if seed == Seed::Fresh { 3600 } else { 30 });
+    body["expires_in"] = json!(if matches!(seed, Seed::Fresh | Seed::Valid) {
+        3600
+    } else {
+        30
+    });
     if seed == Seed::StaleWithRefresh {
         body["refresh_token"] = json!(SEED_REFRESH);
     }
@@ -986,6 +1050,16 @@ fn run_row(row: &Row, verbose: bool) {
             std::fs::create_dir(&path).unwrap();
         }
         Twist::CacheEntry(bytes) => std::fs::write(world.entry(), bytes).unwrap(),
+        Twist::ConfigReplace(from, to) => {
+            let text = std::fs::read_to_string(&world.config).unwrap();
+            let from = world.fill(from);
+            assert!(text.contains(&from), "no {from:?} in the profile");
+            std::fs::write(&world.config, text.replace(&from, &world.fill(to))).unwrap();
+        }
+        Twist::SecretEnvValue(_) => {}
+        Twist::SecretFileText(text) => {
+            std::fs::write(world.env.root().join("secret.txt"), text).unwrap();
+        }
         Twist::Special(place, special) => {
             let path = match place {
                 Place::Config => world.config.clone(),
@@ -1025,6 +1099,9 @@ fn run_row(row: &Row, verbose: bool) {
     let mut cmd = world.cmd(&args, row.within + Duration::from_secs(5));
     if unset_env {
         cmd.env_remove(SECRET_ENV);
+    }
+    if let Twist::SecretEnvValue(value) = row.twist {
+        cmd.env(SECRET_ENV, value);
     }
     let started = Instant::now();
     let out = cmd.output().expect("run gettoken");
@@ -1083,6 +1160,8 @@ fn run_row(row: &Row, verbose: bool) {
         SEED_TOKEN.to_string(),
         SEED_REFRESH.to_string(),
         NEW_REFRESH.to_string(),
+        OTHER_SECRET.to_string(),
+        basic_credentials_b64(CLIENT_ID, OTHER_SECRET),
         // What a failing secret command printed on stdout is secret too.
         "partial-output".to_string(),
     ];
@@ -1135,7 +1214,12 @@ fn run_row(row: &Row, verbose: bool) {
             let record = read_record(&world.entry(), &context);
             assert_eq!(record["access_token"], NEW_TOKEN, "{record}\n{context}");
             let count = world.server.count();
-            let next = world.run(&[PROFILE]);
+            // In the run's environment (a changed secret stays changed).
+            let mut again = world.cmd(&[PROFILE], QUICK);
+            if let Twist::SecretEnvValue(value) = row.twist {
+                again.env(SECRET_ENV, value);
+            }
+            let next = again.output().expect("run gettoken");
             assert_token_only_on_stdout(&next, NEW_TOKEN);
             let fetched = world.server.count() - count;
             let expected = usize::from(row.after == After::Refetch);
@@ -1154,6 +1238,7 @@ impl Twist {
                 | Twist::ConfigBytes(_)
                 | Twist::ConfigDir
                 | Twist::Special(Place::Config | Place::CaFile, _)
+                | Twist::ConfigReplace(..)
         )
     }
 }

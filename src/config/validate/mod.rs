@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::fingerprint::fingerprint;
+use super::fingerprint::{credentials, fingerprint};
 use super::model::{CacheKind, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile};
 use super::raw::RawProfile;
 use super::urls::check_transport;
@@ -152,6 +152,7 @@ impl Profile {
         Ok(Profile {
             name: name.to_string(),
             fingerprint: fingerprint(&raw),
+            credentials: credentials(&raw),
             endpoint,
             response,
             output,
