@@ -14,7 +14,9 @@ set -euo pipefail
 # nodejs, npm: the OIDC test server (tests/oidc). git, zsh, fish, man-db:
 # the integration tests drive the real `git credential`, the shells'
 # completion systems and `man -l`. curl, jq: the demo and the benchmark.
-packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db)
+# uidmap (newuidmap): the tests' user namespace maps a second user
+# (nobody), so tests can plant files another user owns.
+packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db uidmap)
 if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
     packages+=(nodejs npm)
 fi
@@ -25,7 +27,18 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
+# As root, allow the tests' user namespace to map nobody (65534) besides
+# root: one line each in /etc/subuid and /etc/subgid.
+allow_nobody() {
+    [[ $(id -u) == 0 && ${1:-} != --check ]] || return 0
+    local f
+    for f in /etc/subuid /etc/subgid; do
+        grep -qs '^root:65534:1$' "$f" || echo 'root:65534:1' >>"$f"
+    done
+}
+
 if ((${#missing[@]} == 0)); then
+    allow_nobody "${1:-}"
     exit 0
 fi
 
@@ -39,3 +52,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+allow_nobody

@@ -332,16 +332,44 @@ _gte_userns_ok() {
     [[ $_GTE_USERNS == 1 ]]
 }
 
+# Runs "$@" in a new user namespace that maps the current user as itself
+# and, where newuidmap allows it (scripts/install-deps.sh, as root, allows
+# it), nobody (65534) too, so tests can plant files another user owns.
+# `unshare --map-users` takes one range only: the maps are written from
+# here (newuidmap) while the namespace's first process waits for them.
+_gte_in_userns() {
+    local uid gid pid
+    uid=$(id -u)
+    gid=$(id -g)
+    if [[ $uid == 65534 ]] || ! command -v newuidmap >/dev/null 2>&1 ||
+        ! grep -qs "^$(id -un):65534:1\$" /etc/subuid; then
+        unshare --user --map-current-user "$@"
+        return
+    fi
+    # shellcheck disable=SC2016
+    unshare --user sh -c 'n=0; while [ -z "$(cat /proc/self/uid_map)" ] && [ $n -lt 500 ]; do
+        sleep 0.01; n=$((n + 1)); done; exec "$@"' sh "$@" &
+    pid=$!
+    if ! newuidmap "$pid" "$uid" "$uid" 1 65534 65534 1 2>/dev/null ||
+        ! newgidmap "$pid" "$gid" "$gid" 1 65534 65534 1 2>/dev/null; then
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        unshare --user --map-current-user "$@"
+        return
+    fi
+    wait "$pid"
+}
+
 # Runs "$@" with a kernel keyring of its own: a fresh session keyring
 # (`keyctl session -`, unless GETTOKEN_TEST_NO_KEYCTL=1), inside a new user
-# namespace where possible (`unshare --user --map-current-user`, same uid) so
-# that the persistent keyring is a fresh one too, not the user's real one.
+# namespace where possible (same uid) so that the persistent keyring is a
+# fresh one too, not the user's real one.
 gettoken_test_env_run() {
     local cmd=("$@")
     if [[ ${GETTOKEN_TEST_NO_KEYCTL:-} != 1 ]]; then
         cmd=(keyctl session - env GETTOKEN_TEST_KEYUTILS=1 "${cmd[@]}")
         if _gte_userns_ok; then
-            cmd=(unshare --user --map-current-user "${cmd[@]}")
+            cmd=(_gte_in_userns "${cmd[@]}")
         fi
     fi
     "${cmd[@]}"

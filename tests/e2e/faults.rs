@@ -1876,7 +1876,10 @@ fn gettoken_is_not_dumpable() {
             // A user namespace that maps root alone (scripts/test.sh's):
             // no other uid to run as, so nothing to observe. The unit test
             // of util::no_dump still runs.
-            eprintln!("gettoken_is_not_dumpable: no other uid here; not observed");
+            component_missing(
+                "no other uid to run as in this user namespace",
+                "run scripts/test.sh as root with uidmap installed (scripts/install-deps.sh)",
+            );
             return;
         }
     }
@@ -2045,8 +2048,9 @@ fn chown(path: &Path, uid: u32) -> bool {
     match std::os::unix::fs::lchown(path, Some(uid), Some(uid)) {
         Ok(()) => true,
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-            eprintln!(
-                "note: uid {uid} is not mapped here: the variant owned by another user is skipped"
+            component_missing(
+                &format!("uid {uid} is not mapped in this user namespace"),
+                "run scripts/test.sh as root with uidmap installed (scripts/install-deps.sh)",
             );
             false
         }
