@@ -23,7 +23,7 @@
 #   * gnome-keyring-daemon --components=secrets on that bus, unlocked with a
 #     throwaway password, with HOME/XDG_* in a temporary directory so no real
 #     keyring file is read or written; `--unlock` creates the `login`
-#     collection (see shared/PLATFORM.md);
+#     collection (see docs/PLATFORM.md);
 #   * optionally the OIDC test server under tests/oidc/ (see the hook below);
 #     a no-op while that directory has no package.json.
 # It waits (bounded) until org.freedesktop.secrets is owned and proves the

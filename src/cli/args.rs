@@ -281,7 +281,7 @@ pub fn parse_env_name(text: &str) -> Result<String, String> {
 }
 
 /// Names no profile may take: the commands of the original contract
-/// (CONFIG.md) and `help`. Commands added since reserve nothing, so a
+/// (docs/CONFIG.md) and `help`. Commands added since reserve nothing, so a
 /// profiles file that worked keeps working: a profile named like one
 /// (`show`, say) is reached with `gettoken get show`, and `config check`
 /// says so.

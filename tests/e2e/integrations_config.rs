@@ -176,7 +176,7 @@ fn config_check_of_bad_toml_or_no_file_exits_2() {
     assert_stderr_contains(&out, "/nonexistent/p.toml");
 }
 
-/// Commands added after CONFIG.md reserve no names: a file with such a
+/// Commands added after docs/CONFIG.md reserve no names: a file with such a
 /// profile keeps working, the profile is reached with `get`, and `config
 /// check` says so. The original commands stay reserved.
 #[test]

@@ -1,6 +1,6 @@
 //! End-to-end tests: the built `gettoken` binary run against local servers
-//! that reproduce the token endpoints of PROVIDERS.md and the contract of
-//! CONFIG.md. One module per topic; helpers in `util`.
+//! that reproduce the token endpoints of docs/PROVIDERS.md and the contract of
+//! docs/CONFIG.md. One module per topic; helpers in `util`.
 
 mod tools;
 mod util;

@@ -1,4 +1,4 @@
-//! Vendor 4 of PROVIDERS.md (Resales-Online "Retrieve a token"): OAuth2
+//! Vendor 4 of docs/PROVIDERS.md (Resales-Online "Retrieve a token"): OAuth2
 //! client_credentials with the client in a form body, a numeric client id,
 //! a `Content-Type: application/json` request refused, and errors carried in
 //! `message`/`hint` rather than `error_description`.

@@ -1,4 +1,4 @@
-//! Vendor 3 of PROVIDERS.md ("Get Access Token"): client_id/client_secret in
+//! Vendor 3 of docs/PROVIDERS.md ("Get Access Token"): client_id/client_secret in
 //! a JSON body (or a form, "if required"), extra dynamic fields, and many
 //! error statuses: 4xx refusals, and a transient 503 worth a bounded retry.
 

@@ -1,4 +1,4 @@
-//! Vendor 1 of PROVIDERS.md (Availo "Generate Token"): a JSON login with
+//! Vendor 1 of docs/PROVIDERS.md (Availo "Generate Token"): a JSON login with
 //! case-sensitive field names, the token nested in an envelope, a `status`
 //! flag that may be false on HTTP 200, and a fixed 15-minute lifetime.
 

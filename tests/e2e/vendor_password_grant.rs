@@ -1,4 +1,4 @@
-//! Vendor 2 of PROVIDERS.md (OLX group / Autovit): an OAuth2 password grant
+//! Vendor 2 of docs/PROVIDERS.md (OLX group / Autovit): an OAuth2 password grant
 //! and a vendor-specific `partner` grant, client authentication by HTTP Basic
 //! or in the body, a lower-case `bearer` token type, and RFC 6749 errors with
 //! extra human-readable (Polish) fields.

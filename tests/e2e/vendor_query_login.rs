@@ -1,4 +1,4 @@
-//! Vendor 5 of PROVIDERS.md ("Generating a Token"): credentials in the query
+//! Vendor 5 of docs/PROVIDERS.md ("Generating a Token"): credentials in the query
 //! string of a POST, a URL whose trailing slash matters, an absolute UNIX
 //! expiry 30 days out, and errors as an `errors` object.
 
