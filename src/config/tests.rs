@@ -600,6 +600,11 @@ client_auth = "body"
 private_key = { file = "k.pem" }
 key_id = "k1"
 signing_alg = "ES256"
+certificate = { file = "c.pem" }
+thumbprint = "both"
+assertion_issuer = "i"
+assertion_subject = "s"
+assertion_audience = "a"
 username = "u"
 password = { env = "P" }
 refresh_token = { env = "R" }
