@@ -118,7 +118,10 @@ fn collect(value: &Value, at: &str, secret_key: bool, found: &mut Vec<(String, T
         Value::String(s) if secret_key => found.push((at.to_string(), Text::Plain(s.clone()))),
         Value::Object(map) => {
             if let Ok(source) = serde_json::from_value::<Source>(value.clone()) {
-                if matches!(source, Source::Env(_) | Source::File(_)) {
+                if matches!(
+                    &source,
+                    Source::Env(_) | Source::File(_) | Source::Json(_) | Source::Jwt(_)
+                ) {
                     found.push((at.to_string(), Text::From(source)));
                 }
                 return;
@@ -149,6 +152,12 @@ fn mask_secrets(value: &mut Value, secret_key: bool) {
         Value::Object(map) => {
             // A secret source ({ env = ... }) is a reference: kept as is.
             if map.len() == 1 && map.keys().all(|k| Source::KEYS.contains(&k.as_str())) {
+                // A signed JWT's key may be written out: never digested.
+                if let Some(Value::Object(jwt)) = map.get_mut("jwt")
+                    && let Some(key @ Value::String(_)) = jwt.get_mut("key")
+                {
+                    *key = "(literal)".into();
+                }
                 return;
             }
             for (k, v) in map.iter_mut() {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub use model::{
     CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
-    OAuth2, Profile, ResponseMap, SigningAlg,
+    JWT_BEARER_GRANT, OAuth2, Profile, ResponseMap, SigningAlg, Thumbprint,
 };
 pub use urls::{check_transport, url_for_humans};
 

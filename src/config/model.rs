@@ -60,9 +60,18 @@ pub struct OAuth2 {
     pub client_auth: ClientAuth,
     /// For `client_auth = "private_key_jwt"`: a PEM private key.
     pub private_key: Option<Text>,
-    pub key_id: Option<String>,
+    pub key_id: Option<Text>,
     /// The JWS algorithm; `None`: chosen from the key.
     pub signing_alg: Option<SigningAlg>,
+    /// A PEM certificate of `private_key`: its thumbprint goes in the
+    /// header of what the key signs (`x5t`, `x5t#S256`).
+    pub certificate: Option<Text>,
+    pub thumbprint: Thumbprint,
+    /// For `grant = "jwt_bearer"` (RFC 7523 2.1): the assertion's `iss`
+    /// (default `client_id`), `sub` and `aud` (default the token URL).
+    pub assertion_issuer: Option<Text>,
+    pub assertion_subject: Option<Text>,
+    pub assertion_audience: Option<Text>,
     pub username: Option<Text>,
     pub password: Option<Text>,
     pub refresh_token: Option<Text>,
@@ -82,6 +91,8 @@ pub enum Grant {
     DeviceCode,
     /// RFC 6749 4.1 with PKCE and a loopback redirect: a browser login.
     AuthorizationCode,
+    /// RFC 7523 2.1: a JWT signed with `private_key` is the grant.
+    JwtBearer,
     /// Any other `grant_type`, sent as written (vendor grants).
     Other(String),
 }
@@ -94,6 +105,7 @@ impl Grant {
             Grant::RefreshToken => "refresh_token",
             Grant::DeviceCode => DEVICE_CODE_GRANT,
             Grant::AuthorizationCode => "authorization_code",
+            Grant::JwtBearer => JWT_BEARER_GRANT,
             Grant::Other(s) => s,
         }
     }
@@ -105,6 +117,7 @@ impl Grant {
 }
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -204,37 +217,7 @@ pub enum CacheKind {
 }
 
 /// JWS algorithms (RFC 7518) gettoken signs with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigningAlg {
-    RS256,
-    RS384,
-    RS512,
-    PS256,
-    PS384,
-    PS512,
-    ES256,
-    ES384,
-    EdDSA,
-}
+pub use crate::util::jws::SigningAlg;
 
-impl SigningAlg {
-    /// `signing_alg` values, for the profile's validation.
-    pub const CHOICES: [(&'static str, SigningAlg); 9] = [
-        ("RS256", SigningAlg::RS256),
-        ("RS384", SigningAlg::RS384),
-        ("RS512", SigningAlg::RS512),
-        ("PS256", SigningAlg::PS256),
-        ("PS384", SigningAlg::PS384),
-        ("PS512", SigningAlg::PS512),
-        ("ES256", SigningAlg::ES256),
-        ("ES384", SigningAlg::ES384),
-        ("EdDSA", SigningAlg::EdDSA),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Self::CHOICES
-            .iter()
-            .find(|(_, a)| *a == self)
-            .map_or("", |(n, _)| n)
-    }
-}
+/// Which certificate thumbprints a signed header carries.
+pub use crate::secrets::jwt::Thumbprint;

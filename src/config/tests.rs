@@ -521,7 +521,10 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("autovit-partner", "6972d2e80c9a3933"),
         ("availo", "a9b4427fd02d9d30"),
         ("demo", "65d6f6a18eaf138a"),
+        ("entra-cert", "824c6c9e3c788897"),
         ("forge", "814c7eb001f43530"),
+        ("gcp", "c018582ad770e88a"),
+        ("gh-app", "93f74357def4d67a"),
         ("kube-prod", "92e768873fbb078e"),
         ("me", "61e787bb6d329338"),
         ("me-browser", "9d02e659059e484f"),
@@ -529,6 +532,7 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("prod-signed", "c6658189bcd9484c"),
         ("query-login", "43c3c0924737238d"),
         ("resales", "760cc799c4d0a4ba"),
+        ("salesforce", "77cd1fe48eb34861"),
         ("vendor-json", "eff1f5a6fa2c4d14"),
     ];
     let golden: &[(&str, &str)] = &[
@@ -600,6 +604,11 @@ client_auth = "body"
 private_key = { file = "k.pem" }
 key_id = "k1"
 signing_alg = "ES256"
+certificate = { file = "c.pem" }
+thumbprint = "both"
+assertion_issuer = "i"
+assertion_subject = "s"
+assertion_audience = "a"
 username = "u"
 password = { env = "P" }
 refresh_token = { env = "R" }

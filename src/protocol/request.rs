@@ -158,6 +158,10 @@ pub fn oauth2(
                     field(key, b.value(text, key)?);
                 }
             }
+            if o.grant == Grant::JwtBearer {
+                let assertion = grant_assertion(&mut b, o, token_url)?;
+                field("assertion", assertion);
+            }
             fields.extend(what_is_asked(&mut b, o, true)?);
         }
     }
@@ -291,8 +295,9 @@ fn client_request(
                 now: b.resolver.now(),
                 jti: &b.resolver.unique_id(),
             };
+            let signed = signed_header(&mut b, o)?;
             // The caller names the profile (as for every fetch error).
-            let jwt = assertion::sign(key.expose(), o.signing_alg, o.key_id.as_deref(), &claims)
+            let jwt = assertion::sign(key.expose(), o.signing_alg, &signed.header(), &claims)
                 .map_err(Failure::usage)?;
             fields.push(("client_id".into(), id));
             fields.push((
@@ -336,6 +341,79 @@ fn client_request(
         secrets: b.secrets,
         once: false,
     })
+}
+
+/// The header fields of what `private_key` signs, read from their sources.
+struct SignedHeader {
+    kid: Option<String>,
+    x5t: Option<String>,
+    x5t_s256: Option<String>,
+}
+
+impl SignedHeader {
+    fn header(&self) -> assertion::Header<'_> {
+        assertion::Header {
+            kid: self.kid.as_deref(),
+            x5t: self.x5t.as_deref(),
+            x5t_s256: self.x5t_s256.as_deref(),
+        }
+    }
+}
+
+/// `key_id`, and the thumbprints of `certificate`.
+fn signed_header(b: &mut Builder<'_>, o: &OAuth2) -> anyhow::Result<SignedHeader> {
+    let kid = match &o.key_id {
+        Some(kid) => Some(b.resolver.resolve(kid, "key_id")?.expose().to_string()),
+        None => None,
+    };
+    let (mut x5t, mut x5t_s256) = (None, None);
+    if let Some(cert) = &o.certificate {
+        let pem = b.resolver.resolve(cert, "certificate")?;
+        let (sha1, sha256) =
+            crate::util::jws::thumbprints(pem.expose(), "`certificate`").map_err(Failure::usage)?;
+        for (name, value) in o.thumbprint.fields(sha1, sha256) {
+            if name == "x5t" {
+                x5t = Some(value);
+            } else {
+                x5t_s256 = Some(value);
+            }
+        }
+    }
+    Ok(SignedHeader { kid, x5t, x5t_s256 })
+}
+
+/// The assertion of the JWT-bearer grant (RFC 7523 2.1): `iss` the
+/// `assertion_issuer` (else the client id), `sub` the `assertion_subject`,
+/// `aud` the `assertion_audience` (else the token URL), `scope` when asked.
+fn grant_assertion(b: &mut Builder<'_>, o: &OAuth2, token_url: &str) -> anyhow::Result<String> {
+    let issuer = match (&o.assertion_issuer, &o.client_id) {
+        (Some(text), _) => b.value(text, "assertion_issuer")?,
+        (None, Some(text)) => b.value(text, "client_id")?,
+        (None, None) => unreachable!("validated: assertion_issuer or client_id"),
+    };
+    let subject = match &o.assertion_subject {
+        Some(text) => Some(b.value(text, "assertion_subject")?),
+        None => None,
+    };
+    let audience = match &o.assertion_audience {
+        Some(text) => b.value(text, "assertion_audience")?,
+        None => token_url.to_string(),
+    };
+    let key = b
+        .resolver
+        .resolve(o.private_key.as_ref().expect("validated"), "private_key")?;
+    let signed = signed_header(b, o)?;
+    let claims = assertion::GrantClaims {
+        issuer: &issuer,
+        subject: subject.as_deref(),
+        audience: &audience,
+        scope: (!o.scope.is_empty()).then(|| o.scope.join(" ")),
+        now: b.resolver.now(),
+        jti: &b.resolver.unique_id(),
+    };
+    let jwt = assertion::sign_grant(key.expose(), o.signing_alg, &signed.header(), &claims)
+        .map_err(Failure::usage)?;
+    Ok(b.secret(jwt))
 }
 
 /// A request to any other token endpoint (`flavour = "http"`).

@@ -70,6 +70,8 @@ fn value(text: &Text) -> Option<zeroize::Zeroizing<Vec<u8>>> {
         Text::Plain(v) => v.as_bytes().to_vec(),
         Text::From(Source::Env(name)) => std::env::var_os(name)?.into_encoded_bytes(),
         Text::From(Source::File(path)) => read_small_file(&expand_home(path))?,
+        Text::From(Source::Json(field)) => return value(&Text::From((*field.from).clone())),
+        Text::From(Source::Jwt(spec)) => return value(&spec.key),
         Text::From(_) => return None,
     };
     Some(zeroize::Zeroizing::new(bytes))

@@ -4,6 +4,8 @@
 //! every known secret out of what gettoken prints.
 
 pub mod identity;
+pub mod json_field;
+pub mod jwt;
 pub mod keys;
 pub mod redact;
 pub mod resolve;

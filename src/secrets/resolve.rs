@@ -6,10 +6,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::Failure;
+use crate::secrets::json_field;
+use crate::secrets::jwt::{Claim, JwtSpec};
 use crate::secrets::redact;
 use crate::secrets::{Resolve, SecretStore};
 use crate::secrets::{Secret, Source, Text};
 use crate::util::fs::{SMALL_FILE_CAP, expand_home, read_regular};
+use crate::util::jws;
 
 /// The resolver for one profile's requests. Each source is read once per
 /// run: a device login polls many times, a refresh may be followed by the
@@ -39,10 +42,23 @@ impl Resolve for Resolver<'_> {
             Text::Plain(value) => return Ok(Secret::new(value.clone())),
             Text::From(source) => source,
         };
+        if let Source::Jwt(spec) = source {
+            // Signed afresh for each request: never kept.
+            let value = self.signed(spec, key)?;
+            redact::register(&value);
+            return Ok(value);
+        }
         if let Some((_, value)) = self.read.iter().find(|(s, _)| s == source) {
             return Ok(value.clone());
         }
-        let value = self.read(source).map_err(|msg| {
+        let value = match source {
+            Source::Json(field) => {
+                let document = self.resolve(&Text::From((*field.from).clone()), key)?;
+                json_field::extract(document.expose(), &field.pointer).map(Secret::new)
+            }
+            _ => self.read(source),
+        }
+        .map_err(|msg| {
             Failure::usage(format!(
                 "`{key}`: cannot read the secret from {}: {msg}",
                 source.describe()
@@ -63,6 +79,62 @@ impl Resolve for Resolver<'_> {
 }
 
 impl Resolver<'_> {
+    /// A JWT signed with its key, its claims' sources read.
+    fn signed(&mut self, spec: &JwtSpec, key: &str) -> anyhow::Result<Secret> {
+        let pem = self.resolve(&spec.key, &format!("{key}.jwt.key"))?;
+        let kid = match &spec.kid {
+            Some(kid) => Some(
+                self.resolve(kid, &format!("{key}.jwt.kid"))?
+                    .expose()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let thumbprints = match &spec.certificate {
+            Some(cert) => {
+                let name = format!("{key}.jwt.certificate");
+                let pem = self.resolve(cert, &name)?;
+                Some(jws::thumbprints(pem.expose(), &format!("`{name}`")).map_err(Failure::usage)?)
+            }
+            None => None,
+        };
+        let mut written = serde_json::Map::new();
+        for (name, claim) in &spec.claims {
+            let value = self.claim(claim, &format!("{key}.jwt.claims.{name}"))?;
+            written.insert(name.clone(), value);
+        }
+        let claims = spec.claims(written, self.now(), self.unique_id());
+        let alg = spec.signing_alg.map(|a| a.0);
+        let jwt = jws::sign(
+            pem.expose(),
+            &format!("`{key}.jwt.key`"),
+            alg,
+            spec.header(kid, thumbprints),
+            &claims,
+        )
+        .map_err(|e| Failure::usage(format!("`{key}`: cannot sign the JWT: {e}")))?;
+        Ok(Secret::new(format!(
+            "{}{jwt}",
+            spec.prefix.as_deref().unwrap_or("")
+        )))
+    }
+
+    fn claim(&mut self, claim: &Claim, key: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(match claim {
+            Claim::Bool(b) => serde_json::Value::Bool(*b),
+            Claim::Int(n) => serde_json::Value::from(*n),
+            Claim::Text(text) => {
+                serde_json::Value::String(self.resolve(text, key)?.expose().to_string())
+            }
+            Claim::List(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .map(|c| self.claim(c, key))
+                    .collect::<anyhow::Result<_>>()?,
+            ),
+        })
+    }
+
     fn read(&self, source: &Source) -> Result<Secret, String> {
         match source {
             Source::Env(name) => match std::env::var(name) {
@@ -94,6 +166,7 @@ impl Resolver<'_> {
                 Err(e) => Err(e),
             },
             Source::Prompt(label) => prompt(label),
+            Source::Json(_) | Source::Jwt(_) => unreachable!("read by `resolve`"),
         }
     }
 }

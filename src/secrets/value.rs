@@ -53,11 +53,18 @@ pub enum Source {
     Keyring(String),
     /// `{ prompt = "Password for prod" }`: asked on the terminal.
     Prompt(String),
+    /// `{ json = { file = "key.json", pointer = "/private_key" } }`: one
+    /// field of the JSON document another source gives.
+    Json(super::json_field::JsonField),
+    /// `{ jwt = { key = ..., claims = { ... } } }`: a JWT signed when a
+    /// request is made.
+    Jwt(Box<super::jwt::JwtSpec>),
 }
 
 impl Source {
     /// The keys that make a TOML table a secret source.
-    pub const KEYS: [&'static str; 5] = ["env", "file", "command", "keyring", "prompt"];
+    pub const KEYS: [&'static str; 7] =
+        ["env", "file", "command", "keyring", "prompt", "json", "jwt"];
 
     /// How the source is named in messages: never its value.
     pub fn describe(&self) -> String {
@@ -69,6 +76,10 @@ impl Source {
             }
             Source::Keyring(name) => format!("keyring secret `{name}`"),
             Source::Prompt(_) => "prompt".to_string(),
+            Source::Json(field) => {
+                format!("field `{}` of {}", field.pointer, field.from.describe())
+            }
+            Source::Jwt(_) => "a signed JWT".to_string(),
         }
     }
 }

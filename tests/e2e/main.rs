@@ -23,6 +23,7 @@ mod oidc;
 mod outputs;
 mod secrets;
 mod secrets_at_rest;
+mod signed_jwt;
 mod stderr_unwritable;
 mod tls;
 mod vendor_form_only;

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use super::{Result, bad, one_of, parse_duration, parse_url};
-use crate::config::model::{ClientAuth, DEVICE_CODE_GRANT, Encoding, Grant, OAuth2, SigningAlg};
+use crate::config::model::{
+    ClientAuth, DEVICE_CODE_GRANT, Encoding, Grant, JWT_BEARER_GRANT, OAuth2, SigningAlg,
+    Thumbprint,
+};
 use crate::config::raw::{RawProfile, Scope};
 use crate::secrets::Text;
 
@@ -15,6 +18,7 @@ const MAX_LOGIN_TIMEOUT: Duration = Duration::from_secs(86_400);
 fn grant_name(grant: &Grant) -> &str {
     match grant {
         Grant::DeviceCode => "device_code",
+        Grant::JwtBearer => "jwt_bearer",
         other => other.grant_type(),
     }
 }
@@ -51,6 +55,7 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         "refresh_token" => Grant::RefreshToken,
         "device_code" | DEVICE_CODE_GRANT => Grant::DeviceCode,
         "authorization_code" => Grant::AuthorizationCode,
+        "jwt_bearer" | JWT_BEARER_GRANT => Grant::JwtBearer,
         other => Grant::Other(other.to_string()),
     };
     let need = |key: &str, value: &Option<Text>| {
@@ -78,6 +83,15 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
                 ));
             }
         }
+        Grant::JwtBearer => {
+            need("private_key", &raw.private_key)?;
+            if raw.client_id.is_none() && raw.assertion_issuer.is_none() {
+                return Err(bad(
+                    name,
+                    "grant \"jwt_bearer\" needs `assertion_issuer` (the assertion's `iss`, e.g. a service account's client_email) or `client_id`",
+                ));
+            }
+        }
         Grant::AuthorizationCode => {
             need("client_id", &raw.client_id)?;
             if authorization_url.is_none() && issuer.is_none() {
@@ -92,7 +106,7 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
     let client_auth = match &raw.client_auth {
         Some(v) => v.value,
         None if raw.client_secret.is_some() => ClientAuth::Basic,
-        None if raw.private_key.is_some() => ClientAuth::PrivateKeyJwt,
+        None if raw.private_key.is_some() && grant != Grant::JwtBearer => ClientAuth::PrivateKeyJwt,
         None => ClientAuth::None,
     };
     match client_auth {
@@ -116,16 +130,34 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         }
         ClientAuth::None => {}
     }
-    if client_auth != ClientAuth::PrivateKeyJwt {
+    if grant != Grant::JwtBearer {
         for (key, set) in [
-            ("private_key", raw.private_key.is_some()),
-            ("key_id", raw.key_id.is_some()),
-            ("signing_alg", raw.signing_alg.is_some()),
+            ("assertion_issuer", raw.assertion_issuer.is_some()),
+            ("assertion_subject", raw.assertion_subject.is_some()),
+            ("assertion_audience", raw.assertion_audience.is_some()),
         ] {
             if set {
                 return Err(bad(
                     name,
-                    format!("`{key}` is only used with client_auth = \"private_key_jwt\""),
+                    format!("`{key}` is only used with grant = \"jwt_bearer\""),
+                ));
+            }
+        }
+    }
+    if client_auth != ClientAuth::PrivateKeyJwt && grant != Grant::JwtBearer {
+        for (key, set) in [
+            ("private_key", raw.private_key.is_some()),
+            ("key_id", raw.key_id.is_some()),
+            ("signing_alg", raw.signing_alg.is_some()),
+            ("certificate", raw.certificate.is_some()),
+            ("thumbprint", raw.thumbprint.is_some()),
+        ] {
+            if set {
+                return Err(bad(
+                    name,
+                    format!(
+                        "`{key}` is only used with client_auth = \"private_key_jwt\" or grant = \"jwt_bearer\""
+                    ),
                 ));
             }
         }
@@ -133,6 +165,25 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
     let signing_alg = match raw.signing_alg.as_deref() {
         Some(v) => Some(one_of(name, "signing_alg", v, &SigningAlg::CHOICES)?),
         None => None,
+    };
+    if raw.thumbprint.is_some() && raw.certificate.is_none() {
+        return Err(bad(
+            name,
+            "`thumbprint` needs `certificate`, the PEM certificate of `private_key`",
+        ));
+    }
+    let thumbprint = match raw.thumbprint.as_deref() {
+        Some(v) => one_of(
+            name,
+            "thumbprint",
+            v,
+            &[
+                ("x5t", Thumbprint::Sha1),
+                ("x5t#S256", Thumbprint::Sha256),
+                ("both", Thumbprint::Both),
+            ],
+        )?,
+        None => Thumbprint::Sha1,
     };
     let login_timeout = parse_duration(
         name,
@@ -174,6 +225,11 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         private_key: raw.private_key.clone(),
         key_id: raw.key_id.clone(),
         signing_alg,
+        certificate: raw.certificate.clone(),
+        thumbprint,
+        assertion_issuer: raw.assertion_issuer.clone(),
+        assertion_subject: raw.assertion_subject.clone(),
+        assertion_audience: raw.assertion_audience.clone(),
         username: raw.username.clone(),
         password: raw.password.clone(),
         refresh_token: raw.refresh_token.clone(),

@@ -61,7 +61,16 @@ fn parts(jwt: &str) -> (serde_json::Value, serde_json::Value, Vec<u8>, String) {
 
 #[test]
 fn rs256_from_a_pkcs1_key_verifies_and_says_what_rfc_7523_asks() {
-    let jwt = sign(TEST_RSA_PKCS1, None, Some("key-7"), &CLAIMS).unwrap();
+    let jwt = sign(
+        TEST_RSA_PKCS1,
+        None,
+        &Header {
+            kid: Some("key-7"),
+            ..Header::default()
+        },
+        &CLAIMS,
+    )
+    .unwrap();
     let (header, claims, signature, input) = parts(&jwt);
     assert_eq!(header["alg"], "RS256");
     assert_eq!(header["kid"], "key-7");
@@ -81,7 +90,7 @@ fn rs256_from_a_pkcs1_key_verifies_and_says_what_rfc_7523_asks() {
 #[test]
 fn es256_from_a_pkcs8_key_is_a_fixed_width_signature_that_verifies() {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let jwt = sign(&key.serialize_pem(), None, None, &CLAIMS).unwrap();
+    let jwt = sign(&key.serialize_pem(), None, &Header::default(), &CLAIMS).unwrap();
     let (header, _, signature, input) = parts(&jwt);
     assert_eq!(header["alg"], "ES256");
     assert!(header.get("kid").is_none());
@@ -93,9 +102,21 @@ fn es256_from_a_pkcs8_key_is_a_fixed_width_signature_that_verifies() {
 
 #[test]
 fn a_chosen_algorithm_is_used_or_refused_when_the_key_does_not_fit() {
-    let jwt = sign(TEST_RSA_PKCS1, Some(SigningAlg::PS256), None, &CLAIMS).unwrap();
+    let jwt = sign(
+        TEST_RSA_PKCS1,
+        Some(SigningAlg::PS256),
+        &Header::default(),
+        &CLAIMS,
+    )
+    .unwrap();
     assert_eq!(parts(&jwt).0["alg"], "PS256");
-    let err = sign(TEST_RSA_PKCS1, Some(SigningAlg::ES256), None, &CLAIMS).unwrap_err();
+    let err = sign(
+        TEST_RSA_PKCS1,
+        Some(SigningAlg::ES256),
+        &Header::default(),
+        &CLAIMS,
+    )
+    .unwrap_err();
     assert!(err.contains("does not fit"), "{err}");
 }
 
@@ -106,19 +127,8 @@ fn what_is_not_a_key_is_refused_without_echoing_it() {
         "hunter2-not-a-key",
         "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
     ] {
-        let err = sign(text, None, None, &CLAIMS).unwrap_err();
+        let err = sign(text, None, &Header::default(), &CLAIMS).unwrap_err();
         assert!(err.contains("private_key"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
     }
-}
-
-#[test]
-fn ecdsa_der_signatures_become_fixed_width() {
-    // r with a leading zero byte (high bit set), s short.
-    let der = [0x30, 0x08, 0x02, 0x03, 0x00, 0x81, 0x02, 0x02, 0x01, 0x05];
-    let jws = ecdsa_der_to_jws(&der, 4).unwrap();
-    assert_eq!(jws, [0, 0, 0x81, 0x02, 0, 0, 0, 0x05]);
-    assert!(ecdsa_der_to_jws(&der[..5], 4).is_none());
-    assert!(ecdsa_der_to_jws(&[0x31, 0x00], 4).is_none());
-    assert!(ecdsa_der_to_jws(&der, 1).is_none());
 }
