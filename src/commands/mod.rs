@@ -87,10 +87,21 @@ pub(super) fn load_profile(flag: &Option<PathBuf>, name: &str) -> Result<Profile
 
 /// The profile's token, cached or fetched as `options` allow.
 pub(super) fn token(profile: &Profile, options: &FetchOptions) -> anyhow::Result<Token> {
+    token_for(profile, options, false)
+}
+
+/// [`token`], where `no_login` says the caller cannot reach the user: a
+/// device or browser login fails at once instead of starting.
+pub(super) fn token_for(
+    profile: &Profile,
+    options: &FetchOptions,
+    no_login: bool,
+) -> anyhow::Result<Token> {
     let opts = Options {
         force: options.force,
         no_cache: options.no_cache,
         min_ttl: options.min_ttl,
+        no_login,
     };
     ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
 }

@@ -2,6 +2,7 @@
 //! that reproduce the token endpoints of PROVIDERS.md and the contract of
 //! CONFIG.md. One module per topic; helpers in `util`.
 
+mod https;
 mod tools;
 mod util;
 
