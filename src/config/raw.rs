@@ -21,6 +21,9 @@ pub struct File {
     pub defaults: Option<RawProfile>,
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
+    /// `[consumers.TOOL]`: host to profile (`config/consumers.rs`).
+    #[serde(default)]
+    pub consumers: super::consumers::Consumers,
 }
 
 profile_keys! {
