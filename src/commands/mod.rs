@@ -2,16 +2,19 @@
 
 mod completions;
 mod config;
+mod docker_credential;
 mod exec;
 mod forget;
 mod get;
 mod git_credential;
 mod init;
+mod install_helpers;
 mod list;
 mod man;
 mod ports;
 mod secret;
 mod show;
+mod spent;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,6 +55,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::GitCredential { profile, operation }) => {
             git_credential::run(&cli.config, &profile, &operation)
         }
+        Some(Command::DockerCredential { operation }) => {
+            docker_credential::run(&cli.config, &operation)
+        }
+        Some(Command::InstallHelpers { dir }) => install_helpers::run(&dir),
         Some(Command::Config(ConfigCommand::Check)) => config::check(&cli.config),
         Some(Command::Config(ConfigCommand::Path)) => config::path(&cli.config),
         Some(Command::Init) => init::run(&cli.config),

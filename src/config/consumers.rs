@@ -122,15 +122,25 @@ mod tests {
             "https://registry.example.com/v1/",
             "REGISTRY.example.com/",
         ] {
-            assert_eq!(c.profile_name(Consumer::Docker, asked), Some("prod"), "{asked}");
+            assert_eq!(
+                c.profile_name(Consumer::Docker, asked),
+                Some("prod"),
+                "{asked}"
+            );
         }
         assert_eq!(
             c.profile_name(Consumer::Docker, "http://127.0.0.1:5000"),
             Some("local")
         );
         assert_eq!(c.profile_name(Consumer::Docker, "127.0.0.1:5001"), None);
-        assert_eq!(c.profile_name(Consumer::Cargo, "registry.example.com"), None);
-        assert_eq!(host_key("sparse+https://u@Crates.Example/index/"), "crates.example");
+        assert_eq!(
+            c.profile_name(Consumer::Cargo, "registry.example.com"),
+            None
+        );
+        assert_eq!(
+            host_key("sparse+https://u@Crates.Example/index/"),
+            "crates.example"
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ profile_keys! {
         headers: BTreeMap<String, Text> => Both, Fill, Counts,
         body: AsWritten<Encoding> => Both, Fill, Counts,
         git_username: String => Both, Fill, Ignored,
+        docker_username: String => Both, Fill, Ignored,
 
         // flavour = "oauth2"
         token_url: String => OAuth2, Fill, Counts,

@@ -170,7 +170,7 @@ fn serve<F>(
         }
         head.push_str("\r\n");
         if tls.write_all(head.as_bytes()).is_err()
-            || tls.write_all(&reply.body).is_err()
+            || (recorded.method != "HEAD" && tls.write_all(&reply.body).is_err())
             || tls.flush().is_err()
         {
             return;

@@ -14,6 +14,7 @@ mod http_flavour;
 mod http_rules;
 mod integrations_completion;
 mod integrations_config;
+mod integrations_docker;
 mod integrations_exec;
 mod integrations_git;
 mod integrations_kubectl;
