@@ -16,10 +16,32 @@ set -euo pipefail
 # completion systems and `man -l`. curl, jq: the demo and the benchmark.
 # uidmap (newuidmap): the tests' user namespace maps a second user
 # (nobody), so tests can plant files another user owns.
-packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db uidmap)
+# skopeo: a second client of docker's credHelpers (integrations_docker.rs).
+packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db uidmap skopeo)
 if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
     packages+=(nodejs npm)
 fi
+
+# kubectl 1.20 (Debian's kubernetes-client, which speaks only the v1beta1
+# ExecCredential) beside the newer kubectl on the PATH: unpacked, not
+# installed (the two packages hold the same file), into $old_kubectl_dir;
+# integrations_kubectl.rs runs $old_kubectl_dir/usr/bin/kubectl.
+old_kubectl_dir=${GETTOKEN_TEST_OLD_KUBECTL_DIR:-/opt/gettoken-test/kubernetes-client}
+unpack_old_kubectl() {
+    [[ -x $old_kubectl_dir/usr/bin/kubectl ]] && return 0
+    [[ ${1:-} != --check && $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1 || {
+        echo "install-deps: kubectl 1.20 is missing: as root, run scripts/install-deps.sh" >&2
+        return 0
+    }
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && { apt-get download kubernetes-client >/dev/null 2>&1 ||
+        { apt-get update -qq && apt-get download kubernetes-client >/dev/null; }; }) &&
+        mkdir -p "$old_kubectl_dir" && dpkg -x "$tmp"/kubernetes-client_*.deb "$old_kubectl_dir" ||
+        echo "install-deps: could not unpack kubernetes-client into $old_kubectl_dir" >&2
+    rm -rf -- "$tmp"
+}
+unpack_old_kubectl "${1:-}"
 
 missing=()
 for p in "${packages[@]}"; do

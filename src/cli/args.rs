@@ -216,6 +216,31 @@ pub enum Command {
         #[arg(value_name = "OPERATION")]
         operation: String,
     },
+    /// A docker credential helper: the token of the profile
+    /// `[consumers.docker]` names for the registry
+    ///
+    /// docker runs `docker-credential-gettoken` (a link to gettoken that
+    /// `gettoken install-helpers DIR` makes) for registries listed under
+    /// `credHelpers` in its config.json. `get` answers the profile's
+    /// `docker_username` (default "oauth2accesstoken") and the token;
+    /// `erase` forgets the cached token; `store` is ignored; `list` names
+    /// the registries of [consumers.docker].
+    #[command(name = "docker-credential")]
+    DockerCredential {
+        /// What docker asks: get, store, erase or list
+        #[arg(value_name = "OPERATION")]
+        operation: String,
+    },
+    /// Link the helper names tools look for to this binary, in DIR
+    ///
+    /// Makes DIR/docker-credential-gettoken, a symbolic link to gettoken; an
+    /// existing link to gettoken is replaced, any other file is left alone.
+    #[command(name = "install-helpers")]
+    InstallHelpers {
+        /// The directory (on docker's PATH; terraform's plugins directory)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// The profiles file: check it, or say where it is
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -2,6 +2,7 @@
 //! completion generated from it, and the man page generated from it.
 
 mod args;
+pub mod by_name;
 mod candidates;
 pub mod complete;
 pub mod man;

@@ -10,7 +10,6 @@ use super::{load_profile, print_line, token};
 use crate::cli::FetchOptions;
 use crate::error::Failure;
 use crate::protocol::git_credential;
-use crate::store::cache::Cache;
 
 /// git's credential helper protocol: `get` answers with the token, `erase`
 /// forgets it, anything else (`store`) is read and ignored.
@@ -30,32 +29,7 @@ pub fn run(flag: &Option<PathBuf>, name: &str, operation: &str) -> anyhow::Resul
         }
         "erase" => {
             let profile = load_profile(flag, name)?;
-            let Some(cache) = Cache::open(profile.cache) else {
-                return Ok(());
-            };
-            // Under the profile's lock: a token fetched meanwhile by another
-            // gettoken is not the one git rejected.
-            let _lock =
-                crate::store::lock::acquire(&profile.name, std::time::Duration::from_secs(10))?;
-            let Some(mut cached) = cache.load(&profile) else {
-                return Ok(());
-            };
-            if let Some(rejected) = &request.password
-                && *rejected != cached.access_token
-            {
-                crate::log::debug!("git rejects another password, not the cached token: kept");
-                return Ok(());
-            }
-            if cached.refresh_token.is_some() {
-                // Spent, but its refresh token kept: the next `get` refreshes
-                // instead of asking for a new login.
-                cached.expires_at = Some(crate::util::clock::now());
-                cache.save(&profile, &cached);
-                crate::log::debug!("marked the cached token of `{name}` as expired");
-            } else if cache.forget(name)? {
-                crate::log::debug!("forgot the cached token of `{name}`");
-            }
-            Ok(())
+            super::spent::drop_token(&profile, request.password.as_ref())
         }
         _ => Ok(()),
     }

@@ -2,16 +2,19 @@
 
 mod completions;
 mod config;
+mod docker_credential;
 mod exec;
 mod forget;
 mod get;
 mod git_credential;
 mod init;
+mod install_helpers;
 mod list;
 mod man;
 mod ports;
 mod secret;
 mod show;
+mod spent;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,6 +55,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::GitCredential { profile, operation }) => {
             git_credential::run(&cli.config, &profile, &operation)
         }
+        Some(Command::DockerCredential { operation }) => {
+            docker_credential::run(&cli.config, &operation)
+        }
+        Some(Command::InstallHelpers { dir }) => install_helpers::run(&dir),
         Some(Command::Config(ConfigCommand::Check)) => config::check(&cli.config),
         Some(Command::Config(ConfigCommand::Path)) => config::path(&cli.config),
         Some(Command::Init) => init::run(&cli.config),
@@ -87,10 +94,21 @@ pub(super) fn load_profile(flag: &Option<PathBuf>, name: &str) -> Result<Profile
 
 /// The profile's token, cached or fetched as `options` allow.
 pub(super) fn token(profile: &Profile, options: &FetchOptions) -> anyhow::Result<Token> {
+    token_for(profile, options, false)
+}
+
+/// [`token`], where `no_login` says the caller cannot reach the user: a
+/// device or browser login fails at once instead of starting.
+pub(super) fn token_for(
+    profile: &Profile,
+    options: &FetchOptions,
+    no_login: bool,
+) -> anyhow::Result<Token> {
     let opts = Options {
         force: options.force,
         no_cache: options.no_cache,
         min_ttl: options.min_ttl,
+        no_login,
     };
     ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
 }

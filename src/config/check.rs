@@ -37,6 +37,16 @@ fn check_config(config: &Config, reserved: &[&str]) -> Report {
             path.display()
         ));
     }
+    for (tool, host, profile) in config.consumer_entries() {
+        if !names.contains(&profile) {
+            problems.push(format!(
+                "[consumers.{tool}] \"{}\" names no profile of the file: `{}`{}",
+                crate::util::text::escape_for_terminal(host),
+                crate::util::text::escape_for_terminal(profile),
+                crate::util::suggest::hint(profile, names.iter().copied())
+            ));
+        }
+    }
     for name in &names {
         if reserved.contains(name) {
             problems.push(format!(

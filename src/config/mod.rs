@@ -3,6 +3,7 @@
 
 pub mod check;
 mod choice;
+pub mod consumers;
 mod fingerprint;
 mod keys;
 mod literal;
@@ -133,6 +134,31 @@ impl Config {
                 .merged_with(&defaults.for_flavour(raw.flavour.as_deref())),
             None => raw.clone(),
         }
+    }
+
+    /// The profile `[consumers.TOOL]` names for `host` (or its `"*"`),
+    /// validated; `None` when the table names none.
+    pub fn profile_for(
+        &self,
+        consumer: consumers::Consumer,
+        host: &str,
+    ) -> Result<Option<Profile>, Failure> {
+        match self.file.consumers.profile_name(consumer, host) {
+            None => Ok(None),
+            Some(name) => self.profile(name).map(Some).map_err(|e| {
+                Failure::usage(format!(
+                    "[consumers.{}] names for `{}`: {}",
+                    consumer.key(),
+                    crate::util::text::escape_for_terminal(host),
+                    e.message
+                ))
+            }),
+        }
+    }
+
+    /// Every `(tool, host, profile)` of `[consumers]`.
+    pub fn consumer_entries(&self) -> Vec<(&'static str, &str, &str)> {
+        self.file.consumers.entries()
     }
 
     /// The flavour written in a profile, without validating the rest.

@@ -27,6 +27,8 @@ pub struct Profile {
     pub headers: Vec<(String, Text)>,
     /// The username `gettoken git-credential` gives git with the token.
     pub git_username: String,
+    /// The username a docker credential helper answers with the token.
+    pub docker_username: String,
     /// Identifies the request settings as written (secret references, never
     /// secret values): a cached token is served only to the same settings.
     pub fingerprint: String,
@@ -192,6 +194,13 @@ pub const DEFAULT_ERROR_PATHS: [&str; 6] = [
 /// another (GitHub App tokens: `x-access-token`, Bitbucket:
 /// `x-token-auth`) is told so by the profile's `git_username`.
 pub const DEFAULT_GIT_USERNAME: &str = "oauth2";
+
+/// The username docker (and skopeo) are given with the token when a
+/// profile names none: a registry's token service checks only the password
+/// for an access token, and this is the name the best-known ones expect.
+/// Not `<token>`, which would make docker send the token as a refresh
+/// token.
+pub const DEFAULT_DOCKER_USERNAME: &str = "oauth2accesstoken";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -21,6 +21,9 @@ pub struct File {
     pub defaults: Option<RawProfile>,
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
+    /// `[consumers.TOOL]`: host to profile (`config/consumers.rs`).
+    #[serde(default)]
+    pub consumers: super::consumers::Consumers,
 }
 
 profile_keys! {
@@ -46,6 +49,7 @@ profile_keys! {
         headers: BTreeMap<String, Text> => Both, Fill, Counts,
         body: AsWritten<Encoding> => Both, Fill, Counts,
         git_username: String => Both, Fill, Ignored,
+        docker_username: String => Both, Fill, Ignored,
 
         // flavour = "oauth2"
         token_url: String => OAuth2, Fill, Counts,

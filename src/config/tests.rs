@@ -591,6 +591,7 @@ insecure_http = true
 headers = { X-Tenant = "t" }
 body = "json"
 git_username = "git"
+docker_username = "d"
 token_url = "https://a.example/token"
 issuer = "https://a.example"
 device_url = "https://a.example/device"

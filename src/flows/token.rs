@@ -26,7 +26,14 @@ pub struct Options {
     pub no_cache: bool,
     /// Overrides the profile's `min_ttl`.
     pub min_ttl: Option<Duration>,
+    /// The caller cannot reach the user (kubectl's `interactive: false`):
+    /// a grant that needs a device or browser login fails at once instead
+    /// of starting one. The cache and a refresh token still serve.
+    pub no_login: bool,
 }
+
+/// The hint of a login refused under [`Options::no_login`].
+const NO_LOGIN_HINT: &str = "log in once in a terminal (`gettoken get PROFILE`); the token is then cached, and refreshed without asking";
 
 /// The adapters the use case works through: the commands build the real
 /// ones, tests stand-ins. Nothing here costs before it is used: a cache hit
@@ -54,7 +61,7 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
     } = ports;
     let min_ttl = opts.min_ttl.unwrap_or(profile.min_ttl);
     let Some(cache) = cache.filter(|_| !opts.no_cache) else {
-        return fetch(profile, None, connect, resolver, clock);
+        return fetch(profile, None, opts, connect, resolver, clock);
     };
     let usable = |t: &Token| !opts.force && is_fresh(t, clock(), min_ttl);
     if let Some(token) = cache.load(profile).filter(usable) {
@@ -71,7 +78,7 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         );
         return Ok(token.clone());
     }
-    let token = fetch(profile, cached.as_ref(), connect, resolver, clock)?;
+    let token = fetch(profile, cached.as_ref(), opts, connect, resolver, clock)?;
     cache.save(profile, &token);
     Ok(token)
 }
@@ -96,6 +103,7 @@ fn lock_wait(profile: &Profile) -> Duration {
 fn fetch(
     profile: &Profile,
     cached: Option<&Token>,
+    opts: &Options,
     connect: &dyn Connect,
     resolver: &mut dyn Resolve,
     clock: Clock,
@@ -118,6 +126,15 @@ fn fetch(
             };
             match (refreshed, &o.grant) {
                 (Some(token), _) => token,
+                (None, grant) if grant.is_interactive() && opts.no_login => {
+                    return Err(crate::error::Failure::refused(format!(
+                        "profile `{0}` needs a {1} login, and the caller cannot ask the user (kubectl: interactive is false): run `gettoken get {0}` in a terminal first",
+                        profile.name,
+                        if matches!(grant, Grant::DeviceCode) { "device" } else { "browser" },
+                    ))
+                    .with_hint(NO_LOGIN_HINT)
+                    .into());
+                }
                 (None, Grant::DeviceCode) => {
                     device::login(profile, o, &urls, transport, resolver, clock)?
                 }

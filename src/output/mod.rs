@@ -8,6 +8,7 @@ pub use show::{CacheState, Shown, show};
 use serde_json::json;
 
 use crate::config::{Format, Profile};
+use crate::protocol::exec_info;
 use crate::protocol::token::Token;
 
 /// The scheme before the token in a header: the profile's `scheme` (which
@@ -55,7 +56,7 @@ pub fn render(profile: &Profile, token: &Token, format: Format, now: i64) -> Str
             "scope": token.scope,
         })
         .to_string(),
-        Format::ExecCredential => exec_credential(token),
+        Format::ExecCredential => exec_credential(token, exec_info::API_VERSIONS[0]),
         Format::Env => export_line(DEFAULT_ENV, token.access_token.expose()),
     }
 }
@@ -66,17 +67,18 @@ pub fn rfc3339(at: Option<i64>) -> Option<String> {
         .map(|ts| ts.to_string())
 }
 
-/// The `client.authentication.k8s.io/v1` ExecCredential kubectl reads from
-/// a credential plugin: `status.token`, and `status.expirationTimestamp`
+/// The ExecCredential of `api_version` (`client.authentication.k8s.io/v1`
+/// or `/v1beta1`: the one kubectl asked for) that kubectl reads from a
+/// credential plugin: `status.token`, and `status.expirationTimestamp`
 /// when the expiry is known (kubectl reuses the token until then; without
 /// one, until the API server refuses it).
-pub fn exec_credential(token: &Token) -> String {
+pub fn exec_credential(token: &Token, api_version: &str) -> String {
     let mut status = json!({ "token": token.access_token.expose() });
     if let Some(at) = rfc3339(token.expires_at) {
         status["expirationTimestamp"] = at.into();
     }
     json!({
-        "apiVersion": "client.authentication.k8s.io/v1",
+        "apiVersion": api_version,
         "kind": "ExecCredential",
         "status": status,
     })

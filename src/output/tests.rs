@@ -99,8 +99,10 @@ fn exec_credential_for_kubectl() {
     );
     let mut t = token(None);
     t.expires_at = None;
-    let json: serde_json::Value = serde_json::from_str(&exec_credential(&t)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&exec_credential(&t, "client.authentication.k8s.io/v1beta1")).unwrap();
     assert_eq!(json["status"], serde_json::json!({"token": "abc"}));
+    assert_eq!(json["apiVersion"], "client.authentication.k8s.io/v1beta1");
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 pub mod assertion;
 pub mod authcode;
+pub mod docker_credential;
+pub mod exec_info;
 pub mod git_credential;
 pub mod jwt;
 pub mod request;

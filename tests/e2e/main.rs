@@ -2,6 +2,7 @@
 //! that reproduce the token endpoints of docs/PROVIDERS.md and the contract of
 //! docs/CONFIG.md. One module per topic; helpers in `util`.
 
+mod https;
 mod tools;
 mod util;
 
@@ -13,6 +14,7 @@ mod http_flavour;
 mod http_rules;
 mod integrations_completion;
 mod integrations_config;
+mod integrations_docker;
 mod integrations_exec;
 mod integrations_git;
 mod integrations_kubectl;

@@ -22,8 +22,14 @@ pub fn gettoken_bin() -> PathBuf {
 /// Whether `tool` runs here (`tool --version`). When it does not: under
 /// CI=true the test fails, elsewhere it says so and the caller skips.
 pub fn have(tool: &str) -> bool {
+    have_by(tool, &["--version"])
+}
+
+/// [`have`], for a tool whose version is asked another way
+/// (`kubectl version --client`).
+pub fn have_by(tool: &str, version_args: &[&str]) -> bool {
     let found = Command::new(tool)
-        .arg("--version")
+        .args(version_args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -11,7 +11,9 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::fingerprint::{credentials, fingerprint};
-use super::model::{CacheKind, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile};
+use super::model::{
+    CacheKind, DEFAULT_DOCKER_USERNAME, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile,
+};
 use super::raw::RawProfile;
 use super::urls::check_transport;
 use crate::error::Failure;
@@ -145,6 +147,16 @@ impl Profile {
         if git_username.is_empty() || git_username.chars().any(char::is_control) {
             return Err(bad(name, "`git_username` must be a non-empty line of text"));
         }
+        let docker_username = raw
+            .docker_username
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DOCKER_USERNAME.into());
+        if docker_username.is_empty() || docker_username.chars().any(char::is_control) {
+            return Err(bad(
+                name,
+                "`docker_username` must be a non-empty line of text",
+            ));
+        }
         let timeout = parse_duration(name, "timeout", raw.timeout.as_deref().unwrap_or("30s"))?;
         if timeout.is_zero() {
             return Err(bad(name, "`timeout` must be more than 0s"));
@@ -166,6 +178,7 @@ impl Profile {
             insecure_http,
             headers,
             git_username,
+            docker_username,
         })
     }
 }

@@ -1,0 +1,52 @@
+//! Credential helpers that tools find by file name: a link named
+//! `docker-credential-gettoken` to the binary runs the matching command. Pure: the caller passes argv.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+/// The helper names a tool looks for, and the command each runs.
+pub const HELPERS: [(&str, &str); 1] = [("docker-credential-gettoken", "docker-credential")];
+
+/// `args` with the command the program's name stands for put after it:
+/// `docker-credential-gettoken get` becomes
+/// `docker-credential-gettoken docker-credential get`. Any other name
+/// (`gettoken`) leaves them as they are.
+pub fn args_by_name(mut args: Vec<OsString>) -> Vec<OsString> {
+    let Some(name) = args.first().and_then(|a| Path::new(a).file_stem()) else {
+        return args;
+    };
+    let name = name.to_string_lossy().into_owned();
+    if let Some((_, command)) = HELPERS.iter().find(|(helper, _)| *helper == name) {
+        args.insert(1, OsString::from(command));
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn a_helper_name_runs_its_command() {
+        assert_eq!(
+            args_by_name(strings(&[
+                "/usr/local/bin/docker-credential-gettoken",
+                "get"
+            ])),
+            strings(&[
+                "/usr/local/bin/docker-credential-gettoken",
+                "docker-credential",
+                "get"
+            ])
+        );
+        assert_eq!(
+            args_by_name(strings(&["gettoken", "get", "p"])),
+            strings(&["gettoken", "get", "p"])
+        );
+        assert!(args_by_name(Vec::new()).is_empty());
+    }
+}
