@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::Failure;
-use crate::secrets::{Resolve, SecretStore};
 use crate::secrets::redact;
+use crate::secrets::{Resolve, SecretStore};
 use crate::secrets::{Secret, Source, Text};
 use crate::util::fs::expand_home;
 

@@ -162,10 +162,7 @@ fn top(module: &str) -> &str {
 
 /// `tests` children count as their parent: they test it from inside.
 fn owner(module: &str) -> String {
-    module
-        .strip_suffix("::tests")
-        .unwrap_or(module)
-        .to_string()
+    module.strip_suffix("::tests").unwrap_or(module).to_string()
 }
 
 fn is_within(inner: &str, outer: &str) -> bool {
@@ -272,20 +269,31 @@ fn every_top_level_module_has_a_layer() {
     );
     // And the table names nothing that is gone.
     for name in LAYERS.iter().flat_map(|l| l.iter()) {
-        assert!(tops.contains(name), "layer table names `{name}`, not in src/");
+        assert!(
+            tops.contains(name),
+            "layer table names `{name}`, not in src/"
+        );
     }
 }
 
 #[test]
 fn no_import_goes_up_a_layer() {
     let wrong = against_the_order(&graph(&src()));
-    assert!(wrong.is_empty(), "imports against the layer order:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports against the layer order:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
 fn no_import_cycle() {
     let g = graph(&src());
-    assert!(g.edges.len() > 40, "too few modules read: {}", g.edges.len());
+    assert!(
+        g.edges.len() > 40,
+        "too few modules read: {}",
+        g.edges.len()
+    );
     if let Some(cycle) = a_cycle(&g) {
         panic!("import cycle: {cycle}");
     }
@@ -304,7 +312,10 @@ fn the_checks_find_what_is_planted() {
     write("util/mod.rs", "pub mod a;\n");
     write("util/a.rs", "use crate::flows::x::{Y, z::W};\n");
     write("flows/mod.rs", "pub mod x;\npub mod y;\n");
-    write("flows/x.rs", "// use crate::commands::Z;\nuse crate::flows::y::Q;\n");
+    write(
+        "flows/x.rs",
+        "// use crate::commands::Z;\nuse crate::flows::y::Q;\n",
+    );
     write("flows/y.rs", "fn f() { crate::flows::x::g(); }\n");
     let g = graph(dir.path());
     let wrong = against_the_order(&g);
