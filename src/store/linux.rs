@@ -92,7 +92,8 @@ impl LinuxKeyring {
         })
     }
 
-    /// A read through the light Secret Service client (`secret_lookup`):
+    /// A read through the light Secret Service client (`secret_lookup`: a
+    /// plain session, no Diffie-Hellman):
     /// `Some(answer)` when it is sure, `None` when the full client must be
     /// asked. A read that timed out marks the Secret Service dead, so a
     /// hanging service costs one wait, not two.
@@ -100,7 +101,7 @@ impl LinuxKeyring {
         if self.ss_dead.get() || !session_bus_configured() {
             return None;
         }
-        match secret_lookup::lookup(SERVICE, key, LIMIT) {
+        match secret_lookup::lookup(SERVICE, key) {
             Lookup::Found(v) => {
                 crate::log::debug!("found in the Secret Service (direct lookup)");
                 Some(Some(v.to_string()))

@@ -6,8 +6,6 @@
 //! Keys are `token/PROFILE` and `secret/NAME`, all under one service name.
 
 pub mod cache;
-#[cfg(target_os = "linux")]
-mod dbus_wire;
 pub mod file;
 mod keyring;
 #[cfg(target_os = "linux")]
