@@ -3,11 +3,16 @@
 //! session bus, `SearchItems` by the attributes the keyring store writes
 //! (`service`, `username`; gettoken sets no `target`), then `GetSecret`.
 //! The keyring store's own client negotiates a Diffie-Hellman session,
-//! which is most of the 10-20 ms it takes; a plain session costs about a
-//! millisecond more than the bus round trips themselves. It hides nothing
+//! which is most of the 10-20 ms it takes. A plain session hides nothing
 //! worth hiding: the session bus is a local socket of this user, and any
 //! process of the user that could read the secret off it could as well ask
 //! the Secret Service for it.
+//!
+//! Four round trips: `Hello` (zbus, on connecting); a property read; the
+//! crate's `OpenSession` together with `SearchItems` (a plain zbus call, as
+//! the crate's `search_items` would make it after the session); the
+//! crate's `GetSecret`. All on the calling thread: zbus's executor is
+//! ticked here rather than on a thread of its own.
 //!
 //! gnome-keyring 42 admits a new client from an idle callback that its
 //! message filter schedules, and a method handled before that callback ran
@@ -16,9 +21,9 @@
 //! a fatal `g_variant_new`), seen after a few thousand fast clients. The
 //! crate's first call to the service is `OpenSession`, so the lookup reads
 //! a property (`Collections`) first and waits for its answer, as
-//! libsecret's proxy does. The crate then awaits every reply before the
-//! next call (nothing is pipelined) and does not close its session: the
-//! daemon frees a client's sessions when the client leaves the bus.
+//! libsecret's proxy does. The crate does not close its session (the
+//! daemon frees a client's sessions when the client leaves the bus); every
+//! reply is awaited before the connection ends.
 //!
 //! The whole read runs on a thread bounded by `keyring::LIMIT`: a bus or a
 //! service that never answers costs one wait, answered [`Lookup::TimedOut`].
@@ -29,7 +34,7 @@
 use std::collections::HashMap;
 
 use secret_service::EncryptionType;
-use secret_service::blocking::SecretService;
+use secret_service::SecretService;
 use zeroize::Zeroizing;
 
 use super::keyring::bounded;
@@ -58,9 +63,28 @@ pub fn lookup(service: &str, username: &str) -> Lookup {
     }
 }
 
-/// The read itself, on the session bus; blocks.
+/// The read itself, on the session bus; blocks. Everything runs on this
+/// thread: the connection's executor (which reads the socket) is ticked
+/// here too, so no reply has to wake another thread.
 fn read(service: &str, username: &str) -> Result<Lookup, String> {
-    let conn = zbus::blocking::Connection::session().map_err(|e| format!("session bus: {e}"))?;
+    async_io::block_on(async {
+        let conn = zbus::connection::Builder::session()
+            .map(|b| b.internal_executor(false))
+            .map_err(|e| format!("session bus: {e}"))?
+            .build()
+            .await
+            .map_err(|e| format!("session bus: {e}"))?;
+        let ticking = async {
+            loop {
+                conn.executor().tick().await;
+            }
+        };
+        futures_lite::future::or(read_on(&conn, service, username), ticking).await
+    })
+}
+
+async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Result<Lookup, String> {
+    let failed = |e: &dyn std::fmt::Display| format!("Secret Service: {e}");
     // The harmless first call (see the module doc), answered before
     // anything that needs the daemon's client record goes out.
     conn.call_method(
@@ -70,24 +94,54 @@ fn read(service: &str, username: &str) -> Result<Lookup, String> {
         "Get",
         &(SERVICE_IFACE, "Collections"),
     )
-    .map_err(|e| format!("Secret Service: {e}"))?;
-    let ss = SecretService::connect_with_existing(EncryptionType::Plain, conn)
-        .map_err(|e| format!("Secret Service: {e}"))?;
+    .await
+    .map_err(|e| failed(&e))?;
+    // The session and the search go out together: one round trip.
     let attributes = HashMap::from([("service", service), ("username", username)]);
-    let found = ss
-        .search_items(attributes)
-        .map_err(|e| format!("Secret Service: {e}"))?;
-    match next_step(found.unlocked.len(), found.locked.len()) {
+    let (ss, found) = futures_lite::future::zip(
+        SecretService::connect_with_existing(EncryptionType::Plain, conn.clone()),
+        search(conn, &attributes),
+    )
+    .await;
+    let ss = ss.map_err(|e| failed(&e))?;
+    let (unlocked, locked) = found.map_err(|e| failed(&e))?;
+    match next_step(unlocked.len(), locked.len()) {
         Step::Absent => Ok(Lookup::Absent),
         Step::Ask(why) => Ok(Lookup::Unsure(why)),
         Step::Read => {
-            let secret = found.unlocked[0]
+            let item = ss
+                .get_item_by_path(unlocked[0].clone())
+                .await
+                .map_err(|e| failed(&e))?;
+            let secret = item
                 .get_secret()
+                .await
                 .map(Zeroizing::new)
-                .map_err(|e| format!("Secret Service: {e}"))?;
+                .map_err(|e| failed(&e))?;
             Ok(decoded(secret))
         }
     }
+}
+
+type Paths = Vec<zbus::zvariant::OwnedObjectPath>;
+
+/// `SearchItems`, as the crate's `search_items` makes it, but callable
+/// alongside `OpenSession` (the crate's needs the session first): the
+/// unlocked and the locked items.
+async fn search(
+    conn: &zbus::Connection,
+    attributes: &HashMap<&str, &str>,
+) -> zbus::Result<(Paths, Paths)> {
+    let reply = conn
+        .call_method(
+            Some(SECRETS),
+            SECRETS_PATH,
+            Some(SERVICE_IFACE),
+            "SearchItems",
+            attributes,
+        )
+        .await?;
+    reply.body().deserialize()
 }
 
 /// What a search's result calls for. Pure.
