@@ -92,7 +92,8 @@ impl LinuxKeyring {
         })
     }
 
-    /// A read through the light Secret Service client (`secret_lookup`):
+    /// A read through the light Secret Service client (`secret_lookup`: a
+    /// plain session, no Diffie-Hellman):
     /// `Some(answer)` when it is sure, `None` when the full client must be
     /// asked. A read that timed out marks the Secret Service dead, so a
     /// hanging service costs one wait, not two.
@@ -100,7 +101,7 @@ impl LinuxKeyring {
         if self.ss_dead.get() || !session_bus_configured() {
             return None;
         }
-        match secret_lookup::lookup(SERVICE, key, LIMIT) {
+        match secret_lookup::lookup(SERVICE, key) {
             Lookup::Found(v) => {
                 crate::log::debug!("found in the Secret Service (direct lookup)");
                 Some(Some(v.to_string()))
@@ -197,31 +198,18 @@ fn session_bus_configured() -> bool {
 /// links the user's persistent keyring into it, so a token written by one
 /// run is found by the next.
 fn join_session_keyring_if_needed() {
-    const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
-    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
-    const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
-    const KEY_SPEC_USER_SESSION_KEYRING: libc::c_long = -5;
+    // keyctl(2) takes its arguments as longs: the constants widen to that.
+    let get_id = libc::KEYCTL_GET_KEYRING_ID as libc::c_long;
+    let join = libc::KEYCTL_JOIN_SESSION_KEYRING as libc::c_long;
+    let session = libc::KEY_SPEC_SESSION_KEYRING as libc::c_long;
+    let user_session = libc::KEY_SPEC_USER_SESSION_KEYRING as libc::c_long;
     // SAFETY: keyctl(2) with integer arguments and a null name; it reads
     // and writes no memory of ours.
     unsafe {
-        let session = libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_GET_KEYRING_ID,
-            KEY_SPEC_SESSION_KEYRING,
-            0,
-        );
-        let user_session = libc::syscall(
-            libc::SYS_keyctl,
-            KEYCTL_GET_KEYRING_ID,
-            KEY_SPEC_USER_SESSION_KEYRING,
-            0,
-        );
+        let session = libc::syscall(libc::SYS_keyctl, get_id, session, 0);
+        let user_session = libc::syscall(libc::SYS_keyctl, get_id, user_session, 0);
         if session >= 0 && session == user_session {
-            let joined = libc::syscall(
-                libc::SYS_keyctl,
-                KEYCTL_JOIN_SESSION_KEYRING,
-                std::ptr::null::<libc::c_char>(),
-            );
+            let joined = libc::syscall(libc::SYS_keyctl, join, std::ptr::null::<libc::c_char>());
             crate::log::debug!("joined a new session keyring ({joined})");
         }
     }

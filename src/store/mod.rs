@@ -7,8 +7,6 @@
 
 pub mod cache;
 pub mod chunked;
-#[cfg(target_os = "linux")]
-mod dbus_wire;
 pub mod file;
 mod keyring;
 #[cfg(target_os = "linux")]
