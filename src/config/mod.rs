@@ -1,6 +1,7 @@
 //! The profiles file: where it is, reading and parsing it, and turning a
 //! profile name into a validated [`Profile`].
 
+mod addresses;
 pub mod check;
 mod choice;
 mod fingerprint;

@@ -34,6 +34,10 @@ pub struct Profile {
     /// token must match too: secrets written out, `env` and `file`
     /// sources (see `config::fingerprint::credentials`).
     pub credentials: Vec<(String, Text)>,
+    /// Addresses written as a source (`token_url = { env = ... }`), by key:
+    /// read only when fetching (`Profile::with_addresses`), their fields
+    /// of the endpoint unset until then.
+    pub addresses: Vec<(String, Text)>,
 }
 
 #[derive(Debug, Clone)]

@@ -48,10 +48,10 @@ profile_keys! {
         git_username: String => Both, Fill, Ignored,
 
         // flavour = "oauth2"
-        token_url: String => OAuth2, Fill, Counts,
-        issuer: String => OAuth2, Fill, Counts,
-        device_url: String => OAuth2, Fill, Counts,
-        authorization_url: String => OAuth2, Fill, Counts,
+        token_url: Text => OAuth2, Fill, Counts,
+        issuer: Text => OAuth2, Fill, Counts,
+        device_url: Text => OAuth2, Fill, Counts,
+        authorization_url: Text => OAuth2, Fill, Counts,
         redirect_port: u16 => OAuth2, Fill, Ignored,
         login_timeout: String => OAuth2, Fill, Ignored,
         grant: String => OAuth2, Fill, Counts,
@@ -70,7 +70,7 @@ profile_keys! {
         params: BTreeMap<String, Text> => OAuth2, Fill, Counts,
 
         // flavour = "http"
-        url: String => Http, Fill, Counts,
+        url: Text => Http, Fill, Counts,
         method: String => Http, Fill, Counts,
         fields: Fields => Http, Fill, Counts,
 

@@ -53,11 +53,14 @@ pub enum Source {
     Keyring(String),
     /// `{ prompt = "Password for prod" }`: asked on the terminal.
     Prompt(String),
+    /// `{ join = ["Bearer ", { env = "T" }] }`: literal text and sources
+    /// put together; a secret when any part comes from a source.
+    Join(Vec<Text>),
 }
 
 impl Source {
     /// The keys that make a TOML table a secret source.
-    pub const KEYS: [&'static str; 5] = ["env", "file", "command", "keyring", "prompt"];
+    pub const KEYS: [&'static str; 6] = ["env", "file", "command", "keyring", "prompt", "join"];
 
     /// How the source is named in messages: never its value.
     pub fn describe(&self) -> String {
@@ -69,6 +72,7 @@ impl Source {
             }
             Source::Keyring(name) => format!("keyring secret `{name}`"),
             Source::Prompt(_) => "prompt".to_string(),
+            Source::Join(parts) => format!("`join` of {} parts", parts.len()),
         }
     }
 }

@@ -6,6 +6,7 @@ mod tools;
 mod util;
 
 mod cache;
+mod composed;
 mod config_errors;
 mod faults;
 mod fuzz_corpus;

@@ -6,12 +6,24 @@ use crate::config::model::{Encoding, Field, Http};
 use crate::config::raw::RawProfile;
 use crate::secrets::{Source, Text};
 
-pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<Http> {
-    let url_text = raw
-        .url
-        .clone()
-        .ok_or_else(|| bad(name, "flavour \"http\" needs `url`"))?;
-    parse_url(name, "url", &url_text, insecure)?;
+pub(super) fn endpoint(
+    name: &str,
+    raw: &RawProfile,
+    insecure: bool,
+    sourced: &mut Vec<(String, Text)>,
+) -> Result<Http> {
+    let url_text = match raw.url.clone() {
+        None => return Err(bad(name, "flavour \"http\" needs `url`")),
+        Some(Text::Plain(url)) => {
+            parse_url(name, "url", &url, insecure)?;
+            url
+        }
+        // Read when fetching (`config/addresses.rs`).
+        Some(text) => {
+            sourced.push(("url".into(), text));
+            String::new()
+        }
+    };
     let method_text = raw.method.as_deref().unwrap_or("POST").to_ascii_uppercase();
     let method = reqwest::Method::from_bytes(method_text.as_bytes()).map_err(|_| {
         bad(

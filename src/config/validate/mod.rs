@@ -51,7 +51,12 @@ pub(super) fn parse_duration(name: &str, key: &str, value: &str) -> Result<Durat
     duration::parse(value).map_err(|e| bad(name, format!("`{key}`: {e}")))
 }
 
-pub(super) fn parse_url(name: &str, key: &str, value: &str, insecure_http: bool) -> Result<Url> {
+pub(in crate::config) fn parse_url(
+    name: &str,
+    key: &str,
+    value: &str,
+    insecure_http: bool,
+) -> Result<Url> {
     let url = Url::parse(value).map_err(|e| bad(name, format!("`{key}` is not a URL: {e}")))?;
     check_transport(&url, insecure_http).map_err(|e| bad(name, format!("`{key}`: {e}")))?;
     if url.fragment().is_some() {
@@ -85,14 +90,20 @@ impl Profile {
             )
         })?;
         let insecure_http = raw.insecure_http.unwrap_or(false);
+        let mut addresses = Vec::new();
         let endpoint = match flavour.as_str() {
             "oauth2" => {
                 refuse_keys(name, &raw, "oauth2", "http")?;
-                Endpoint::OAuth2(Box::new(oauth2::endpoint(name, &raw, insecure_http)?))
+                Endpoint::OAuth2(Box::new(oauth2::endpoint(
+                    name,
+                    &raw,
+                    insecure_http,
+                    &mut addresses,
+                )?))
             }
             "http" => {
                 refuse_keys(name, &raw, "http", "oauth2")?;
-                Endpoint::Http(http::endpoint(name, &raw, insecure_http)?)
+                Endpoint::Http(http::endpoint(name, &raw, insecure_http, &mut addresses)?)
             }
             other => {
                 return Err(bad(
@@ -166,6 +177,7 @@ impl Profile {
             insecure_http,
             headers,
             git_username,
+            addresses,
         })
     }
 }
