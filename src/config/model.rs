@@ -114,6 +114,9 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 #[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
     Basic,
+    /// HTTP Basic with the id and secret as they are, not form-encoded
+    /// first (`api-user@x` stays so), for servers that do not decode.
+    BasicRaw,
     Body,
     /// A JWT signed with the client's private key (RFC 7523 2.2).
     PrivateKeyJwt,
@@ -138,6 +141,8 @@ pub struct Http {
     pub method: reqwest::Method,
     pub body: Encoding,
     pub fields: Vec<(String, Field)>,
+    /// `basic_username` and `basic_password`: sent as HTTP Basic.
+    pub basic: Option<(Text, Text)>,
 }
 
 /// A request field of the `http` flavour.

@@ -73,6 +73,8 @@ profile_keys! {
         url: Text => Http, Fill, Counts,
         method: String => Http, Fill, Counts,
         fields: Fields => Http, Fill, Counts,
+        basic_username: Text => Http, Fill, Counts,
+        basic_password: Text => Http, Fill, Counts,
 
         response: RawResponse => Both, ByKey, Counts,
     }

@@ -216,3 +216,94 @@ fn azure_workload_identity_federated_token_file_and_tenant_from_the_environment(
     assert_stderr_contains(&out, "Tenant not found. ");
     assert!(!stderr(&out).contains("found.Trace"), "{}", stderr(&out));
 }
+
+// ---- HTTP Basic for the http flavour (Jamf Pro API) ----
+// POST /api/v1/auth/token with Basic user:password as they are; reply
+// `{"token": "...", "expires": "<RFC 3339>"}`; wrong: 401.
+
+const JAMF_USER: &str = "api-user@acme.example";
+const JAMF_PASSWORD: &str = "jamf-pw 9+x/y%z";
+pub const JAMF_PROFILE: &str = r#"
+[profiles.jamf]
+flavour = "http"
+url = "BASE/api/v1/auth/token"
+body = "none"
+basic_username = "api-user@acme.example"
+basic_password = { env = "JAMF_PASSWORD" }
+
+[profiles.jamf.response]
+token = "/token"
+expires_at = "/expires"
+"#;
+
+#[test]
+fn http_flavour_basic_auth_sends_user_and_password_as_they_are() {
+    let token = "jamf-token-8c1e2f3a4b5d";
+    let server = Server::start(move |req, _| {
+        if req.method != "POST" || req.path() != "/api/v1/auth/token" {
+            return Reply::json(404, json!({"httpStatus": 404, "errors": []}));
+        }
+        if req.basic_auth_raw().as_deref() != Some(&format!("{JAMF_USER}:{JAMF_PASSWORD}")) {
+            return Reply::json(
+                401,
+                json!({"httpStatus": 401, "errors": [{"code": "INVALID_CREDENTIALS", "description": "Invalid credentials"}]}),
+            );
+        }
+        Reply::json(
+            200,
+            json!({"token": token, "expires": "2999-01-01T00:00:00.000Z"}),
+        )
+    });
+    let env = Env::new();
+    let profile = JAMF_PROFILE.replace("BASE", &server.url());
+    let out = env.run_with_env(
+        &profile,
+        &["jamf", "-v"],
+        &[("JAMF_PASSWORD", JAMF_PASSWORD)],
+    );
+    assert_code(&out, 0);
+    assert_stdout(&out, &format!("{token}\n"));
+    assert_no_leak(&out, &[JAMF_PASSWORD]);
+    let out = env.run_with_env(
+        &profile,
+        &["jamf", "-v"],
+        &[("JAMF_PASSWORD", "jamf-wrong-pw-1")],
+    );
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "Invalid credentials");
+    assert_no_leak(&out, &["jamf-wrong-pw-1"]);
+
+    let half = profile.replace("basic_username = \"api-user@acme.example\"\n", "");
+    let out = env.run_with_env(&half, &["jamf"], &[("JAMF_PASSWORD", JAMF_PASSWORD)]);
+    assert_failed_with(&out, 2);
+    assert_stderr_contains(&out, "needs both `basic_username` and `basic_password`");
+}
+
+#[test]
+fn oauth2_basic_raw_does_not_form_encode_the_client() {
+    let access = "raw-basic-access-2f9a";
+    let secret = "s3cr@t/+ pw";
+    let server = Server::start(move |req, _| {
+        if req.basic_auth_raw().as_deref() == Some(&format!("api-user@x:{secret}")) {
+            Reply::json(200, oauth_token(access))
+        } else {
+            Reply::json(
+                401,
+                json!({"error": "invalid_client", "error_description": "Bad client credentials"}),
+            )
+        }
+    });
+    let env = Env::new();
+    let profile = format!(
+        "[profiles.raw]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"api-user@x\"\nclient_secret = {{ env = \"RAW_SECRET\" }}\nclient_auth = \"basic_raw\"\n",
+        server.url()
+    );
+    let out = env.run_with_env(&profile, &["raw", "-v"], &[("RAW_SECRET", secret)]);
+    assert_token_only_on_stdout(&out, access);
+    assert_no_leak(&out, &[secret]);
+    // The form-encoding "basic" is refused by this server.
+    let encoded = profile.replace("basic_raw", "basic");
+    let out = env.run_with_env(&encoded, &["raw"], &[("RAW_SECRET", secret)]);
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "Bad client credentials");
+}

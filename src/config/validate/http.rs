@@ -60,11 +60,22 @@ pub(super) fn endpoint(
             "flavour \"http\" needs `response.token`, the JSON Pointer to the token, e.g. \"/access_token\"",
         ));
     }
+    let basic = match (&raw.basic_username, &raw.basic_password) {
+        (Some(u), Some(p)) => Some((u.clone(), p.clone())),
+        (None, None) => None,
+        _ => {
+            return Err(bad(
+                name,
+                "HTTP Basic needs both `basic_username` and `basic_password`",
+            ));
+        }
+    };
     Ok(Http {
         url_text,
         method,
         body,
         fields,
+        basic,
     })
 }
 
