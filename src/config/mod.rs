@@ -16,8 +16,8 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 pub use model::{
-    CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
-    OAuth2, Profile, ResponseMap, SigningAlg,
+    CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant,
+    HEADER_PATH, Http, OAuth2, Profile, ReplyFormat, ResponseMap, SigningAlg,
 };
 pub use urls::{check_transport, url_for_humans};
 

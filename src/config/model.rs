@@ -116,7 +116,7 @@ pub enum ClientAuth {
     Basic,
     /// HTTP Basic with the id and secret as they are, not form-encoded
     /// first (`api-user@x` stays so), for servers that do not decode.
-    BasicRaw,
+    RawBasic,
     Body,
     /// A JWT signed with the client's private key (RFC 7523 2.2).
     PrivateKeyJwt,
@@ -170,7 +170,28 @@ pub struct ResponseMap {
     /// Numbers at `expires_in` and `expires_at` are milliseconds
     /// (`expiry_unit = "ms"`), not seconds.
     pub expiry_ms: bool,
+    /// How the body is read: JSON, plain text (the body is the token), or
+    /// form-encoded.
+    pub format: ReplyFormat,
+    /// A 2xx reply with a value here is a refusal (`response.refusal`).
+    pub refusal: Option<String>,
+    /// Reply fields the profile names (`response.extra`): (name, path).
+    pub extra: Vec<(String, String)>,
 }
+
+/// `response.format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyFormat {
+    Json,
+    /// The whole body, trimmed, is the token (at the path `""`).
+    Text,
+    /// `application/x-www-form-urlencoded`: an object of strings.
+    Form,
+}
+
+/// A response path that starts so names a reply header, not a place in the
+/// body: `"header:X-Subject-Token"`.
+pub const HEADER_PATH: &str = "header:";
 
 /// The error paths used when a profile names none: the OAuth 2.0 pair and
 /// the places other vendors put their words.

@@ -112,6 +112,16 @@ pub struct RawResponse {
     /// profiles without it keep their cached tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_unit: Option<String>,
+    /// `"json"` (the default), `"text"` (the body is the token) or
+    /// `"form"`. Like every key added since, left out when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// A path: a 2xx reply with a value there is a refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    /// Extra reply fields to show: `NAME = "/path"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<BTreeMap<String, String>>,
 }
 
 /// `scope = "a b"` or `scope = ["a", "b"]`.
@@ -154,6 +164,9 @@ impl FillByKey for RawResponse {
             success,
             error,
             expiry_unit,
+            format,
+            refusal,
+            extra,
         } = defaults;
         Fill::merge(&mut self.token, token);
         Fill::merge(&mut self.token_type, token_type);
@@ -165,5 +178,8 @@ impl FillByKey for RawResponse {
         Fill::merge(&mut self.success, success);
         Fill::merge(&mut self.error, error);
         Fill::merge(&mut self.expiry_unit, expiry_unit);
+        Fill::merge(&mut self.format, format);
+        Fill::merge(&mut self.refusal, refusal);
+        Fill::merge(&mut self.extra, extra);
     }
 }

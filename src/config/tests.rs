@@ -610,6 +610,8 @@ params = { p = "1" }
 url = "https://a.example/login"
 method = "PUT"
 fields = { f = "1" }
+basic_username = "bu"
+basic_password = { env = "BP" }
 [defaults.response]
 token = "/t"
 token_type = "/tt"

@@ -279,7 +279,7 @@ fn client_request(
             let basic = b.basic(&form_encode(&id), &form_encode(&secret));
             headers.push(("Authorization".into(), basic));
         }
-        ClientAuth::BasicRaw => {
+        ClientAuth::RawBasic => {
             let (id, secret) = (client_id(&mut b)?, client_secret(&mut b)?);
             let basic = b.basic(&id, &secret);
             headers.push(("Authorization".into(), basic));

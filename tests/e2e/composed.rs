@@ -280,7 +280,7 @@ fn http_flavour_basic_auth_sends_user_and_password_as_they_are() {
 }
 
 #[test]
-fn oauth2_basic_raw_does_not_form_encode_the_client() {
+fn oauth2_raw_basic_does_not_form_encode_the_client() {
     let access = "raw-basic-access-2f9a";
     let secret = "s3cr@t/+ pw";
     let server = Server::start(move |req, _| {
@@ -295,14 +295,14 @@ fn oauth2_basic_raw_does_not_form_encode_the_client() {
     });
     let env = Env::new();
     let profile = format!(
-        "[profiles.raw]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"api-user@x\"\nclient_secret = {{ env = \"RAW_SECRET\" }}\nclient_auth = \"basic_raw\"\n",
+        "[profiles.raw]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"api-user@x\"\nclient_secret = {{ env = \"RAW_SECRET\" }}\nclient_auth = \"raw_basic\"\n",
         server.url()
     );
     let out = env.run_with_env(&profile, &["raw", "-v"], &[("RAW_SECRET", secret)]);
     assert_token_only_on_stdout(&out, access);
     assert_no_leak(&out, &[secret]);
     // The form-encoding "basic" is refused by this server.
-    let encoded = profile.replace("basic_raw", "basic");
+    let encoded = profile.replace("raw_basic", "basic");
     let out = env.run_with_env(&encoded, &["raw"], &[("RAW_SECRET", secret)]);
     assert_failed_with(&out, 3);
     assert_stderr_contains(&out, "Bad client credentials");

@@ -22,6 +22,7 @@ mod layers;
 mod oauth2_standard;
 mod oidc;
 mod outputs;
+mod replies;
 mod secrets;
 mod secrets_at_rest;
 mod stderr_unwritable;

@@ -49,11 +49,11 @@ pub(super) fn endpoint(
     {
         return Err(bad(name, "nested `fields` need `body = \"json\"`"));
     }
-    if raw
-        .response
-        .as_ref()
-        .and_then(|r| r.token.as_ref())
-        .is_none()
+    let response = raw.response.as_ref();
+    if response.and_then(|r| r.token.as_ref()).is_none()
+        && !response
+            .and_then(|r| r.format.as_deref())
+            .is_some_and(|f| f.eq_ignore_ascii_case("text"))
     {
         return Err(bad(
             name,

@@ -70,6 +70,17 @@ pub(in crate::config) fn parse_url(
 }
 
 pub(super) fn check_pointer(name: &str, key: &str, value: &str) -> Result<String> {
+    if let Some(header) = value.strip_prefix(super::model::HEADER_PATH) {
+        // A reply header, by name.
+        return if reqwest::header::HeaderName::from_bytes(header.trim().as_bytes()).is_ok() {
+            Ok(value.to_string())
+        } else {
+            Err(bad(
+                name,
+                format!("response `{key}` = \"{value}\": \"{header}\" is not a header name"),
+            ))
+        };
+    }
     if value.is_empty() || value.starts_with('/') {
         Ok(value.to_string())
     } else {

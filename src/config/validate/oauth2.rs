@@ -99,12 +99,12 @@ pub(super) fn endpoint(
         None => ClientAuth::None,
     };
     match client_auth {
-        ClientAuth::Basic | ClientAuth::BasicRaw | ClientAuth::Body => {
+        ClientAuth::Basic | ClientAuth::RawBasic | ClientAuth::Body => {
             need("client_id", &raw.client_id)?;
             if raw.client_secret.is_none() {
                 return Err(bad(
                     name,
-                    "`client_auth` \"basic\", \"basic_raw\" or \"body\" needs `client_secret`",
+                    "`client_auth` \"basic\", \"raw_basic\" or \"body\" needs `client_secret`",
                 ));
             }
         }
