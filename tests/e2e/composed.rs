@@ -307,3 +307,57 @@ fn oauth2_raw_basic_does_not_form_encode_the_client() {
     assert_failed_with(&out, 3);
     assert_stderr_contains(&out, "Bad client credentials");
 }
+
+// ---- Entra's multi-tenant discovery ----
+// /organizations/v2.0/.well-known/openid-configuration names its issuer
+// `.../{tenantid}/v2.0`; a document naming another host is still refused.
+
+#[test]
+fn entra_multi_tenant_discovery_names_its_issuer_with_a_placeholder() {
+    let access = "entra-multi-tenant-token-3a";
+    let server = Server::start(move |req, _| {
+        let base = req
+            .header("host")
+            .map(|h| format!("http://{h}"))
+            .unwrap_or_default();
+        match req.path() {
+            "/organizations/v2.0/.well-known/openid-configuration" => Reply::json(
+                200,
+                json!({
+                    "issuer": format!("{base}/{{tenantid}}/v2.0"),
+                    "token_endpoint": format!("{base}/organizations/oauth2/v2.0/token"),
+                }),
+            ),
+            "/evil/v2.0/.well-known/openid-configuration" => Reply::json(
+                200,
+                json!({
+                    "issuer": "https://elsewhere.example/{tenantid}/v2.0",
+                    "token_endpoint": format!("{base}/organizations/oauth2/v2.0/token"),
+                }),
+            ),
+            "/organizations/oauth2/v2.0/token" => Reply::json(200, oauth_token(access)),
+            _ => Reply::json(404, json!({"error": "not_found"})),
+        }
+    });
+    let env = Env::new();
+    let profile = |tenant: &str| {
+        format!(
+            "[profiles.entra]\nflavour = \"oauth2\"\nissuer = \"{}/{tenant}/v2.0\"\nclient_id = \"c\"\nclient_secret = {{ env = \"ENTRA_SECRET\" }}\nscope = \"api://x/.default\"\n",
+            server.url()
+        )
+    };
+    let out = env.run_with_env(
+        &profile("organizations"),
+        &["entra", "-v"],
+        &[("ENTRA_SECRET", "entra-secret-77")],
+    );
+    assert_token_only_on_stdout(&out, access);
+    assert_no_leak(&out, &["entra-secret-77"]);
+    let out = env.run_with_env(
+        &profile("evil"),
+        &["entra"],
+        &[("ENTRA_SECRET", "entra-secret-77")],
+    );
+    assert_failed_with(&out, 4);
+    assert_stderr_contains(&out, "names issuer");
+}
