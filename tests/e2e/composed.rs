@@ -361,3 +361,138 @@ fn entra_multi_tenant_discovery_names_its_issuer_with_a_placeholder() {
     assert_failed_with(&out, 4);
     assert_stderr_contains(&out, "names issuer");
 }
+
+// ---- The ready profiles of profiles.example.toml, as they are ----
+
+const EXAMPLE: &str = include_str!("../../profiles.example.toml");
+
+#[test]
+fn example_github_oidc_profile_runs_as_written() {
+    let id_token = jwt(json!({"sub": "repo:acme/app", "exp": now_unix() + 300}));
+    let server = github_actions(id_token.clone());
+    let env = Env::new();
+    let vars = gha_vars(&server, GHA_REQUEST_TOKEN);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = env.run_as_is(EXAMPLE, &["github-oidc", "--no-cache", "-v"], &vars);
+    assert_code(&out, 0);
+    assert_stdout(&out, &format!("{id_token}\n"));
+    assert_no_leak(&out, &[GHA_REQUEST_TOKEN]);
+}
+
+// GitLab CI `id_tokens:` exchanged at Vault's JWT login: POST
+// /v1/auth/jwt/login {"role", "jwt"}; reply auth.client_token with
+// auth.lease_duration; a bad JWT: 400 {"errors": [...]}.
+#[test]
+fn example_gitlab_id_token_for_a_vault_token() {
+    let id_token = jwt(
+        json!({"iss": "https://gitlab.example.com", "aud": "https://vault.example.com", "exp": now_unix() + 300}),
+    );
+    let vault_token = "hvs.CAESIvaultToken9f8e";
+    let expected = id_token.clone();
+    let server = Server::start(move |req, _| {
+        let body = req.json().unwrap_or_default();
+        if req.path() == "/v1/auth/jwt/login"
+            && body["role"] == "ci-deploy"
+            && body["jwt"] == expected.as_str()
+        {
+            Reply::json(
+                200,
+                json!({"auth": {"client_token": vault_token, "lease_duration": 3600, "renewable": true}}),
+            )
+        } else {
+            Reply::json(
+                400,
+                json!({"errors": ["error validating token: invalid audience (aud) claim"]}),
+            )
+        }
+    });
+    let env = Env::new();
+    let url = server.url();
+    let out = env.run_as_is(
+        EXAMPLE,
+        &["gitlab-vault", "--no-cache", "-v", "--format", "header"],
+        &[
+            ("VAULT_ADDR", url.as_str()),
+            ("VAULT_ID_TOKEN", id_token.as_str()),
+        ],
+    );
+    assert_code(&out, 0);
+    assert_stdout(&out, &format!("X-Vault-Token: {vault_token}\n"));
+    assert_no_leak(&out, &[&id_token]);
+    assert!(!stderr(&out).contains(vault_token));
+    let other = jwt(json!({"aud": "elsewhere", "exp": now_unix() + 300}));
+    let out = env.run_as_is(
+        EXAMPLE,
+        &["gitlab-vault", "--no-cache", "-v"],
+        &[
+            ("VAULT_ADDR", url.as_str()),
+            ("VAULT_ID_TOKEN", other.as_str()),
+        ],
+    );
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "invalid audience");
+    assert_no_leak(&out, &[&other]);
+}
+
+// Salesforce's username-password flow: password + security token joined;
+// the reply's instance_url shown with the token; a wrong pair: 400
+// invalid_grant "authentication failure".
+#[test]
+fn salesforce_password_joined_with_the_security_token_and_instance_url() {
+    let access = "00Dxx0000001gPL!salesforce-access";
+    let server = Server::start(move |req, _| {
+        if req.form_param("password").as_deref() == Some("sf-pw-1sf-sectoken-2") {
+            Reply::json(
+                200,
+                json!({"access_token": access, "instance_url": "https://acme.my.salesforce.com", "id": "https://login.salesforce.com/id/00D/005", "token_type": "Bearer", "issued_at": "1700000000000", "signature": "c2ln"}),
+            )
+        } else {
+            Reply::json(
+                400,
+                json!({"error": "invalid_grant", "error_description": "authentication failure"}),
+            )
+        }
+    });
+    let env = Env::new();
+    let profile = EXAMPLE
+        .split("[profiles.salesforce]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n# ").next())
+        .unwrap()
+        .replace("https://login.salesforce.com", &server.url())
+        .replace(
+            "{ keyring = \"sf-consumer-secret\" }",
+            "\"sf-consumer-secret-0\"",
+        )
+        .replace("{ keyring = \"sf-password\" }", "{ env = \"SF_PASSWORD\" }")
+        .replace(
+            "{ keyring = \"sf-security-token\" }",
+            "{ env = \"SF_TOKEN\" }",
+        );
+    let profile = format!("[profiles.salesforce]{profile}");
+    let vars = [("SF_PASSWORD", "sf-pw-1"), ("SF_TOKEN", "sf-sectoken-2")];
+    let out = env.run_with_env(&profile, &["salesforce", "-v", "--format", "env"], &vars);
+    assert_code(&out, 0);
+    assert_stdout(
+        &out,
+        &format!(
+            "export GETTOKEN_TOKEN='{access}'\nexport INSTANCE_URL='https://acme.my.salesforce.com'\n"
+        ),
+    );
+    assert_no_leak(
+        &out,
+        &[
+            "sf-pw-1sf-sectoken-2",
+            "sf-sectoken-2",
+            "sf-consumer-secret-0",
+        ],
+    );
+    let out = env.run_with_env(
+        &profile,
+        &["salesforce", "-v"],
+        &[("SF_PASSWORD", "sf-pw-1"), ("SF_TOKEN", "stale-token-3")],
+    );
+    assert_failed_with(&out, 3);
+    assert_stderr_contains(&out, "invalid_grant: authentication failure");
+    assert_no_leak(&out, &["stale-token-3"]);
+}
