@@ -336,6 +336,10 @@ pub fn reply(data: &[u8]) {
         success: optional(9),
         error,
         expiry_ms: byte(10) % 2 == 1,
+        // The JSON reader, as the corpus was made for.
+        format: gettoken::config::ReplyFormat::Json,
+        refusal: None,
+        extra: vec![],
     };
     check_reply(status, body, &map, now);
 }

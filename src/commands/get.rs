@@ -26,7 +26,7 @@ pub fn run(flag: &Option<PathBuf>, name: &str, options: &GetOptions) -> anyhow::
     }
     let token = token(&profile, &options.fetch)?;
     match &options.env {
-        Some(name) => print_line(&output::export_line(name, token.access_token.expose())),
+        Some(name) => print_line(&output::env_lines(name, &token)),
         None => print_line(&output::render(&profile, &token, format, now())),
     }
 }

@@ -118,10 +118,7 @@ fn collect(value: &Value, at: &str, secret_key: bool, found: &mut Vec<(String, T
         Value::String(s) if secret_key => found.push((at.to_string(), Text::Plain(s.clone()))),
         Value::Object(map) => {
             if let Ok(source) = serde_json::from_value::<Source>(value.clone()) {
-                if matches!(
-                    &source,
-                    Source::Env(_) | Source::File(_) | Source::Json(_) | Source::Jwt(_)
-                ) {
+                if crate::secrets::identity::covers(&source) {
                     found.push((at.to_string(), Text::From(source)));
                 }
                 return;

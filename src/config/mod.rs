@@ -1,6 +1,7 @@
 //! The profiles file: where it is, reading and parsing it, and turning a
 //! profile name into a validated [`Profile`].
 
+mod addresses;
 pub mod check;
 mod choice;
 pub mod consumers;
@@ -16,8 +17,9 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 pub use model::{
-    CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
-    JWT_BEARER_GRANT, OAuth2, Profile, ResponseMap, SigningAlg, Thumbprint,
+    CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant,
+    HEADER_PATH, Http, JWT_BEARER_GRANT, OAuth2, Profile, ReplyFormat, ResponseMap, SigningAlg,
+    Thumbprint,
 };
 pub use urls::{check_transport, url_for_humans};
 

@@ -36,6 +36,10 @@ pub struct Profile {
     /// token must match too: secrets written out, `env` and `file`
     /// sources (see `config::fingerprint::credentials`).
     pub credentials: Vec<(String, Text)>,
+    /// Addresses written as a source (`token_url = { env = ... }`), by key:
+    /// read only when fetching (`Profile::with_addresses`), their fields
+    /// of the endpoint unset until then.
+    pub addresses: Vec<(String, Text)>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +129,9 @@ pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 #[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
     Basic,
+    /// HTTP Basic with the id and secret as they are, not form-encoded
+    /// first (`api-user@x` stays so), for servers that do not decode.
+    RawBasic,
     Body,
     /// A JWT signed with the client's private key (RFC 7523 2.2).
     PrivateKeyJwt,
@@ -149,6 +156,8 @@ pub struct Http {
     pub method: reqwest::Method,
     pub body: Encoding,
     pub fields: Vec<(String, Field)>,
+    /// `basic_username` and `basic_password`: sent as HTTP Basic.
+    pub basic: Option<(Text, Text)>,
 }
 
 /// A request field of the `http` flavour.
@@ -176,7 +185,28 @@ pub struct ResponseMap {
     /// Numbers at `expires_in` and `expires_at` are milliseconds
     /// (`expiry_unit = "ms"`), not seconds.
     pub expiry_ms: bool,
+    /// How the body is read: JSON, plain text (the body is the token), or
+    /// form-encoded.
+    pub format: ReplyFormat,
+    /// A 2xx reply with a value here is a refusal (`response.refusal`).
+    pub refusal: Option<String>,
+    /// Reply fields the profile names (`response.extra`): (name, path).
+    pub extra: Vec<(String, String)>,
 }
+
+/// `response.format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyFormat {
+    Json,
+    /// The whole body, trimmed, is the token (at the path `""`).
+    Text,
+    /// `application/x-www-form-urlencoded`: an object of strings.
+    Form,
+}
+
+/// A response path that starts so names a reply header, not a place in the
+/// body: `"header:X-Subject-Token"`.
+pub const HEADER_PATH: &str = "header:";
 
 /// The error paths used when a profile names none: the OAuth 2.0 pair and
 /// the places other vendors put their words.

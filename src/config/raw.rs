@@ -52,10 +52,10 @@ profile_keys! {
         docker_username: String => Both, Fill, Ignored,
 
         // flavour = "oauth2"
-        token_url: String => OAuth2, Fill, Counts,
-        issuer: String => OAuth2, Fill, Counts,
-        device_url: String => OAuth2, Fill, Counts,
-        authorization_url: String => OAuth2, Fill, Counts,
+        token_url: Text => OAuth2, Fill, Counts,
+        issuer: Text => OAuth2, Fill, Counts,
+        device_url: Text => OAuth2, Fill, Counts,
+        authorization_url: Text => OAuth2, Fill, Counts,
         redirect_port: u16 => OAuth2, Fill, Ignored,
         login_timeout: String => OAuth2, Fill, Ignored,
         grant: String => OAuth2, Fill, Counts,
@@ -79,9 +79,11 @@ profile_keys! {
         params: BTreeMap<String, Text> => OAuth2, Fill, Counts,
 
         // flavour = "http"
-        url: String => Http, Fill, Counts,
+        url: Text => Http, Fill, Counts,
         method: String => Http, Fill, Counts,
         fields: Fields => Http, Fill, Counts,
+        basic_username: Text => Http, Fill, Counts,
+        basic_password: Text => Http, Fill, Counts,
 
         response: RawResponse => Both, ByKey, Counts,
     }
@@ -119,6 +121,16 @@ pub struct RawResponse {
     /// profiles without it keep their cached tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_unit: Option<String>,
+    /// `"json"` (the default), `"text"` (the body is the token) or
+    /// `"form"`. Like every key added since, left out when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// A path: a 2xx reply with a value there is a refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    /// Extra reply fields to show: `NAME = "/path"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<BTreeMap<String, String>>,
 }
 
 /// `scope = "a b"` or `scope = ["a", "b"]`.
@@ -161,6 +173,9 @@ impl FillByKey for RawResponse {
             success,
             error,
             expiry_unit,
+            format,
+            refusal,
+            extra,
         } = defaults;
         Fill::merge(&mut self.token, token);
         Fill::merge(&mut self.token_type, token_type);
@@ -172,5 +187,8 @@ impl FillByKey for RawResponse {
         Fill::merge(&mut self.success, success);
         Fill::merge(&mut self.error, error);
         Fill::merge(&mut self.expiry_unit, expiry_unit);
+        Fill::merge(&mut self.format, format);
+        Fill::merge(&mut self.refusal, refusal);
+        Fill::merge(&mut self.extra, extra);
     }
 }

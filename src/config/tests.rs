@@ -275,6 +275,15 @@ fn every_example_profile_is_valid() {
         "vendor-json",
         "resales",
         "query-login",
+        "github-oidc",
+        "gitlab-vault",
+        "azure-workload",
+        "aws-imds",
+        "azure-speech",
+        "openstack",
+        "zoho",
+        "salesforce",
+        "jamf",
     ] {
         assert!(
             names.contains(&expected),
@@ -520,20 +529,29 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("autovit", "e6b1d350dfd01dfc"),
         ("autovit-partner", "6972d2e80c9a3933"),
         ("availo", "a9b4427fd02d9d30"),
+        ("aws-imds", "b0e83cd946290c7d"),
+        ("azure-speech", "63bc5d0dfe80c784"),
+        ("azure-workload", "6ffd962646afd797"),
         ("demo", "65d6f6a18eaf138a"),
         ("entra-cert", "824c6c9e3c788897"),
         ("forge", "814c7eb001f43530"),
         ("gcp", "c018582ad770e88a"),
         ("gh-app", "93f74357def4d67a"),
+        ("github-oidc", "0d92faa6b0f48513"),
+        ("gitlab-vault", "322f6ad2b60101b6"),
+        ("jamf", "2c4d4fa834e52897"),
         ("kube-prod", "92e768873fbb078e"),
         ("me", "61e787bb6d329338"),
         ("me-browser", "9d02e659059e484f"),
+        ("openstack", "2f0be664357e0962"),
         ("prod", "7630129b65d5dbb5"),
         ("prod-signed", "c6658189bcd9484c"),
         ("query-login", "43c3c0924737238d"),
         ("resales", "760cc799c4d0a4ba"),
         ("salesforce", "77cd1fe48eb34861"),
+        ("salesforce-password", "d8f02b287e85ac3b"),
         ("vendor-json", "eff1f5a6fa2c4d14"),
+        ("zoho", "63f21df6a49645dc"),
     ];
     let golden: &[(&str, &str)] = &[
         ("defaults-only", "0edd4566bd807e89"),
@@ -620,6 +638,8 @@ params = { p = "1" }
 url = "https://a.example/login"
 method = "PUT"
 fields = { f = "1" }
+basic_username = "bu"
+basic_password = { env = "BP" }
 [defaults.response]
 token = "/t"
 token_type = "/tt"

@@ -100,7 +100,7 @@ fn document(issuer: &Url, transport: &dyn Transport) -> anyhow::Result<Document>
         .map_err(|e| doc.failed(format!("the document is not JSON ({e})")))?;
     // RFC 8414 3.3: the document must be the issuer's own.
     let named = doc.json.get("issuer").and_then(Value::as_str).unwrap_or("");
-    if named.trim_end_matches('/') != issuer.as_str().trim_end_matches('/') {
+    if !issuer_matches(named, issuer.as_str()) {
         return Err(doc
             .failed(format!(
                 "the document names issuer `{named}`, not the configured `{}`",
@@ -109,6 +109,28 @@ fn document(issuer: &Url, transport: &dyn Transport) -> anyhow::Result<Document>
             .into());
     }
     Ok(doc)
+}
+
+/// Whether the issuer a discovery document names is the configured one.
+/// A multi-tenant endpoint (`/common/v2.0`, `/organizations/v2.0`,
+/// `/consumers/v2.0`) names its issuer with a `{tenantid}` placeholder:
+/// that matches the configured URL with one of those words in its place,
+/// and nothing else.
+fn issuer_matches(named: &str, configured: &str) -> bool {
+    let (named, configured) = (
+        named.trim_end_matches('/'),
+        configured.trim_end_matches('/'),
+    );
+    if named == configured {
+        return true;
+    }
+    let Some((before, after)) = named.split_once("{tenantid}") else {
+        return false;
+    };
+    configured
+        .strip_prefix(before)
+        .and_then(|rest| rest.strip_suffix(after))
+        .is_some_and(|word| matches!(word, "common" | "organizations" | "consumers"))
 }
 
 /// The issuer's discovery document: `/.well-known/openid-configuration`
@@ -140,6 +162,25 @@ fn endpoint_in(doc: &Document, key: &str, setting: &str) -> Result<Url, Failure>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_multi_tenant_issuer_with_a_placeholder_matches_its_own_words_only() {
+        let named = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        for word in ["organizations", "common", "consumers"] {
+            let configured = format!("https://login.microsoftonline.com/{word}/v2.0/");
+            assert!(super::issuer_matches(named, &configured), "{word}");
+        }
+        for other in [
+            "https://login.microsoftonline.com/72f988bf/v2.0",
+            "https://evil.example/common/v2.0",
+            "https://login.microsoftonline.com/common/x/v2.0",
+            "https://login.microsoftonline.com/common",
+        ] {
+            assert!(!super::issuer_matches(named, other), "{other}");
+        }
+        assert!(super::issuer_matches("https://a/", "https://a"));
+        assert!(!super::issuer_matches("https://a/x", "https://a/y"));
+    }
+
     use super::*;
 
     #[test]

@@ -16,6 +16,7 @@ pub fn answer(profile: &Profile, reply: &Reply, now: i64) -> Result<Token, Failu
     let mapped = map_typed_reply(
         reply.status,
         reply.content_type.as_deref(),
+        &reply.headers,
         &reply.body,
         &profile.response,
         now,
@@ -51,6 +52,14 @@ pub fn remember(token: &Token) {
 /// Registers the string at the token's place of a refused reply, which
 /// may be a token all the same, so that no log shows it.
 fn hide_token_text(reply: &Reply, pointer: &str) {
+    if let Some(name) = pointer.strip_prefix(crate::config::HEADER_PATH) {
+        for (n, v) in &reply.headers {
+            if n.eq_ignore_ascii_case(name.trim()) {
+                redact::register(&crate::secrets::Secret::new(v.trim().to_string()));
+            }
+        }
+        return;
+    }
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&reply.body) else {
         return;
     };

@@ -108,6 +108,9 @@ fn fetch(
     resolver: &mut dyn Resolve,
     clock: Clock,
 ) -> anyhow::Result<Token> {
+    // Addresses from a source are read now, not for a cache hit.
+    let resolved = profile.with_addresses(resolver)?;
+    let profile = &resolved;
     let transport = connect.connect(profile)?;
     let transport = transport.as_ref();
     let token = match &profile.endpoint {

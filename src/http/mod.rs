@@ -34,6 +34,9 @@ pub struct Reply {
     pub retry_after: Option<Duration>,
     /// The `Content-Type`, as sent: named when the body is not JSON.
     pub content_type: Option<String>,
+    /// Every header that is text, by name: a profile may take its token
+    /// from one (`header:X-Subject-Token`). Not shown by `Debug`.
+    pub headers: Vec<(String, String)>,
 }
 
 /// The body is a token reply: only its length is shown.
@@ -274,6 +277,10 @@ impl HttpTransport {
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            headers: headers
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect(),
         })
     }
 }
@@ -514,10 +521,13 @@ mod tests {
             body: Zeroizing::new(br#"{"access_token":"at-value-1"}"#.to_vec()),
             retry_after: None,
             content_type: None,
+            headers: vec![("x-subject-token".into(), "hdr-value-2".into())],
         };
         for shown in [format!("{reply:?}"), format!("{reply:#?}")] {
             assert!(
-                !shown.contains("at-value") && shown.contains("29 bytes"),
+                !shown.contains("at-value")
+                    && !shown.contains("hdr-value")
+                    && shown.contains("29 bytes"),
                 "{shown}"
             );
         }

@@ -18,13 +18,14 @@ pub fn scheme(profile: &Profile, token: &Token) -> String {
     if let Some(s) = &profile.scheme {
         return s.clone();
     }
-    match token.token_type.as_deref().map(str::trim) {
-        None | Some("") => "Bearer".into(),
-        Some(t) if t.eq_ignore_ascii_case("bearer") => "Bearer".into(),
-        Some(t) if t.eq_ignore_ascii_case("dpop") => "DPoP".into(),
-        Some(t) if t.eq_ignore_ascii_case("mac") => "MAC".into(),
-        Some(t) => t.to_string(),
-    }
+    // Only a scheme a token is sent with; a cached record from before
+    // that rule may hold another.
+    token
+        .token_type
+        .as_deref()
+        .and_then(crate::protocol::token::token_scheme)
+        .unwrap_or("Bearer")
+        .to_string()
 }
 
 /// `Authorization: Bearer <token>`, or `Name: <token>` with an empty scheme.
@@ -48,16 +49,27 @@ pub fn render(profile: &Profile, token: &Token, format: Format, now: i64) -> Str
     match format {
         Format::Token => token.access_token.expose().to_string(),
         Format::Header => header_line(profile, token),
-        Format::Json => json!({
-            "access_token": token.access_token.expose(),
-            "token_type": scheme(profile, token),
-            "expires_at": rfc3339(token.expires_at),
-            "expires_in": token.seconds_left(now).map(|s| s.max(0)),
-            "scope": token.scope,
-        })
-        .to_string(),
+        Format::Json => {
+            let mut shown = json!({
+                "access_token": token.access_token.expose(),
+                "token_type": scheme(profile, token),
+                "expires_at": rfc3339(token.expires_at),
+                "expires_in": token.seconds_left(now).map(|s| s.max(0)),
+                "scope": token.scope,
+            });
+            // The profile's `response.extra`, only when it maps some.
+            if !token.extra.is_empty() {
+                shown["extra"] = token
+                    .extra
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
+            shown.to_string()
+        }
         Format::ExecCredential => exec_credential(token, exec_info::API_VERSIONS[0]),
-        Format::Env => export_line(DEFAULT_ENV, token.access_token.expose()),
+        Format::Env => env_lines(DEFAULT_ENV, token),
     }
 }
 
@@ -83,6 +95,16 @@ pub fn exec_credential(token: &Token, api_version: &str) -> String {
         "status": status,
     })
     .to_string()
+}
+
+/// The token's `export` line under `name`, then one for each of the
+/// profile's `response.extra` fields under its own name.
+pub fn env_lines(name: &str, token: &Token) -> String {
+    let mut lines = vec![export_line(name, token.access_token.expose())];
+    for (key, value) in &token.extra {
+        lines.push(export_line(key, value));
+    }
+    lines.join("\n")
 }
 
 /// `export NAME='value'`: the value single-quoted, so a shell takes it

@@ -35,6 +35,23 @@ pub struct Shown<'a> {
     pub reveal: bool,
 }
 
+/// The addresses read from a source when fetching, by reference.
+fn sourced(p: &Profile) -> String {
+    let named: Vec<String> = p
+        .addresses
+        .iter()
+        .map(|(key, text)| match text {
+            crate::secrets::Text::From(s) => format!("`{key}` from {}", s.describe()),
+            crate::secrets::Text::Plain(_) => format!("`{key}`"),
+        })
+        .collect();
+    if named.is_empty() {
+        "-".into()
+    } else {
+        format!("read when fetching: {}", named.join(", "))
+    }
+}
+
 /// The lines of `gettoken show`, without the final newline.
 pub fn show(s: &Shown) -> String {
     let p = s.profile;
@@ -50,7 +67,7 @@ pub fn show(s: &Shown) -> String {
                     "found through OpenID discovery at issuer {}",
                     url_for_humans(issuer)
                 ),
-                (None, None) => "-".into(),
+                (None, None) => sourced(p),
             };
             row("endpoint", endpoint);
             row("grant", o.grant.grant_type().to_string());
@@ -62,6 +79,7 @@ pub fn show(s: &Shown) -> String {
             row("flavour", "http".into());
             let url = match reqwest::Url::parse(&h.url_text) {
                 Ok(url) => url_for_humans(&url),
+                Err(_) if !p.addresses.is_empty() => sourced(p),
                 Err(_) => "(not a URL)".into(),
             };
             row("endpoint", format!("{} {url}", h.method));

@@ -19,6 +19,7 @@ fn token(token_type: Option<&str>) -> Token {
         expires_at: Some(1_000_100),
         refresh_token: None,
         scope: Some("read".into()),
+        extra: vec![],
     }
 }
 

@@ -67,6 +67,7 @@ mod tests {
             expires_at: None,
             refresh_token: None,
             scope: None,
+            extra: vec![],
         };
         let v: serde_json::Value =
             serde_json::from_str(&answer("r.example", "oauth2accesstoken", &token)).unwrap();

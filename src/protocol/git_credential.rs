@@ -180,6 +180,7 @@ mod tests {
             expires_at: Some(1_700_000_000),
             refresh_token: None,
             scope: None,
+            extra: vec![],
         };
         assert_eq!(
             answer("oauth2", &token),

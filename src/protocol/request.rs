@@ -106,6 +106,18 @@ impl Builder<'_> {
         self.secrets.push(Secret::new(value.clone()));
         value
     }
+
+    /// `Basic base64(user:password)`, user and password as given.
+    fn basic(&mut self, user: &str, password: &str) -> String {
+        let pair = format!("{user}:{password}");
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(&pair)
+        );
+        // Registered, the pair's base64 spellings are hidden too.
+        self.secret(pair);
+        self.secret(basic)
+    }
 }
 
 /// An OAuth 2.0 token request (RFC 6749 section 4 and 6, RFC 8628 3.4).
@@ -267,18 +279,14 @@ fn client_request(
     };
     match o.client_auth {
         ClientAuth::Basic => {
-            let pair = format!(
-                "{}:{}",
-                form_encode(&client_id(&mut b)?),
-                form_encode(&client_secret(&mut b)?)
-            );
-            let basic = format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(&pair)
-            );
-            // Registered, the pair's base64 spellings are hidden too.
-            b.secret(pair);
-            headers.push(("Authorization".into(), b.secret(basic)));
+            let (id, secret) = (client_id(&mut b)?, client_secret(&mut b)?);
+            let basic = b.basic(&form_encode(&id), &form_encode(&secret));
+            headers.push(("Authorization".into(), basic));
+        }
+        ClientAuth::RawBasic => {
+            let (id, secret) = (client_id(&mut b)?, client_secret(&mut b)?);
+            let basic = b.basic(&id, &secret);
+            headers.push(("Authorization".into(), basic));
         }
         ClientAuth::Body => {
             fields.push(("client_id".into(), client_id(&mut b)?));
@@ -454,6 +462,12 @@ pub fn http(
         }
         Encoding::None => None,
     };
+    if let Some((user, password)) = &h.basic {
+        let user = b.value(user, "basic_username")?;
+        let password = b.value(password, "basic_password")?;
+        let basic = b.basic(&user, &password);
+        headers.push(("Authorization".into(), basic));
+    }
     add_profile_headers(&mut b, profile, &mut headers)?;
     Ok(TokenRequest {
         method: h.method.clone(),

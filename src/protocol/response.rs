@@ -4,13 +4,13 @@
 
 use serde_json::Value;
 
-use crate::config::ResponseMap;
+use crate::config::{HEADER_PATH, ReplyFormat, ResponseMap};
 use crate::error::Failure;
 use crate::protocol::jwt;
-use crate::protocol::token::{Token, printable_token};
+use crate::protocol::token::{Token, printable_token, token_scheme};
 use crate::secrets::Secret;
 use crate::secrets::redact::{self, REDACTED};
-use crate::util::text::{escape_for_terminal, is_http_token};
+use crate::util::text::escape_for_terminal;
 
 /// Expiries further away than this are clamped to it (ten years).
 const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
@@ -33,28 +33,34 @@ const MIN_HIDDEN: usize = 3;
 /// No message quotes the text at the token's place, whatever the reply,
 /// nor a 2xx body that holds no token (it may be the token itself).
 pub fn map_reply(status: u16, body: &[u8], map: &ResponseMap, now: i64) -> Result<Token, Failure> {
-    map_typed_reply(status, None, body, map, now)
+    map_typed_reply(status, None, &[], body, map, now)
 }
 
 /// [`map_reply`], with the reply's `Content-Type` to name when its body is
-/// not JSON.
+/// not JSON, and its headers (name, value) for `header:NAME` paths.
 pub fn map_typed_reply(
     status: u16,
     content_type: Option<&str>,
+    headers: &[(String, String)],
     body: &[u8],
     map: &ResponseMap,
     now: i64,
 ) -> Result<Token, Failure> {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let json = parse_body(map.format, status, body);
     let reply = Body {
         status,
         content_type,
         bytes: body,
     };
-    read_reply(&reply, json.as_ref(), map, now).map_err(|mut failure| {
-        if let Some(token) = json
+    let headers = headers_doc(headers);
+    read_reply(&reply, json.as_ref(), &headers, map, now).map_err(|mut failure| {
+        let doc = json.as_ref().map(|body| Doc {
+            body,
+            headers: &headers,
+        });
+        if let Some(token) = doc
             .as_ref()
-            .and_then(|j| j.pointer(&map.token))
+            .and_then(|d| d.pointer(&map.token))
             .and_then(Value::as_str)
             .map(str::trim)
             .filter(|t| t.chars().count() >= MIN_HIDDEN)
@@ -63,6 +69,55 @@ pub fn map_typed_reply(
         }
         failure
     })
+}
+
+/// The body as the profile's `format` says, as JSON: the JSON itself, a
+/// plain-text body as one string (a 2xx one only: an error page is quoted,
+/// not taken for a token), a form-encoded body as an object of strings.
+pub fn parse_body(format: ReplyFormat, status: u16, body: &[u8]) -> Option<Value> {
+    match format {
+        ReplyFormat::Json => serde_json::from_slice(body).ok(),
+        ReplyFormat::Text if (200..300).contains(&status) => {
+            let text = std::str::from_utf8(body).ok()?.trim();
+            Some(Value::String(text.to_string()))
+        }
+        ReplyFormat::Text => serde_json::from_slice(body).ok(),
+        ReplyFormat::Form => serde_json::from_slice(body).ok().or_else(|| {
+            let text = std::str::from_utf8(body).ok()?;
+            let map: serde_json::Map<String, Value> =
+                url::form_urlencoded::parse(text.trim().as_bytes())
+                    .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                    .collect();
+            (!map.is_empty()).then_some(Value::Object(map))
+        }),
+    }
+}
+
+/// The reply's headers as an object, by lower-cased name (the first of
+/// each name).
+fn headers_doc(headers: &[(String, String)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (name, value) in headers {
+        map.entry(name.to_ascii_lowercase())
+            .or_insert_with(|| Value::String(value.clone()));
+    }
+    Value::Object(map)
+}
+
+/// What the response map's paths point into: the body, and the headers
+/// for a `header:NAME` path.
+struct Doc<'a> {
+    body: &'a Value,
+    headers: &'a Value,
+}
+
+impl Doc<'_> {
+    fn pointer(&self, path: &str) -> Option<&Value> {
+        match path.strip_prefix(HEADER_PATH) {
+            Some(name) => self.headers.get(name.trim().to_ascii_lowercase()),
+            None => self.body.pointer(path),
+        }
+    }
 }
 
 /// A reply as it came: status, content type, body.
@@ -75,6 +130,7 @@ struct Body<'a> {
 fn read_reply(
     reply: &Body,
     json: Option<&Value>,
+    headers: &Value,
     map: &ResponseMap,
     now: i64,
 ) -> Result<Token, Failure> {
@@ -82,7 +138,14 @@ fn read_reply(
     if !(200..300).contains(&status) {
         return Err(http_error(status, body, json, &map.error, Some(&map.token)));
     }
-    let Some(json) = json else {
+    // A reply whose token is in a header may have no body to speak of.
+    let parsed = json.is_some();
+    let json = json.unwrap_or(&Value::Null);
+    let doc = Doc {
+        body: json,
+        headers,
+    };
+    if !parsed && !map.token.starts_with(HEADER_PATH) {
         return Err(Failure::unreachable(
             if body.iter().all(u8::is_ascii_whitespace) {
                 format!("the endpoint answered HTTP {status} with an empty body, not JSON")
@@ -93,9 +156,23 @@ fn read_reply(
                 )
             },
         ));
-    };
+    }
+    // A 2xx reply that says it is an error (`refusal`): refused, in its
+    // own words.
+    if let Some(path) = &map.refusal
+        && let Some(flag) = doc.pointer(path)
+        && !matches!(flag, Value::Null | Value::Bool(false))
+        && flag.as_str().is_none_or(|s| !s.trim().is_empty())
+    {
+        let words = error_text(json, &map.error)
+            .or_else(|| error_text(json, std::slice::from_ref(path)))
+            .unwrap_or_else(|| format!("`{path}` is set"));
+        return Err(Failure::refused(format!(
+            "the endpoint refused the request: {words}"
+        )));
+    }
     if let Some(path) = &map.success {
-        let flag = json.pointer(path);
+        let flag = doc.pointer(path);
         if flag != Some(&Value::Bool(true)) {
             let words = error_text(json, &map.error).unwrap_or_else(|| {
                 let shown = match flag {
@@ -114,7 +191,7 @@ fn read_reply(
             )));
         }
     }
-    let access_token = match json.pointer(&map.token) {
+    let access_token = match doc.pointer(&map.token) {
         Some(Value::String(s)) if !s.trim().is_empty() && !printable_token(s.trim()) => {
             return Err(Failure::unreachable(format!(
                 "the token at `{}` contains spaces, control characters or invisible formatting characters: refusing to print it",
@@ -146,36 +223,57 @@ fn read_reply(
             )));
         }
     };
-    let expires_at = expiry(json, map, &access_token, now)?;
+    let expires_at = expiry(&doc, map, &access_token, now)?;
     // Shown by `show`: escaped (an escape would drive the terminal), and
     // never the token itself (a response map pointing twice at one place).
     let shown = |text: String| {
         Some(escape_for_terminal(&text))
             .filter(|t| !t.split_whitespace().any(|w| w == access_token))
     };
-    // Put in the -H line: an HTTP token (RFC 9110 `1*tchar`) or nothing.
-    // Anything else is refused, not replaced by `Bearer`: a reply that
-    // garbles its own token type (a CR/LF would add a header) is not one
-    // to trust, and a guessed scheme would send the token as what it is
-    // not (a DPoP token as a bearer one).
-    let token_type = match string_at(json, map.token_type.as_deref()) {
-        Some(t) if t.trim().is_empty() => None,
-        Some(t) if !is_http_token(t.trim()) => {
-            return Err(Failure::unreachable(format!(
-                "the reply's `{}` is not an HTTP auth scheme (letters, digits and !#$%&'*+-.^_`|~ only): refusing the token",
-                map.token_type.as_deref().unwrap_or_default()
-            )));
-        }
+    // Put in the -H line only when it is an auth scheme a token is used
+    // with (Bearer, DPoP, MAC...): anything else (`N_A`, `user`, a CR/LF
+    // that would add a header) is dropped, and the header says `Bearer`
+    // or the profile's `scheme`.
+    let token_type = match string_at(&doc, map.token_type.as_deref()) {
         Some(t) if t.trim() == access_token => None,
-        other => other.map(|t| t.trim().to_string()),
+        Some(t) if token_scheme(t.trim()).is_some() => Some(t.trim().to_string()),
+        Some(t) => {
+            if !t.trim().is_empty() {
+                crate::log::debug!(
+                    "the reply's `{}` is not an auth scheme for a token: the header says Bearer or the profile's scheme",
+                    map.token_type.as_deref().unwrap_or_default()
+                );
+            }
+            None
+        }
+        None => None,
     };
+    // The profile's extra fields (`response.extra`): printable text only,
+    // never the token.
+    let extra = map
+        .extra
+        .iter()
+        .filter_map(|(name, path)| {
+            let value = match doc.pointer(path)? {
+                Value::String(s) => s.trim().to_string(),
+                v @ (Value::Number(_) | Value::Bool(_)) => v.to_string(),
+                _ => return None,
+            };
+            (!value.is_empty()
+                && value != access_token
+                && !value.chars().any(crate::util::text::is_unsafe_char)
+                && !value.contains(['\r', '\n']))
+            .then(|| (name.clone(), value))
+        })
+        .collect();
     Ok(Token {
         token_type,
-        refresh_token: string_at(json, map.refresh_token.as_deref()).map(Secret::new),
+        extra,
+        refresh_token: string_at(&doc, map.refresh_token.as_deref()).map(Secret::new),
         scope: map
             .scope
             .as_deref()
-            .and_then(|p| json.pointer(p))
+            .and_then(|p| doc.pointer(p))
             .and_then(scope_text)
             .and_then(shown),
         expires_at,
@@ -376,7 +474,7 @@ fn keys_of(json: &Value) -> String {
     format!("its keys: {}", names.join(", "))
 }
 
-fn string_at(json: &Value, path: Option<&str>) -> Option<String> {
+fn string_at(json: &Doc, path: Option<&str>) -> Option<String> {
     match json.pointer(path?)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         _ => None,
@@ -407,7 +505,7 @@ fn kind_of(v: &Value) -> &'static str {
 
 /// When the token expires: `expires_at`, else `expires_in`, else the fixed
 /// `lifetime`, else a JWT's `exp`, else unknown.
-fn expiry(json: &Value, map: &ResponseMap, token: &str, now: i64) -> Result<Option<i64>, Failure> {
+fn expiry(json: &Doc, map: &ResponseMap, token: &str, now: i64) -> Result<Option<i64>, Failure> {
     let clamp = |at: i64| at.min(now.saturating_add(MAX_LIFETIME));
     // Numbers are seconds, or milliseconds when the profile says so: never
     // guessed from their size (year 9999 in seconds is not 1978 in ms).

@@ -12,6 +12,17 @@ pub struct Token {
     pub expires_at: Option<i64>,
     pub refresh_token: Option<Secret>,
     pub scope: Option<String>,
+    /// Reply fields the profile maps (`response.extra`): name, value.
+    pub extra: Vec<(String, String)>,
+}
+
+/// The usual spelling of a token type that is an HTTP auth scheme a token
+/// is sent with; `None` for any other (`N_A`, `user`, `Basic`).
+pub fn token_scheme(token_type: &str) -> Option<&'static str> {
+    const SCHEMES: [&str; 5] = ["Bearer", "DPoP", "MAC", "PoP", "GNAP"];
+    SCHEMES
+        .into_iter()
+        .find(|s| s.eq_ignore_ascii_case(token_type.trim()))
 }
 
 /// Whether `token` may be printed: no space (a word of its own in a
@@ -52,6 +63,7 @@ mod tests {
             expires_at: None,
             refresh_token: None,
             scope: None,
+            extra: vec![],
         };
         assert!(token("abc.def-_~+/=", Some("Bearer")).is_printable());
         assert!(token("abc", None).is_printable());
@@ -80,6 +92,7 @@ mod tests {
             expires_at: Some(1),
             refresh_token: Some(Secret::new("rt-value-2")),
             scope: Some("read".into()),
+            extra: vec![],
         };
         for shown in [format!("{token:?}"), format!("{token:#?}")] {
             assert!(!shown.contains("value-"), "{shown}");

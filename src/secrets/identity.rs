@@ -14,7 +14,7 @@ use std::io::Read;
 use ring::digest::{Context, SHA256};
 
 use super::{Source, Text};
-use crate::util::fs::expand_home;
+use crate::util::expand::expand_path;
 use crate::util::random;
 
 /// The most of a `{ file = ... }` source read for the digest.
@@ -39,6 +39,22 @@ pub fn matches(sealed: Option<&str>, credentials: &[(String, Text)]) -> bool {
         (Some(sealed), false) => sealed
             .split_once(':')
             .is_some_and(|(salt, sum)| constant_time_eq(sum, &digest(salt, credentials))),
+    }
+}
+
+/// Whether the digest reads `source` (an `env` or `file` source, or a
+/// `join` with one among its parts): what the fingerprint must list.
+pub fn covers(source: &Source) -> bool {
+    match source {
+        Source::Env(_) | Source::File(_) => true,
+        // The document a field is read from, the key a JWT is signed with
+        // (see `value`).
+        Source::Json(_) | Source::Jwt(_) => true,
+        Source::Join(parts) => parts.iter().any(|p| match p {
+            Text::From(s) => covers(s),
+            Text::Plain(_) => false,
+        }),
+        _ => false,
     }
 }
 
@@ -69,9 +85,23 @@ fn value(text: &Text) -> Option<zeroize::Zeroizing<Vec<u8>>> {
     let bytes = match text {
         Text::Plain(v) => v.as_bytes().to_vec(),
         Text::From(Source::Env(name)) => std::env::var_os(name)?.into_encoded_bytes(),
-        Text::From(Source::File(path)) => read_small_file(&expand_home(path))?,
+        Text::From(Source::File(path)) => read_small_file(&expand_path(path).ok()?)?,
         Text::From(Source::Json(field)) => return value(&Text::From((*field.from).clone())),
         Text::From(Source::Jwt(spec)) => return value(&spec.key),
+        Text::From(Source::Join(parts)) => {
+            // The cheap parts, each marked; the others only by place.
+            let mut bytes = Vec::new();
+            for part in parts {
+                match value(part) {
+                    Some(v) => {
+                        bytes.extend_from_slice(&(v.len() as u64).to_be_bytes());
+                        bytes.extend_from_slice(&v);
+                    }
+                    None => bytes.extend_from_slice(b"(not read)"),
+                }
+            }
+            bytes
+        }
         Text::From(_) => return None,
     };
     Some(zeroize::Zeroizing::new(bytes))

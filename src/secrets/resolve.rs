@@ -11,7 +11,8 @@ use crate::secrets::jwt::{Claim, JwtSpec};
 use crate::secrets::redact;
 use crate::secrets::{Resolve, SecretStore};
 use crate::secrets::{Secret, Source, Text};
-use crate::util::fs::{SMALL_FILE_CAP, expand_home, read_regular};
+use crate::util::expand::expand_path;
+use crate::util::fs::{SMALL_FILE_CAP, read_regular};
 use crate::util::jws;
 
 /// The resolver for one profile's requests. Each source is read once per
@@ -50,6 +51,17 @@ impl Resolve for Resolver<'_> {
         }
         if let Some((_, value)) = self.read.iter().find(|(s, _)| s == source) {
             return Ok(value.clone());
+        }
+        if let Source::Join(parts) = source {
+            // Each part read (and hidden) on its own; the whole is a
+            // secret too, since a part of it is.
+            let mut joined = String::new();
+            for part in parts {
+                joined.push_str(self.resolve(part, key)?.expose());
+            }
+            let value = Secret::new(joined);
+            redact::register(&value);
+            return Ok(value);
         }
         let value = match source {
             Source::Json(field) => {
@@ -144,7 +156,7 @@ impl Resolver<'_> {
                 Err(std::env::VarError::NotUnicode(_)) => Err("it is not valid UTF-8".into()),
             },
             Source::File(path) => {
-                let path = expand_home(path);
+                let path = expand_path(path)?;
                 let bytes = read_regular(&path, SMALL_FILE_CAP)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 let mut text = String::from_utf8(bytes)
@@ -167,6 +179,7 @@ impl Resolver<'_> {
             },
             Source::Prompt(label) => prompt(label),
             Source::Json(_) | Source::Jwt(_) => unreachable!("read by `resolve`"),
+            Source::Join(_) => Err("a `join` is read part by part".into()),
         }
     }
 }
@@ -350,5 +363,47 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("bad[31m thing"), "{err}");
+    }
+
+    struct NoStore;
+    impl SecretStore for NoStore {
+        fn get_secret(&self, _: &str) -> Result<Option<Secret>, String> {
+            Ok(None)
+        }
+    }
+
+    #[test]
+    fn a_join_puts_text_and_sources_together_and_is_a_secret() {
+        let text: Text = toml::from_str::<toml::Table>(
+            r#"v = { join = ["bearer ", { command = ["echo", "s3cr3t-part"] }, "!"] }"#,
+        )
+        .unwrap()["v"]
+            .clone()
+            .try_into()
+            .unwrap();
+        let mut r = Resolver::new(Duration::from_secs(5), &NoStore);
+        let value = r.resolve(&text, "headers.Authorization").unwrap();
+        assert_eq!(value.expose(), "bearer s3cr3t-part!");
+        let shown = redact::scrub("x bearer s3cr3t-part! y");
+        assert!(!shown.contains("s3cr3t-part"), "{shown}");
+        let missing: Text = Text::From(Source::Join(vec![
+            "a".into(),
+            Text::From(Source::Env("GETTOKEN_TEST_UNSET_9".into())),
+        ]));
+        let err = r.resolve(&missing, "url").unwrap_err().to_string();
+        assert!(err.contains("`GETTOKEN_TEST_UNSET_9` is not set"), "{err}");
+    }
+
+    #[test]
+    fn a_file_path_takes_variables() {
+        let dir = std::env::temp_dir().join(format!("gettoken-expand-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("tok"), "file-value\n").unwrap();
+        // SAFETY: a variable only this test reads.
+        unsafe { std::env::set_var("GETTOKEN_TEST_DIR_7", &dir) };
+        let mut r = Resolver::new(Duration::from_secs(5), &NoStore);
+        let text = Text::From(Source::File("${GETTOKEN_TEST_DIR_7}/tok".into()));
+        assert_eq!(r.resolve(&text, "k").unwrap().expose(), "file-value");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

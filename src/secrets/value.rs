@@ -59,12 +59,16 @@ pub enum Source {
     /// `{ jwt = { key = ..., claims = { ... } } }`: a JWT signed when a
     /// request is made.
     Jwt(Box<super::jwt::JwtSpec>),
+    /// `{ join = ["Bearer ", { env = "T" }] }`: literal text and sources
+    /// put together; a secret when any part comes from a source.
+    Join(Vec<Text>),
 }
 
 impl Source {
     /// The keys that make a TOML table a secret source.
-    pub const KEYS: [&'static str; 7] =
-        ["env", "file", "command", "keyring", "prompt", "json", "jwt"];
+    pub const KEYS: [&'static str; 8] = [
+        "env", "file", "command", "keyring", "prompt", "json", "jwt", "join",
+    ];
 
     /// How the source is named in messages: never its value.
     pub fn describe(&self) -> String {
@@ -80,6 +84,7 @@ impl Source {
                 format!("field `{}` of {}", field.pointer, field.from.describe())
             }
             Source::Jwt(_) => "a signed JWT".to_string(),
+            Source::Join(parts) => format!("`join` of {} parts", parts.len()),
         }
     }
 }

@@ -29,6 +29,9 @@ struct Record {
     /// (`secrets::identity`); absent when the profile has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     credentials: Option<String>,
+    /// The reply fields the profile maps (`response.extra`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    extra: Vec<(String, String)>,
 }
 
 /// A record read back: the token, and the digest of the credentials it
@@ -50,6 +53,7 @@ pub fn encode(token: &Token, fingerprint: &str, credentials: Option<String>) -> 
         refresh_token: token.refresh_token.as_ref().map(|s| s.expose().to_string()),
         scope: token.scope.clone(),
         credentials,
+        extra: token.extra.clone(),
     };
     serde_json::to_string(&record).ok()
 }
@@ -76,10 +80,15 @@ pub fn decode(text: &str, fingerprint: &str) -> Option<Decoded> {
             .filter(|r| !r.is_empty())
             .map(Secret::new),
         scope: record.scope,
+        extra: record.extra,
     };
     // Checked again as a reply is: an altered record must not put a line
     // break in a header or drive the terminal.
-    token.is_printable().then_some(Decoded {
+    let extra_ok = token.extra.iter().all(|(_, v)| {
+        !v.chars()
+            .any(|c| c == '\r' || c == '\n' || crate::util::text::is_unsafe_char(c))
+    });
+    (token.is_printable() && extra_ok).then_some(Decoded {
         token,
         credentials: record.credentials,
     })
@@ -114,6 +123,7 @@ mod tests {
             expires_at: Some(100),
             refresh_token: None,
             scope: None,
+            extra: vec![],
         };
         let with = super::encode(&t, "fp", Some("salt:sum".into())).unwrap();
         assert_eq!(
@@ -132,6 +142,7 @@ mod tests {
             expires_at,
             refresh_token: Some(Secret::new("rt")),
             scope: Some("read".into()),
+            extra: vec![],
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod atomic;
 pub mod clock;
 pub mod duration;
+pub mod expand;
 pub mod fs;
 pub mod jws;
 pub mod no_dump;

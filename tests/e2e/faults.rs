@@ -706,12 +706,15 @@ matrix! {
         requests: 1,
         ..Row::default()
     },
+    // Not an auth scheme the token can be used with: the header says
+    // `Bearer` (`token_type_that_is_not_an_auth_scheme_becomes_bearer`).
     token_type_that_is_not_an_auth_scheme => Row {
         endpoint: answers(vec![ok_with(json!({"access_token": NEW_TOKEN,
             "token_type": "Bearer\r\nX-Injected: 1", "expires_in": 3600}))]),
-        says: vec!["`/token_type`", "not an HTTP auth scheme"],
+        code: 0,
         never_says: vec!["X-Injected"],
         requests: 1,
+        after: After::Cached,
         ..Row::default()
     },
     profile_scheme_that_is_not_an_auth_scheme => Row {
@@ -2240,4 +2243,48 @@ fn a_temporary_file_a_killed_run_left_is_removed() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "left in {}: {left:?}", dir.display());
+}
+
+/// A reply's `token_type` that is not an auth scheme a token can be used
+/// with (`N_A`, `user`, a CR/LF injection) gives `Bearer`, or the profile's
+/// `scheme`; no output holds a CR, LF or other control character.
+#[test]
+fn token_type_that_is_not_an_auth_scheme_becomes_bearer() {
+    for tt in ["N_A", "user", "Bearer\r\nX-Injected: 1", "a:b", "DPoP"] {
+        let server = Server::json(
+            200,
+            json!({"access_token": NEW_TOKEN, "token_type": tt, "expires_in": 3600}),
+        );
+        let env = Env::new();
+        let profile = format!(
+            "[profiles.tt]\nflavour = \"oauth2\"\ntoken_url = \"{}/token\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret = \"{CLIENT_SECRET}\"\n",
+            server.url()
+        );
+        let expected = if tt == "DPoP" { "DPoP" } else { "Bearer" };
+        for verbose in [false, true] {
+            let mut args = vec!["tt", "--format", "header"];
+            if verbose {
+                args.push("-v");
+            }
+            let out = env.run(&profile, &args);
+            assert_code(&out, 0);
+            assert_stdout(&out, &format!("Authorization: {expected} {NEW_TOKEN}\n"));
+            assert_no_leak(&out, &[CLIENT_SECRET]);
+            // `-v` shows the reply's body, escaped: the words, never a line.
+            assert!(!stdout(&out).contains("X-Injected"), "{}", stdout(&out));
+            for text in [stdout(&out), stderr(&out)] {
+                assert!(!text.lines().any(|l| l.starts_with("X-Injected")), "{text}");
+                assert!(
+                    !text
+                        .trim_end_matches('\n')
+                        .chars()
+                        .any(|c| c.is_control() && c != '\n'),
+                    "{text:?}"
+                );
+            }
+        }
+        let scheme = format!("{profile}scheme = \"Token\"\n");
+        let out = env.run(&scheme, &["tt", "--format", "header"]);
+        assert_stdout(&out, &format!("Authorization: Token {NEW_TOKEN}\n"));
+    }
 }

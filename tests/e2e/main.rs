@@ -7,6 +7,7 @@ mod tools;
 mod util;
 
 mod cache;
+mod composed;
 mod config_errors;
 mod faults;
 mod fuzz_corpus;
@@ -23,6 +24,7 @@ mod layers;
 mod oauth2_standard;
 mod oidc;
 mod outputs;
+mod replies;
 mod secrets;
 mod secrets_at_rest;
 mod signed_jwt;

@@ -6,12 +6,24 @@ use crate::config::model::{Encoding, Field, Http};
 use crate::config::raw::RawProfile;
 use crate::secrets::{Source, Text};
 
-pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<Http> {
-    let url_text = raw
-        .url
-        .clone()
-        .ok_or_else(|| bad(name, "flavour \"http\" needs `url`"))?;
-    parse_url(name, "url", &url_text, insecure)?;
+pub(super) fn endpoint(
+    name: &str,
+    raw: &RawProfile,
+    insecure: bool,
+    sourced: &mut Vec<(String, Text)>,
+) -> Result<Http> {
+    let url_text = match raw.url.clone() {
+        None => return Err(bad(name, "flavour \"http\" needs `url`")),
+        Some(Text::Plain(url)) => {
+            parse_url(name, "url", &url, insecure)?;
+            url
+        }
+        // Read when fetching (`config/addresses.rs`).
+        Some(text) => {
+            sourced.push(("url".into(), text));
+            String::new()
+        }
+    };
     let method_text = raw.method.as_deref().unwrap_or("POST").to_ascii_uppercase();
     let method = reqwest::Method::from_bytes(method_text.as_bytes()).map_err(|_| {
         bad(
@@ -37,22 +49,33 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<H
     {
         return Err(bad(name, "nested `fields` need `body = \"json\"`"));
     }
-    if raw
-        .response
-        .as_ref()
-        .and_then(|r| r.token.as_ref())
-        .is_none()
+    let response = raw.response.as_ref();
+    if response.and_then(|r| r.token.as_ref()).is_none()
+        && !response
+            .and_then(|r| r.format.as_deref())
+            .is_some_and(|f| f.eq_ignore_ascii_case("text"))
     {
         return Err(bad(
             name,
             "flavour \"http\" needs `response.token`, the JSON Pointer to the token, e.g. \"/access_token\"",
         ));
     }
+    let basic = match (&raw.basic_username, &raw.basic_password) {
+        (Some(u), Some(p)) => Some((u.clone(), p.clone())),
+        (None, None) => None,
+        _ => {
+            return Err(bad(
+                name,
+                "HTTP Basic needs both `basic_username` and `basic_password`",
+            ));
+        }
+    };
     Ok(Http {
         url_text,
         method,
         body,
         fields,
+        basic,
     })
 }
 

@@ -53,7 +53,12 @@ pub(super) fn parse_duration(name: &str, key: &str, value: &str) -> Result<Durat
     duration::parse(value).map_err(|e| bad(name, format!("`{key}`: {e}")))
 }
 
-pub(super) fn parse_url(name: &str, key: &str, value: &str, insecure_http: bool) -> Result<Url> {
+pub(in crate::config) fn parse_url(
+    name: &str,
+    key: &str,
+    value: &str,
+    insecure_http: bool,
+) -> Result<Url> {
     let url = Url::parse(value).map_err(|e| bad(name, format!("`{key}` is not a URL: {e}")))?;
     check_transport(&url, insecure_http).map_err(|e| bad(name, format!("`{key}`: {e}")))?;
     if url.fragment().is_some() {
@@ -67,6 +72,17 @@ pub(super) fn parse_url(name: &str, key: &str, value: &str, insecure_http: bool)
 }
 
 pub(super) fn check_pointer(name: &str, key: &str, value: &str) -> Result<String> {
+    if let Some(header) = value.strip_prefix(super::model::HEADER_PATH) {
+        // A reply header, by name.
+        return if reqwest::header::HeaderName::from_bytes(header.trim().as_bytes()).is_ok() {
+            Ok(value.to_string())
+        } else {
+            Err(bad(
+                name,
+                format!("response `{key}` = \"{value}\": \"{header}\" is not a header name"),
+            ))
+        };
+    }
     if value.is_empty() || value.starts_with('/') {
         Ok(value.to_string())
     } else {
@@ -87,14 +103,20 @@ impl Profile {
             )
         })?;
         let insecure_http = raw.insecure_http.unwrap_or(false);
+        let mut addresses = Vec::new();
         let endpoint = match flavour.as_str() {
             "oauth2" => {
                 refuse_keys(name, &raw, "oauth2", "http")?;
-                Endpoint::OAuth2(Box::new(oauth2::endpoint(name, &raw, insecure_http)?))
+                Endpoint::OAuth2(Box::new(oauth2::endpoint(
+                    name,
+                    &raw,
+                    insecure_http,
+                    &mut addresses,
+                )?))
             }
             "http" => {
                 refuse_keys(name, &raw, "http", "oauth2")?;
-                Endpoint::Http(http::endpoint(name, &raw, insecure_http)?)
+                Endpoint::Http(http::endpoint(name, &raw, insecure_http, &mut addresses)?)
             }
             other => {
                 return Err(bad(
@@ -179,6 +201,7 @@ impl Profile {
             headers,
             git_username,
             docker_username,
+            addresses,
         })
     }
 }

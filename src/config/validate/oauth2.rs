@@ -23,31 +23,34 @@ fn grant_name(grant: &Grant) -> &str {
     }
 }
 
-pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<OAuth2> {
-    let token_url = raw
-        .token_url
-        .as_deref()
-        .map(|u| parse_url(name, "token_url", u, insecure))
-        .transpose()?;
-    let issuer = raw
-        .issuer
-        .as_deref()
-        .map(|u| parse_url(name, "issuer", u, insecure))
-        .transpose()?;
-    if token_url.is_none() && issuer.is_none() {
+pub(super) fn endpoint(
+    name: &str,
+    raw: &RawProfile,
+    insecure: bool,
+    sourced: &mut Vec<(String, Text)>,
+) -> Result<OAuth2> {
+    // An address from a source is read when fetching (`config/addresses.rs`):
+    // until then it is only known to be there.
+    let mut optional_url = |key: &str, value: &Option<Text>| match value {
+        Some(Text::Plain(u)) => parse_url(name, key, u, insecure).map(Some),
+        Some(text) => {
+            sourced.push((key.to_string(), text.clone()));
+            Ok(None)
+        }
+        None => Ok(None),
+    };
+    let token_url = optional_url("token_url", &raw.token_url)?;
+    let issuer = optional_url("issuer", &raw.issuer)?;
+    let device_url = optional_url("device_url", &raw.device_url)?;
+    let authorization_url = optional_url("authorization_url", &raw.authorization_url)?;
+    if raw.token_url.is_none() && raw.issuer.is_none() {
         return Err(bad(
             name,
             "flavour \"oauth2\" needs `token_url` or `issuer`",
         ));
     }
-    let optional_url = |key: &str, value: &Option<String>| {
-        value
-            .as_deref()
-            .map(|u| parse_url(name, key, u, insecure))
-            .transpose()
-    };
-    let device_url = optional_url("device_url", &raw.device_url)?;
-    let authorization_url = optional_url("authorization_url", &raw.authorization_url)?;
+    // What discovery would find, from a source or written out.
+    let has_issuer = raw.issuer.is_some();
     let grant = match raw.grant.as_deref().unwrap_or("client_credentials") {
         "" => return Err(bad(name, "`grant` is empty")),
         "client_credentials" => Grant::ClientCredentials,
@@ -76,7 +79,7 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         Grant::RefreshToken => need("refresh_token", &raw.refresh_token)?,
         Grant::DeviceCode => {
             need("client_id", &raw.client_id)?;
-            if device_url.is_none() && issuer.is_none() {
+            if raw.device_url.is_none() && !has_issuer {
                 return Err(bad(
                     name,
                     "grant \"device_code\" needs `device_url` or `issuer` (whose discovery document names the device endpoint)",
@@ -94,7 +97,7 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         }
         Grant::AuthorizationCode => {
             need("client_id", &raw.client_id)?;
-            if authorization_url.is_none() && issuer.is_none() {
+            if raw.authorization_url.is_none() && !has_issuer {
                 return Err(bad(
                     name,
                     "grant \"authorization_code\" needs `authorization_url` or `issuer` (whose discovery document names the authorization endpoint)",
@@ -110,12 +113,12 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         None => ClientAuth::None,
     };
     match client_auth {
-        ClientAuth::Basic | ClientAuth::Body => {
+        ClientAuth::Basic | ClientAuth::RawBasic | ClientAuth::Body => {
             need("client_id", &raw.client_id)?;
             if raw.client_secret.is_none() {
                 return Err(bad(
                     name,
-                    "`client_auth` \"basic\" or \"body\" needs `client_secret`",
+                    "`client_auth` \"basic\", \"raw_basic\" or \"body\" needs `client_secret`",
                 ));
             }
         }

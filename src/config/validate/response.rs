@@ -2,7 +2,7 @@
 //! the error words are in the reply, with the defaults of each flavour.
 
 use super::{Result, check_pointer, one_of, parse_duration};
-use crate::config::model::{DEFAULT_ERROR_PATHS, Endpoint, ResponseMap};
+use crate::config::model::{DEFAULT_ERROR_PATHS, Endpoint, ReplyFormat, ResponseMap};
 use crate::config::raw::RawResponse;
 
 pub(super) fn map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<ResponseMap> {
@@ -22,13 +22,49 @@ pub(super) fn map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<R
         )?,
         None => false,
     };
+    let format = match raw.format.as_deref() {
+        Some(v) => one_of(
+            name,
+            "response.format",
+            v,
+            &[
+                ("json", ReplyFormat::Json),
+                ("text", ReplyFormat::Text),
+                ("form", ReplyFormat::Form),
+            ],
+        )?,
+        None => ReplyFormat::Json,
+    };
+    // A plain-text body is the token itself.
+    let token_default = if format == ReplyFormat::Text {
+        ""
+    } else {
+        "/access_token"
+    };
+    let mut extra = Vec::new();
+    for (key, path) in raw.extra.clone().unwrap_or_default() {
+        let shell_name = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !shell_name {
+            return Err(super::bad(
+                name,
+                format!(
+                    "response.extra `{key}` is not a variable name (letters, digits and _, as in INSTANCE_URL)"
+                ),
+            ));
+        }
+        extra.push((
+            key.clone(),
+            check_pointer(name, &format!("extra.{key}"), &path)?,
+        ));
+    }
     let lifetime = raw
         .lifetime
         .as_deref()
         .map(|v| parse_duration(name, "response.lifetime", v))
         .transpose()?;
     Ok(ResponseMap {
-        token: ptr("token", raw.token, Some("/access_token"))?.unwrap_or_default(),
+        token: ptr("token", raw.token, Some(token_default))?.unwrap_or_default(),
         token_type: ptr("token_type", raw.token_type, Some("/token_type"))?,
         expires_in: ptr("expires_in", raw.expires_in, Some("/expires_in"))?,
         expires_at: ptr("expires_at", raw.expires_at, None)?,
@@ -49,5 +85,8 @@ pub(super) fn map(name: &str, raw: RawResponse, endpoint: &Endpoint) -> Result<R
             None => DEFAULT_ERROR_PATHS.iter().map(|s| s.to_string()).collect(),
         },
         expiry_ms,
+        format,
+        refusal: ptr("refusal", raw.refusal, None)?,
+        extra,
     })
 }

@@ -82,6 +82,7 @@ impl Transport for FakeEndpoint {
             body: Zeroizing::new(body.into_bytes()),
             retry_after: None,
             content_type: Some("application/json".into()),
+            headers: vec![],
         })
     }
 }
@@ -142,6 +143,7 @@ fn token_of(access: &str, expires_at: i64, refresh: Option<&str>) -> Token {
         expires_at: Some(expires_at),
         refresh_token: refresh.map(Secret::new),
         scope: None,
+        extra: vec![],
     }
 }
 
