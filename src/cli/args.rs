@@ -76,6 +76,10 @@ pub struct Cli {
     /// Show requests and replies on stderr, every secret and token redacted
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Never start a device or browser login or ask on the terminal: exit 3 instead (same as GETTOKEN_INTERACTIVE=never)
+    #[arg(long, global = true)]
+    pub no_interactive: bool,
 }
 
 /// Options for printing a profile's token.
@@ -188,6 +192,25 @@ pub enum Command {
     },
     /// List the profiles, their flavour and what is cached
     List,
+    /// Log in now: run the profile's interactive grant whatever is cached, and cache the result
+    ///
+    /// Also ends a login cool-down (`login_cooldown`). Prints nothing on
+    /// stdout; for scripts that need the token, `gettoken PROFILE` after it.
+    Login {
+        /// The profile to log in
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+    },
+    /// Log out: revoke the cached refresh and access tokens at the server, then forget them
+    ///
+    /// RFC 7009, at the discovered `revocation_endpoint` or the profile's
+    /// `revocation_url`, with the profile's client authentication; a refusal
+    /// is a warning, and the tokens are forgotten locally whatever happens.
+    Logout {
+        /// The profile to log out
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+    },
     /// Drop cached tokens
     Forget {
         /// The profile whose cached token to drop

@@ -8,6 +8,7 @@ mod get;
 mod git_credential;
 mod init;
 mod list;
+mod login;
 mod man;
 mod ports;
 mod secret;
@@ -26,6 +27,7 @@ use crate::protocol::token::Token;
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::log::set_verbose(cli.verbose);
+    set_interactive(cli.no_interactive)?;
     if let (Some(profile), Some(_)) = (&cli.profile, &cli.command) {
         return Err(Failure::usage(format!(
             "`{profile}` and a command were both given: run `gettoken {profile}` or the command alone"
@@ -48,6 +50,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }) => exec::run(&cli.config, &profile, &env, &fetch, &command),
         Some(Command::Show { profile, reveal }) => show::run(&cli.config, &profile, reveal),
         Some(Command::List) => list::run(&cli.config),
+        Some(Command::Login { profile }) => login::login(&cli.config, &profile),
+        Some(Command::Logout { profile }) => login::logout(&cli.config, &profile),
         Some(Command::Forget { profile, all }) => forget::run(&cli.config, profile.as_deref(), all),
         Some(Command::GitCredential { profile, operation }) => {
             git_credential::run(&cli.config, &profile, &operation)
@@ -66,6 +70,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             .into()),
         },
     }
+}
+
+/// The interactive mode: `--no-interactive`, else `GETTOKEN_INTERACTIVE`
+/// (never, auto, always; default auto).
+fn set_interactive(no_interactive: bool) -> Result<(), Failure> {
+    use crate::util::interactive::{CHOICES, Mode, parse_mode, set_mode};
+    let mode = if no_interactive {
+        Mode::Never
+    } else {
+        match std::env::var("GETTOKEN_INTERACTIVE") {
+            Ok(text) => parse_mode(&text).ok_or_else(|| {
+                Failure::usage(format!(
+                    "GETTOKEN_INTERACTIVE=`{text}` is not one of {CHOICES}"
+                ))
+            })?,
+            Err(_) => Mode::Auto,
+        }
+    };
+    set_mode(mode);
+    Ok(())
 }
 
 /// The profiles file, with a warning when others can read a secret in it.
@@ -91,6 +115,7 @@ pub(super) fn token(profile: &Profile, options: &FetchOptions) -> anyhow::Result
         force: options.force,
         no_cache: options.no_cache,
         min_ttl: options.min_ttl,
+        login: false,
     };
     ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
 }

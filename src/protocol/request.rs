@@ -188,6 +188,29 @@ pub fn device_authorization(
     client_request(b, profile, o, device_url, token_url, fields)
 }
 
+/// A revocation request (RFC 7009 2.1): `token` and its `token_type_hint`
+/// (`refresh_token` or `access_token`), the client authenticated as for
+/// the token endpoint (`client_id` alone for a public client).
+pub fn revocation(
+    profile: &Profile,
+    o: &OAuth2,
+    revocation_url: &str,
+    token_url: &str,
+    token: &Secret,
+    hint: &str,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<TokenRequest> {
+    let mut b = Builder {
+        resolver,
+        secrets: Vec::new(),
+    };
+    let fields = vec![
+        ("token".to_string(), b.secret(token.expose().to_string())),
+        ("token_type_hint".to_string(), hint.to_string()),
+    ];
+    client_request(b, profile, o, revocation_url, token_url, fields)
+}
+
 /// The query of the browser login's authorization request (RFC 6749 4.1.1,
 /// RFC 7636 4.3): what is asked, the client, the PKCE challenge, `state`.
 pub fn authorization_query(

@@ -23,6 +23,17 @@ pub trait Locks {
     /// Takes the lock of profile `name`, waiting at most `wait`; `None`
     /// when going on unlocked.
     fn acquire(&self, name: &str, wait: Duration) -> Result<Option<Box<dyn Held>>, Failure>;
+
+    /// Seconds left of profile `name`'s login cool-down, if one is on.
+    fn cooling(&self, _name: &str, _now: i64) -> Option<i64> {
+        None
+    }
+
+    /// Starts profile `name`'s login cool-down, until `until` (Unix time).
+    fn cool(&self, _name: &str, _until: i64) {}
+
+    /// Ends profile `name`'s login cool-down.
+    fn warm(&self, _name: &str) {}
 }
 
 /// The real locks: a file per profile, see [`acquire`].
@@ -31,6 +42,22 @@ pub struct FileLocks;
 impl Locks for FileLocks {
     fn acquire(&self, name: &str, wait: Duration) -> Result<Option<Box<dyn Held>>, Failure> {
         Ok(acquire(name, wait)?.map(|lock| Box::new(lock) as Box<dyn Held>))
+    }
+
+    fn cooling(&self, name: &str, now: i64) -> Option<i64> {
+        super::cooldown::left(&lock_dir()?, name, now)
+    }
+
+    fn cool(&self, name: &str, until: i64) {
+        if let Some(dir) = lock_dir() {
+            super::cooldown::start(&dir, name, until);
+        }
+    }
+
+    fn warm(&self, name: &str) {
+        if let Some(dir) = lock_dir() {
+            super::cooldown::end(&dir, name);
+        }
     }
 }
 

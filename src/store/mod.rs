@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod chunked;
+pub mod cooldown;
 #[cfg(target_os = "linux")]
 mod dbus_wire;
 pub mod file;

@@ -7,6 +7,7 @@ pub mod atomic;
 pub mod clock;
 pub mod duration;
 pub mod fs;
+pub mod interactive;
 pub mod no_dump;
 pub mod random;
 pub mod suggest;

@@ -44,6 +44,7 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
     };
     let device_url = optional_url("device_url", &raw.device_url)?;
     let authorization_url = optional_url("authorization_url", &raw.authorization_url)?;
+    let revocation_url = optional_url("revocation_url", &raw.revocation_url)?;
     let grant = match raw.grant.as_deref().unwrap_or("client_credentials") {
         "" => return Err(bad(name, "`grant` is empty")),
         "client_credentials" => Grant::ClientCredentials,
@@ -145,6 +146,14 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
             "`login_timeout` must be more than 0s and at most 1d",
         ));
     }
+    let login_cooldown = parse_duration(
+        name,
+        "login_cooldown",
+        raw.login_cooldown.as_deref().unwrap_or("60s"),
+    )?;
+    if login_cooldown > MAX_LOGIN_TIMEOUT {
+        return Err(bad(name, "`login_cooldown` must be at most 1d"));
+    }
     // `query` and `none` are choices of the `http` flavour only.
     let body = match &raw.body {
         Some(v) => one_of(
@@ -167,6 +176,8 @@ pub(super) fn endpoint(name: &str, raw: &RawProfile, insecure: bool) -> Result<O
         authorization_url,
         redirect_port: raw.redirect_port.unwrap_or(0),
         login_timeout,
+        login_cooldown,
+        revocation_url,
         grant,
         client_id: raw.client_id.clone(),
         client_secret: raw.client_secret.clone(),
