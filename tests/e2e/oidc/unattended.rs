@@ -85,7 +85,7 @@ fn kubectl_saying_interactive_lets_the_login_start() {
     let env = Env::new();
     let config = env.write_profiles(&device_profile(
         &issuer,
-        "device-gate",
+        "device",
         "login_timeout = \"2s\"\nlogin_cooldown = \"0s\"\n",
     ));
     let out = env.run_config(
@@ -116,7 +116,7 @@ fn a_terminal_lets_the_login_start() {
     let env = Env::new();
     let config = env.write_profiles(&device_profile(
         &issuer,
-        "device-gate",
+        "device",
         "login_timeout = \"2s\"\nlogin_cooldown = \"0s\"\n",
     ));
     let bin = assert_cmd::cargo::cargo_bin("gettoken");
@@ -262,4 +262,99 @@ fn logout_is_best_effort_when_the_server_refuses() {
         Some("at-logout-5521")
     );
     assert!(!env.file_cache_entry("p").exists());
+}
+
+// --- 3. no login floods -----------------------------------------------------------
+
+/// After an abandoned login, 50 callers that could start one (kubectl says
+/// the call is interactive, as an IDE's background kubectl may) fail at
+/// once for `login_cooldown` and cost no device authorization;
+/// `gettoken login` ends the cool-down.
+#[test]
+fn a_flood_after_an_abandoned_login_costs_no_new_device_authorization() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_profiles(&device_profile(
+        &issuer,
+        "device-flood",
+        "login_timeout = \"2s\"\n",
+    ));
+    let before = device_authorizations(&issuer, "device-flood");
+    let abandoned = env.run_config(&config, &["dev"], &[]);
+    assert_failed_with(&abandoned, 3);
+    assert_stderr_contains(&abandoned, "not approved within 2s");
+    assert_eq!(device_authorizations(&issuer, "device-flood"), before + 1);
+    let marker = env.root().join("runtime/gettoken/dev.cooldown");
+    assert!(marker.exists(), "the marker beside the lock");
+
+    let started = Instant::now();
+    let outs: Vec<Output> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..50)
+            .map(|_| {
+                s.spawn(|| {
+                    env.run_config(
+                        &config,
+                        &["dev"],
+                        &[
+                            ("GETTOKEN_INTERACTIVE", "auto"),
+                            ("KUBERNETES_EXEC_INFO", KUBECTL_INTERACTIVE),
+                        ],
+                    )
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for out in &outs {
+        assert_failed_with(out, 3);
+        assert_stderr_contains(out, "login_cooldown");
+        assert_stderr_contains(out, "run `gettoken login dev`");
+        assert!(
+            !stderr(out).contains("needs your approval"),
+            "{}",
+            stderr(out)
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        device_authorizations(&issuer, "device-flood"),
+        before + 1,
+        "no new device authorization"
+    );
+
+    // `gettoken login` is the person asking: past the cool-down, and ends it.
+    let run = Running::start(&env, &config, &["login", "dev"], &[]);
+    let complete = run.wait_for("complete URI", |l| after(l, "or open").map(str::to_string));
+    Browser::default().device_login(&complete, None, true);
+    assert_code(&run.finish(), 0);
+    assert!(!marker.exists(), "login ended the cool-down");
+    let out = env.run_config(&config, &["dev"], &[("GETTOKEN_INTERACTIVE", "never")]);
+    assert_code(&out, 0);
+}
+
+/// Without the cool-down (`login_cooldown = "0s"`) each caller starts a
+/// login of its own: what the cool-down prevents.
+#[test]
+fn without_a_cooldown_each_caller_starts_a_login() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    // (`device`: other tests only add to its count.)
+    let config = env.write_profiles(&device_profile(
+        &issuer,
+        "device",
+        "login_timeout = \"1s\"\nlogin_cooldown = \"0s\"\n",
+    ));
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let before = device_authorizations(&issuer, "device");
+        let out = env.run_config(&config, &["dev"], &[]);
+        assert_failed_with(&out, 3);
+        seen.push(device_authorizations(&issuer, "device") - before);
+    }
+    assert!(seen.iter().all(|n| *n >= 1), "{seen:?}");
+    assert!(!env.root().join("runtime/gettoken/dev.cooldown").exists());
 }
