@@ -168,6 +168,9 @@ pub enum Command {
         env: String,
         #[command(flatten)]
         fetch: FetchOptions,
+        /// Keep CMD supplied past the token's lifetime: the token in a 0600 file named by $GETTOKEN_TOKEN_FILE, renewed before it expires; signals passed on; the file removed at the end
+        #[arg(long)]
+        refresh: bool,
         /// The command and its arguments (after `--`)
         #[arg(
             value_name = "CMD",

@@ -3,6 +3,7 @@
 mod completions;
 mod config;
 mod exec;
+mod exec_refresh;
 mod forget;
 mod get;
 mod git_credential;
@@ -46,7 +47,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             profile,
             env,
             fetch,
+            refresh,
             command,
+        }) if refresh => exec_refresh::run(&cli.config, &profile, &env, &fetch, &command),
+        Some(Command::Exec {
+            profile,
+            env,
+            fetch,
+            command,
+            ..
         }) => exec::run(&cli.config, &profile, &env, &fetch, &command),
         Some(Command::Show { profile, reveal }) => show::run(&cli.config, &profile, reveal),
         Some(Command::List) => list::run(&cli.config),

@@ -67,9 +67,10 @@ pub struct ProfileLock {
 
 impl Held for ProfileLock {}
 
-/// The lock directory: the user's runtime dir, else (or when that one is
+/// The lock directory (also where `exec --refresh` keeps its token file):
+/// the user's runtime dir, else (or when that one is
 /// not safe to use) the cache dir; `None` when neither is.
-fn lock_dir() -> Option<PathBuf> {
+pub fn lock_dir() -> Option<PathBuf> {
     if let Some(dir) = dirs::runtime_dir().map(|d| d.join("gettoken")) {
         match trusted_dir(&dir) {
             Ok(()) => return Some(dir),

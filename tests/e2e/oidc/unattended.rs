@@ -358,3 +358,131 @@ fn without_a_cooldown_each_caller_starts_a_login() {
     assert!(seen.iter().all(|n| *n >= 1), "{seen:?}");
     assert!(!env.root().join("runtime/gettoken/dev.cooldown").exists());
 }
+
+// --- 4. exec --refresh ------------------------------------------------------------
+
+/// `cc-short`'s tokens live 4 seconds, as JWTs (with a `resource`).
+fn short_profile(issuer: &str) -> String {
+    format!(
+        "[profiles.short]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\nclient_id = \"cc-short\"\nclient_secret = \"cc-short-secret-Zt40Pm\"\nresource = \"https://api.example.test\"\nmin_ttl = \"1s\"\ncache = \"file\"\n"
+    )
+}
+
+fn jwt_exp(token: &str) -> i64 {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let claims: Value = serde_json::from_slice(&bytes).unwrap();
+    claims["exp"].as_i64().expect("exp")
+}
+
+/// A child reading the token file every second for more than three token
+/// lifetimes never reads an expired token; gettoken exits with the child's
+/// status and removes the file (mode 0600 while it lived).
+#[test]
+fn exec_refresh_keeps_a_long_command_supplied() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_profiles(&short_profile(&issuer));
+    let log = env.root().join("reads.log");
+    let script = format!(
+        "stat -c %a \"$GETTOKEN_TOKEN_FILE\" > '{0}.mode'; echo \"$GETTOKEN_TOKEN_FILE\" > '{0}.path'; \
+         i=0; while [ $i -lt 14 ]; do printf '%s %s\\n' \"$(date +%s.%N)\" \"$(cat \"$GETTOKEN_TOKEN_FILE\")\" >> '{0}'; sleep 1; i=$((i+1)); done; exit 7",
+        log.display()
+    );
+    let out = env.run_config(
+        &config,
+        &["exec", "--refresh", "short", "--", "sh", "-c", &script],
+        &[],
+    );
+    assert_code(&out, 7);
+    let mode = std::fs::read_to_string(format!("{}.mode", log.display())).unwrap();
+    assert_eq!(mode.trim(), "600");
+    let path = std::fs::read_to_string(format!("{}.path", log.display())).unwrap();
+    assert!(
+        path.trim()
+            .starts_with(env.root().join("runtime").to_str().unwrap()),
+        "{path}"
+    );
+    assert!(
+        !std::path::Path::new(path.trim()).exists(),
+        "the file is removed"
+    );
+    let reads = std::fs::read_to_string(&log).unwrap();
+    let mut tokens = std::collections::BTreeSet::new();
+    for line in reads.lines() {
+        let (at, token) = line.split_once(' ').unwrap();
+        let at: f64 = at.parse().unwrap();
+        assert!(!token.is_empty(), "an empty read: {reads}");
+        let exp = jwt_exp(token);
+        assert!(
+            at < exp as f64,
+            "read at {at} a token that expired at {exp}\n{reads}"
+        );
+        tokens.insert(token.to_string());
+    }
+    assert!(reads.lines().count() >= 13, "{reads}");
+    assert!(
+        tokens.len() >= 3,
+        "renewed across three lifetimes: {}",
+        tokens.len()
+    );
+    for token in &tokens {
+        assert_no_leak(&out, &[token]);
+    }
+}
+
+/// SIGTERM to gettoken goes to the child, whose status gettoken takes.
+#[test]
+fn exec_refresh_passes_signals_on() {
+    let Some(issuer) = issuer() else { return };
+    let env = Env::new();
+    let config = env.write_profiles(&short_profile(&issuer));
+    let mark = env.root().join("got-term");
+    let script = format!(
+        "trap 'echo yes > \"{}\"; exit 5' TERM; echo ready; while :; do sleep 0.1; done",
+        mark.display()
+    );
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+    env.isolate_std(&mut cmd);
+    cmd.arg("--config")
+        .arg(&config)
+        .args(["exec", "--refresh", "short", "--", "sh", "-c", &script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut ready = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready");
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "gettoken did not end"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(5));
+    assert!(mark.exists(), "the child got SIGTERM");
+    let dir = env.root().join("runtime/gettoken");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".token"))
+        .collect();
+    assert!(left.is_empty(), "the token file is removed");
+}
