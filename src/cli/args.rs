@@ -115,6 +115,53 @@ pub struct FetchOptions {
     /// Neither read nor write the cache
     #[arg(long)]
     pub no_cache: bool,
+
+    #[command(flatten)]
+    pub ask: AskOptions,
+}
+
+/// What a call asks for beyond its profile (flavour "oauth2"): a cache
+/// entry of its own.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AskOptions {
+    /// Ask for this scope instead of the profile's (repeatable; space-separated values split)
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+
+    /// Ask for this audience instead of the profile's
+    #[arg(long, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+
+    /// Ask for this resource (RFC 8707) instead of the profile's
+    #[arg(long, value_name = "URI")]
+    pub resource: Option<String>,
+
+    /// Send this extra field, over the profile's `params` (repeatable)
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+impl AskOptions {
+    pub fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            scope: self
+                .scope
+                .iter()
+                .flat_map(|s| s.split_whitespace())
+                .map(str::to_string)
+                .collect(),
+            audience: self.audience.clone(),
+            resource: self.resource.clone(),
+            params: self.params.clone(),
+        }
+    }
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 impl GetOptions {
@@ -126,6 +173,7 @@ impl GetOptions {
             || self.fetch.min_ttl.is_some()
             || self.fetch.force
             || self.fetch.no_cache
+            || !self.fetch.ask.overrides().is_empty()
     }
 
     /// The output format asked for on the command line, if any.
@@ -192,6 +240,8 @@ pub enum Command {
         /// Print the token itself too
         #[arg(long)]
         reveal: bool,
+        #[command(flatten)]
+        ask: AskOptions,
     },
     /// List the profiles, their flavour and what is cached
     List,

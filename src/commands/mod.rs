@@ -57,7 +57,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             command,
             ..
         }) => exec::run(&cli.config, &profile, &env, &fetch, &command),
-        Some(Command::Show { profile, reveal }) => show::run(&cli.config, &profile, reveal),
+        Some(Command::Show {
+            profile,
+            reveal,
+            ask,
+        }) => show::run(&cli.config, &profile, reveal, &ask),
         Some(Command::List) => list::run(&cli.config),
         Some(Command::Login { profile }) => login::login(&cli.config, &profile),
         Some(Command::Logout { profile }) => login::logout(&cli.config, &profile),
@@ -126,6 +130,7 @@ pub(super) fn token(profile: &Profile, options: &FetchOptions) -> anyhow::Result
         min_ttl: options.min_ttl,
         login: false,
     };
+    let profile = &profile.with_overrides(&options.ask.overrides())?;
     ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
 }
 

@@ -7,6 +7,7 @@ mod fingerprint;
 mod keys;
 mod literal;
 mod model;
+mod overrides;
 mod raw;
 pub mod starter;
 mod urls;
@@ -18,6 +19,7 @@ pub use model::{
     CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant, Http,
     OAuth2, Profile, ResponseMap, SigningAlg,
 };
+pub use overrides::Overrides;
 pub use urls::{check_transport, url_for_humans};
 
 use crate::error::Failure;

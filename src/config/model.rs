@@ -34,6 +34,9 @@ pub struct Profile {
     /// token must match too: secrets written out, `env` and `file`
     /// sources (see `config::fingerprint::credentials`).
     pub credentials: Vec<(String, Text)>,
+    /// Per-call overrides' hash (`config::overrides`): the cache entry and
+    /// lock are `NAME#VARIANT`'s.
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -67,7 +67,7 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         crate::log::debug!("cache hit for `{}`", profile.name);
         return Ok(token);
     }
-    let _lock = locks.acquire(&profile.name, lock_wait(profile))?;
+    let _lock = locks.acquire(&profile.cache_name(), lock_wait(profile))?;
     // Another process may have fetched while this one waited for the lock.
     let cached = cache.load(profile);
     if let Some(token) = cached.as_ref().filter(|t| usable(t)) {

@@ -126,6 +126,14 @@ pub fn oauth2(
         GrantKind::Refresh(token) => {
             field("grant_type", "refresh_token".into());
             field("refresh_token", b.secret(token.expose().to_string()));
+            // RFC 6749 6 and RFC 8707 2.2: the scope and resource asked
+            // for again (some servers, Entra v2 among them, need them).
+            if !o.scope.is_empty() {
+                field("scope", o.scope.join(" "));
+            }
+            if let Some(text) = &o.resource {
+                field("resource", b.value(text, "resource")?);
+            }
         }
         GrantKind::DeviceCode(code) => {
             field("grant_type", o.grant.grant_type().into());
