@@ -31,7 +31,7 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     ExitStatus {
         codes: &[3],
         brief: "credentials refused",
-        meaning: "the endpoint refused the credentials: a 4xx other than 408/429, or `success` not true; the message carries the endpoint's own words. Also a device or browser login that was denied, expired, or not finished within `login_timeout`",
+        meaning: "the endpoint refused the credentials: a 4xx other than 408/429, or `success` not true; the message carries the endpoint's own words. Also a device or browser login that was denied, expired, or not finished within `login_timeout`, or one that may not start: no one to answer it (`--no-interactive`, `GETTOKEN_INTERACTIVE`), or within `login_cooldown` of a failed one",
     },
     ExitStatus {
         codes: &[4],

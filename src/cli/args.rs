@@ -76,6 +76,10 @@ pub struct Cli {
     /// Show requests and replies on stderr, every secret and token redacted
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Never start a device or browser login or ask on the terminal: exit 3 instead (same as GETTOKEN_INTERACTIVE=never)
+    #[arg(long, global = true)]
+    pub no_interactive: bool,
 }
 
 /// Options for printing a profile's token.
@@ -111,6 +115,53 @@ pub struct FetchOptions {
     /// Neither read nor write the cache
     #[arg(long)]
     pub no_cache: bool,
+
+    #[command(flatten)]
+    pub ask: AskOptions,
+}
+
+/// What a call asks for beyond its profile (flavour "oauth2"): a cache
+/// entry of its own.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AskOptions {
+    /// Ask for this scope instead of the profile's (repeatable; space-separated values split)
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+
+    /// Ask for this audience instead of the profile's
+    #[arg(long, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+
+    /// Ask for this resource (RFC 8707) instead of the profile's
+    #[arg(long, value_name = "URI")]
+    pub resource: Option<String>,
+
+    /// Send this extra field, over the profile's `params` (repeatable)
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+impl AskOptions {
+    pub fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            scope: self
+                .scope
+                .iter()
+                .flat_map(|s| s.split_whitespace())
+                .map(str::to_string)
+                .collect(),
+            audience: self.audience.clone(),
+            resource: self.resource.clone(),
+            params: self.params.clone(),
+        }
+    }
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 impl GetOptions {
@@ -122,6 +173,7 @@ impl GetOptions {
             || self.fetch.min_ttl.is_some()
             || self.fetch.force
             || self.fetch.no_cache
+            || !self.fetch.ask.overrides().is_empty()
     }
 
     /// The output format asked for on the command line, if any.
@@ -164,6 +216,9 @@ pub enum Command {
         env: String,
         #[command(flatten)]
         fetch: FetchOptions,
+        /// Keep CMD supplied past the token's lifetime: the token in a 0600 file named by $GETTOKEN_TOKEN_FILE, renewed before it expires; signals passed on; the file removed at the end
+        #[arg(long)]
+        refresh: bool,
         /// The command and its arguments (after `--`)
         #[arg(
             value_name = "CMD",
@@ -185,9 +240,30 @@ pub enum Command {
         /// Print the token itself too
         #[arg(long)]
         reveal: bool,
+        #[command(flatten)]
+        ask: AskOptions,
     },
     /// List the profiles, their flavour and what is cached
     List,
+    /// Log in now: run the profile's interactive grant whatever is cached, and cache the result
+    ///
+    /// Also ends a login cool-down (`login_cooldown`). Prints nothing on
+    /// stdout; for scripts that need the token, `gettoken PROFILE` after it.
+    Login {
+        /// The profile to log in
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+    },
+    /// Log out: revoke the cached refresh and access tokens at the server, then forget them
+    ///
+    /// RFC 7009, at the discovered `revocation_endpoint` or the profile's
+    /// `revocation_url`, with the profile's client authentication; a refusal
+    /// is a warning, and the tokens are forgotten locally whatever happens.
+    Logout {
+        /// The profile to log out
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+    },
     /// Drop cached tokens
     Forget {
         /// The profile whose cached token to drop

@@ -55,7 +55,7 @@ fn replace_with(argv: &[OsString], var: &str, token: &Secret) -> anyhow::Error {
 
 /// [`NOT_FOUND`] (127) when the command is not found, [`NOT_RUNNABLE`]
 /// (126) when it cannot be run, as shells do.
-fn cannot_run(program: &str, err: &std::io::Error) -> anyhow::Error {
+pub(super) fn cannot_run(program: &str, err: &std::io::Error) -> anyhow::Error {
     let (code, what) = match err.kind() {
         std::io::ErrorKind::NotFound => (NOT_FOUND, "not found"),
         _ => (NOT_RUNNABLE, "cannot be run"),

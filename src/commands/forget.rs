@@ -11,12 +11,17 @@ pub fn run(flag: &Option<std::path::PathBuf>, name: Option<&str>, all: bool) -> 
     } else {
         vec![name.expect("clap: PROFILE or --all").to_string()]
     };
+    forget(&names, all)
+}
+
+/// Drops the cached tokens of `names` from every store.
+pub(super) fn forget(names: &[String], all: bool) -> anyhow::Result<()> {
     let stores = [
         Cache::open(CacheKind::Keyring),
         Cache::open(CacheKind::File),
     ];
     let mut errors = Vec::new();
-    for name in &names {
+    for name in names {
         let mut dropped = false;
         for cache in stores.iter().flatten() {
             match cache.forget(name) {

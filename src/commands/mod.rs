@@ -4,12 +4,14 @@ mod completions;
 mod config;
 mod docker_credential;
 mod exec;
+mod exec_refresh;
 mod forget;
 mod get;
 mod git_credential;
 mod init;
 mod install_helpers;
 mod list;
+mod login;
 mod man;
 mod ports;
 mod secret;
@@ -29,6 +31,7 @@ use crate::protocol::token::Token;
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::log::set_verbose(cli.verbose);
+    set_interactive(cli.no_interactive)?;
     if let (Some(profile), Some(_)) = (&cli.profile, &cli.command) {
         return Err(Failure::usage(format!(
             "`{profile}` and a command were both given: run `gettoken {profile}` or the command alone"
@@ -47,10 +50,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             profile,
             env,
             fetch,
+            refresh,
             command,
+        }) if refresh => exec_refresh::run(&cli.config, &profile, &env, &fetch, &command),
+        Some(Command::Exec {
+            profile,
+            env,
+            fetch,
+            command,
+            ..
         }) => exec::run(&cli.config, &profile, &env, &fetch, &command),
-        Some(Command::Show { profile, reveal }) => show::run(&cli.config, &profile, reveal),
+        Some(Command::Show {
+            profile,
+            reveal,
+            ask,
+        }) => show::run(&cli.config, &profile, reveal, &ask),
         Some(Command::List) => list::run(&cli.config),
+        Some(Command::Login { profile }) => login::login(&cli.config, &profile),
+        Some(Command::Logout { profile }) => login::logout(&cli.config, &profile),
         Some(Command::Forget { profile, all }) => forget::run(&cli.config, profile.as_deref(), all),
         Some(Command::GitCredential { profile, operation }) => {
             git_credential::run(&cli.config, &profile, &operation)
@@ -73,6 +90,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             .into()),
         },
     }
+}
+
+/// The interactive mode: `--no-interactive`, else `GETTOKEN_INTERACTIVE`
+/// (never, auto, always; default auto).
+fn set_interactive(no_interactive: bool) -> Result<(), Failure> {
+    use crate::util::interactive::{CHOICES, Mode, parse_mode, set_mode};
+    let mode = if no_interactive {
+        Mode::Never
+    } else {
+        match std::env::var("GETTOKEN_INTERACTIVE") {
+            Ok(text) => parse_mode(&text).ok_or_else(|| {
+                Failure::usage(format!(
+                    "GETTOKEN_INTERACTIVE=`{text}` is not one of {CHOICES}"
+                ))
+            })?,
+            Err(_) => Mode::Auto,
+        }
+    };
+    set_mode(mode);
+    Ok(())
 }
 
 /// The profiles file, with a warning when others can read a secret in it.
@@ -109,7 +146,9 @@ pub(super) fn token_for(
         no_cache: options.no_cache,
         min_ttl: options.min_ttl,
         no_login,
+        login: false,
     };
+    let profile = &profile.with_overrides(&options.ask.overrides())?;
     ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
 }
 

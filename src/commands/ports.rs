@@ -39,3 +39,19 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
     };
     token::token(profile, opts, ports)
 }
+
+/// `gettoken logout`: the profile's cached token revoked at the server
+/// (best effort); returns whether one was cached.
+pub fn revoke(profile: &Profile) -> bool {
+    let Some(cache) = Cache::open(profile.cache) else {
+        return false;
+    };
+    let Some(cached) = cache.load(profile) else {
+        return false;
+    };
+    let shared = Some(cache.backend()).filter(|_| profile.cache == CacheKind::Keyring);
+    let secrets = StoredSecrets::new(shared);
+    let mut resolver = Resolver::new(profile.timeout, &secrets);
+    crate::flows::logout::revoke(profile, &cached, &Network, &mut resolver);
+    true
+}

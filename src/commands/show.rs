@@ -9,8 +9,13 @@ use crate::store::cache::Cache;
 use crate::util::clock::now;
 
 /// The profile and its cached token, as they are: nothing is fetched.
-pub fn run(flag: &Option<PathBuf>, name: &str, reveal: bool) -> anyhow::Result<()> {
-    let profile = load_profile(flag, name)?;
+pub fn run(
+    flag: &Option<PathBuf>,
+    name: &str,
+    reveal: bool,
+    ask: &crate::cli::AskOptions,
+) -> anyhow::Result<()> {
+    let profile = load_profile(flag, name)?.with_overrides(&ask.overrides())?;
     let cache = Cache::open(profile.cache);
     let token = cache.as_ref().and_then(|c| c.load(&profile));
     let state = match &cache {

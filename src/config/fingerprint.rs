@@ -169,6 +169,11 @@ fn mask_secrets(value: &mut Value, secret_key: bool) {
     }
 }
 
+/// The digest the fingerprint uses, of any bytes (per-call overrides).
+pub fn digest(bytes: &[u8]) -> String {
+    fnv1a64(bytes)
+}
+
 fn fnv1a64(bytes: &[u8]) -> String {
     let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)

@@ -9,6 +9,7 @@ mod fingerprint;
 mod keys;
 mod literal;
 mod model;
+mod overrides;
 mod raw;
 pub mod starter;
 mod urls;
@@ -21,6 +22,7 @@ pub use model::{
     HEADER_PATH, Http, JWT_BEARER_GRANT, OAuth2, Profile, ReplyFormat, ResponseMap, SigningAlg,
     Thumbprint,
 };
+pub use overrides::Overrides;
 pub use urls::{check_transport, url_for_humans};
 
 use crate::error::Failure;

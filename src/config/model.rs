@@ -40,6 +40,9 @@ pub struct Profile {
     /// read only when fetching (`Profile::with_addresses`), their fields
     /// of the endpoint unset until then.
     pub addresses: Vec<(String, Text)>,
+    /// Per-call overrides' hash (`config::overrides`): the cache entry and
+    /// lock are `NAME#VARIANT`'s.
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +63,10 @@ pub struct OAuth2 {
     pub redirect_port: u16,
     /// How long a device or browser login may wait for the user.
     pub login_timeout: Duration,
+    /// After a login that failed, how long other runs start none (0: off).
+    pub login_cooldown: Duration,
+    /// The revocation endpoint (RFC 7009) `logout` uses, when not discovered.
+    pub revocation_url: Option<Url>,
     pub grant: Grant,
     pub client_id: Option<Text>,
     pub client_secret: Option<Text>,

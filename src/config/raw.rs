@@ -58,6 +58,8 @@ profile_keys! {
         authorization_url: Text => OAuth2, Fill, Counts,
         redirect_port: u16 => OAuth2, Fill, Ignored,
         login_timeout: String => OAuth2, Fill, Ignored,
+        login_cooldown: String => OAuth2, Fill, Ignored,
+        revocation_url: String => OAuth2, Fill, Ignored,
         grant: String => OAuth2, Fill, Counts,
         client_id: Text => OAuth2, Fill, Counts,
         client_secret: Text => OAuth2, Fill, Counts,

@@ -616,6 +616,8 @@ device_url = "https://a.example/device"
 authorization_url = "https://a.example/auth"
 redirect_port = 8400
 login_timeout = "2m"
+login_cooldown = "30s"
+revocation_url = "https://a.example/revoke"
 grant = "password"
 client_id = "c"
 client_secret = { env = "S" }

@@ -74,6 +74,43 @@ pub fn endpoints(
     })
 }
 
+/// The revocation endpoint (RFC 7009) and the token endpoint (a signed
+/// client assertion's audience): `revocation_url` as configured, else the
+/// issuer's `revocation_endpoint`; `None` when neither names one.
+pub fn revocation(
+    profile: &Profile,
+    o: &OAuth2,
+    transport: &dyn Transport,
+) -> anyhow::Result<(Option<String>, String)> {
+    let configured_token = o.token_url.as_ref().map(Url::to_string);
+    if let (Some(url), Some(token)) = (&o.revocation_url, &configured_token) {
+        return Ok((Some(url.to_string()), token.clone()));
+    }
+    let Some(issuer) = &o.issuer else {
+        return Ok((
+            o.revocation_url.as_ref().map(Url::to_string),
+            configured_token.unwrap_or_default(),
+        ));
+    };
+    let doc = document(issuer, transport)?;
+    let token = match configured_token {
+        Some(t) => t,
+        None => endpoint_in(&doc, "token_endpoint", "token_url")?.to_string(),
+    };
+    let revocation = match &o.revocation_url {
+        Some(url) => Some(url.to_string()),
+        None => match doc.json.get("revocation_endpoint").and_then(Value::as_str) {
+            Some(_) => {
+                let url = endpoint_in(&doc, "revocation_endpoint", "revocation_url")?;
+                check_transport(&url, profile.insecure_http).map_err(|why| doc.failed(why))?;
+                Some(url.to_string())
+            }
+            None => None,
+        },
+    };
+    Ok((revocation, token))
+}
+
 struct Document {
     at: String,
     json: Value,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::reply::answer;
 use super::{browser, device, discovery};
 use crate::config::{Endpoint, Grant, OAuth2, Profile};
-use crate::error::Kind;
+use crate::error::{Failure, Kind};
 use crate::http::{Connect, Transport};
 use crate::protocol::request::{self, GrantKind};
 use crate::protocol::token::Token;
@@ -26,6 +26,9 @@ pub struct Options {
     pub no_cache: bool,
     /// Overrides the profile's `min_ttl`.
     pub min_ttl: Option<Duration>,
+    /// `gettoken login`: run the profile's own grant (its interactive login)
+    /// now, whatever is cached, past any login cool-down, and store it.
+    pub login: bool,
     /// The caller cannot reach the user (kubectl's `interactive: false`):
     /// a grant that needs a device or browser login fails at once instead
     /// of starting one. The cache and a refresh token still serve.
@@ -60,15 +63,18 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         clock,
     } = ports;
     let min_ttl = opts.min_ttl.unwrap_or(profile.min_ttl);
+    if opts.login {
+        locks.warm(&profile.name);
+    }
     let Some(cache) = cache.filter(|_| !opts.no_cache) else {
-        return fetch(profile, None, opts, connect, resolver, clock);
+        return fetch(profile, None, opts, connect, locks, resolver, clock);
     };
-    let usable = |t: &Token| !opts.force && is_fresh(t, clock(), min_ttl);
+    let usable = |t: &Token| !opts.force && !opts.login && is_fresh(t, clock(), min_ttl);
     if let Some(token) = cache.load(profile).filter(usable) {
         crate::log::debug!("cache hit for `{}`", profile.name);
         return Ok(token);
     }
-    let _lock = locks.acquire(&profile.name, lock_wait(profile))?;
+    let _lock = locks.acquire(&profile.cache_name(), lock_wait(profile))?;
     // Another process may have fetched while this one waited for the lock.
     let cached = cache.load(profile);
     if let Some(token) = cached.as_ref().filter(|t| usable(t)) {
@@ -78,7 +84,16 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         );
         return Ok(token.clone());
     }
-    let token = fetch(profile, cached.as_ref(), opts, connect, resolver, clock)?;
+    let cached = cached.filter(|_| !opts.login);
+    let token = fetch(
+        profile,
+        cached.as_ref(),
+        opts,
+        connect,
+        locks,
+        resolver,
+        clock,
+    )?;
     cache.save(profile, &token);
     Ok(token)
 }
@@ -99,15 +114,29 @@ fn lock_wait(profile: &Profile) -> Duration {
         .saturating_add(Duration::from_secs(30))
 }
 
-/// Fetches a token from the endpoint; `cached` may hold a refresh token.
+/// Fetches a token from the endpoint; `cached` may hold a refresh token;
+/// `opts.login`: asked for by `gettoken login` (no gate, see [`gate`]).
 fn fetch(
     profile: &Profile,
     cached: Option<&Token>,
     opts: &Options,
     connect: &dyn Connect,
+    locks: &dyn Locks,
     resolver: &mut dyn Resolve,
     clock: Clock,
 ) -> anyhow::Result<Token> {
+    let login = opts.login;
+    let has_refresh = cached.is_some_and(|t| t.refresh_token.is_some());
+    if let Endpoint::OAuth2(o) = &profile.endpoint {
+        // Fail at once, before any request, when a login is due and may
+        // not start.
+        if o.grant.is_interactive() && !has_refresh {
+            if opts.no_login && !login {
+                return Err(no_login(profile, &o.grant).into());
+            }
+            gate(profile, o, login, locks, clock)?;
+        }
+    }
     // Addresses from a source are read now, not for a cache hit.
     let resolved = profile.with_addresses(resolver)?;
     let profile = &resolved;
@@ -129,20 +158,19 @@ fn fetch(
             };
             match (refreshed, &o.grant) {
                 (Some(token), _) => token,
-                (None, grant) if grant.is_interactive() && opts.no_login => {
-                    return Err(crate::error::Failure::refused(format!(
-                        "profile `{0}` needs a {1} login, and the caller cannot ask the user (kubectl: interactive is false): run `gettoken get {0}` in a terminal first",
-                        profile.name,
-                        if matches!(grant, Grant::DeviceCode) { "device" } else { "browser" },
-                    ))
-                    .with_hint(NO_LOGIN_HINT)
-                    .into());
+                (None, grant) if grant.is_interactive() && opts.no_login && !login => {
+                    return Err(no_login(profile, grant).into());
                 }
-                (None, Grant::DeviceCode) => {
-                    device::login(profile, o, &urls, transport, resolver, clock)?
-                }
-                (None, Grant::AuthorizationCode) => {
-                    browser::login(profile, o, &urls, transport, resolver, clock)?
+                (None, grant) if grant.is_interactive() => {
+                    gate(profile, o, login, locks, clock)?;
+                    let done = match grant {
+                        Grant::DeviceCode => {
+                            device::login(profile, o, &urls, transport, resolver, clock)
+                        }
+                        _ => browser::login(profile, o, &urls, transport, resolver, clock),
+                    };
+                    remember_login(profile, o, &done, locks, clock);
+                    done?
                 }
                 (None, _) => {
                     let req =
@@ -158,6 +186,78 @@ fn fetch(
         None => crate::log::debug!("the reply states no expiry for `{}`", profile.name),
     }
     Ok(token)
+}
+
+/// The refusal of a login under [`Options::no_login`].
+fn no_login(profile: &Profile, grant: &Grant) -> Failure {
+    Failure::refused(format!(
+        "profile `{0}` needs a {1} login, and the caller cannot ask the user (kubectl: interactive is false): run `gettoken get {0}` in a terminal first",
+        profile.name,
+        if matches!(grant, Grant::DeviceCode) { "device" } else { "browser" },
+    ))
+    .with_hint(NO_LOGIN_HINT)
+}
+
+/// Whether an interactive login may start now: a person must be able to
+/// answer (`util::interactive`), and no login of the profile may have
+/// failed within `login_cooldown`. For `gettoken login` (`login`), the
+/// person asking, only `never` refuses. Refusals are exit 3 at once.
+fn gate(
+    profile: &Profile,
+    o: &OAuth2,
+    login: bool,
+    locks: &dyn Locks,
+    clock: Clock,
+) -> Result<(), Failure> {
+    use crate::util::interactive::{Mode, mode};
+    let name = &profile.name;
+    if login {
+        if mode() == Mode::Never {
+            return Err(Failure::refused(format!(
+                "`gettoken login {name}` cannot run under --no-interactive or GETTOKEN_INTERACTIVE=never"
+            )));
+        }
+        return Ok(());
+    }
+    if !crate::util::interactive::person_can_answer() {
+        return Err(Failure::refused(format!(
+            "profile `{name}` needs an interactive login (grant \"{}\") and no one can answer it here ({}): run `gettoken login {name}`",
+            o.grant.grant_type(),
+            crate::util::interactive::why_not()
+        )));
+    }
+    if let Some(left) = locks.cooling(name, clock()) {
+        return Err(Failure::refused(format!(
+            "a login for `{name}` was denied, expired or left unanswered; no new one starts for {}s (login_cooldown): run `gettoken login {name}`",
+            left
+        )));
+    }
+    Ok(())
+}
+
+/// After an interactive login: a refusal (denied, expired, unanswered)
+/// starts the cool-down; a token ends it.
+fn remember_login(
+    profile: &Profile,
+    o: &OAuth2,
+    done: &anyhow::Result<Token>,
+    locks: &dyn Locks,
+    clock: Clock,
+) {
+    match done {
+        Ok(_) => locks.warm(&profile.name),
+        Err(e) if refused(e) && !o.login_cooldown.is_zero() => {
+            let secs = i64::try_from(o.login_cooldown.as_secs()).unwrap_or(i64::MAX);
+            locks.cool(&profile.name, clock().saturating_add(secs));
+        }
+        Err(_) => {}
+    }
+}
+
+fn refused(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<Failure>())
+        .any(|f| f.kind == Kind::Refused)
 }
 
 /// The refresh grant with a stored refresh token. `Ok(None)` when the

@@ -138,6 +138,14 @@ pub fn oauth2(
         GrantKind::Refresh(token) => {
             field("grant_type", "refresh_token".into());
             field("refresh_token", b.secret(token.expose().to_string()));
+            // RFC 6749 6 and RFC 8707 2.2: the scope and resource asked
+            // for again (some servers, Entra v2 among them, need them).
+            if !o.scope.is_empty() {
+                field("scope", o.scope.join(" "));
+            }
+            if let Some(text) = &o.resource {
+                field("resource", b.value(text, "resource")?);
+            }
         }
         GrantKind::DeviceCode(code) => {
             field("grant_type", o.grant.grant_type().into());
@@ -202,6 +210,29 @@ pub fn device_authorization(
     };
     let fields = what_is_asked(&mut b, o, true)?;
     client_request(b, profile, o, device_url, token_url, fields)
+}
+
+/// A revocation request (RFC 7009 2.1): `token` and its `token_type_hint`
+/// (`refresh_token` or `access_token`), the client authenticated as for
+/// the token endpoint (`client_id` alone for a public client).
+pub fn revocation(
+    profile: &Profile,
+    o: &OAuth2,
+    revocation_url: &str,
+    token_url: &str,
+    token: &Secret,
+    hint: &str,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<TokenRequest> {
+    let mut b = Builder {
+        resolver,
+        secrets: Vec::new(),
+    };
+    let fields = vec![
+        ("token".to_string(), b.secret(token.expose().to_string())),
+        ("token_type_hint".to_string(), hint.to_string()),
+    ];
+    client_request(b, profile, o, revocation_url, token_url, fields)
 }
 
 /// The query of the browser login's authorization request (RFC 6749 4.1.1,

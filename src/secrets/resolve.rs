@@ -195,6 +195,9 @@ fn non_empty(text: String, what: &str) -> Result<Secret, String> {
 /// Asks on the terminal, without echo.
 fn prompt(label: &str) -> Result<Secret, String> {
     use std::io::IsTerminal;
+    if crate::util::interactive::mode() == crate::util::interactive::Mode::Never {
+        return Err("not asking: --no-interactive or GETTOKEN_INTERACTIVE=never is set; use { env = ... }, { keyring = ... }, { file = ... } or { command = [...] } instead".into());
+    }
     if !std::io::stderr().is_terminal() && !std::io::stdin().is_terminal() {
         return Err("no terminal to ask on; use { env = ... }, { keyring = ... }, { file = ... } or { command = [...] } in scripts".into());
     }

@@ -33,7 +33,7 @@ impl Cache {
     /// The cached token of `profile`, fresh or not; `None` when there is
     /// none, it was written for other settings, or it cannot be read.
     pub fn load(&self, profile: &Profile) -> Option<Token> {
-        match self.backend.get(&store::token_key(&profile.name)) {
+        match self.backend.get(&store::token_key(&profile.cache_name())) {
             Ok(Some(text)) => {
                 let Some(decoded) = record::decode(&text, &profile.fingerprint) else {
                     crate::log::debug!(
@@ -67,10 +67,15 @@ impl Cache {
                 "the reply states no expiry and the token is no JWT: not cached (set response.lifetime to cache it)"
             );
             // An older entry (and its refresh token) is stale now.
-            let _ = self.backend.delete(&store::token_key(&profile.name));
+            let _ = self
+                .backend
+                .delete(&store::token_key(&profile.cache_name()));
             return;
         };
-        match self.backend.set(&store::token_key(&profile.name), &text) {
+        match self
+            .backend
+            .set(&store::token_key(&profile.cache_name()), &text)
+        {
             Ok(()) => crate::log::debug!("cached in the {}", self.backend.describe()),
             Err(e) => crate::log::warn(format!(
                 "profile `{}`: token not cached ({e}); set cache = \"file\" on hosts without a keyring",

@@ -23,6 +23,17 @@ pub trait Locks {
     /// Takes the lock of profile `name`, waiting at most `wait`; `None`
     /// when going on unlocked.
     fn acquire(&self, name: &str, wait: Duration) -> Result<Option<Box<dyn Held>>, Failure>;
+
+    /// Seconds left of profile `name`'s login cool-down, if one is on.
+    fn cooling(&self, _name: &str, _now: i64) -> Option<i64> {
+        None
+    }
+
+    /// Starts profile `name`'s login cool-down, until `until` (Unix time).
+    fn cool(&self, _name: &str, _until: i64) {}
+
+    /// Ends profile `name`'s login cool-down.
+    fn warm(&self, _name: &str) {}
 }
 
 /// The real locks: a file per profile, see [`acquire`].
@@ -32,6 +43,22 @@ impl Locks for FileLocks {
     fn acquire(&self, name: &str, wait: Duration) -> Result<Option<Box<dyn Held>>, Failure> {
         Ok(acquire(name, wait)?.map(|lock| Box::new(lock) as Box<dyn Held>))
     }
+
+    fn cooling(&self, name: &str, now: i64) -> Option<i64> {
+        super::cooldown::left(&lock_dir()?, name, now)
+    }
+
+    fn cool(&self, name: &str, until: i64) {
+        if let Some(dir) = lock_dir() {
+            super::cooldown::start(&dir, name, until);
+        }
+    }
+
+    fn warm(&self, name: &str) {
+        if let Some(dir) = lock_dir() {
+            super::cooldown::end(&dir, name);
+        }
+    }
 }
 
 pub struct ProfileLock {
@@ -40,9 +67,10 @@ pub struct ProfileLock {
 
 impl Held for ProfileLock {}
 
-/// The lock directory: the user's runtime dir, else (or when that one is
+/// The lock directory (also where `exec --refresh` keeps its token file):
+/// the user's runtime dir, else (or when that one is
 /// not safe to use) the cache dir; `None` when neither is.
-fn lock_dir() -> Option<PathBuf> {
+pub fn lock_dir() -> Option<PathBuf> {
     if let Some(dir) = dirs::runtime_dir().map(|d| d.join("gettoken")) {
         match trusted_dir(&dir) {
             Ok(()) => return Some(dir),

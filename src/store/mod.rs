@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod chunked;
+pub mod cooldown;
 pub mod file;
 mod keyring;
 #[cfg(target_os = "linux")]

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod duration;
 pub mod expand;
 pub mod fs;
+pub mod interactive;
 pub mod jws;
 pub mod no_dump;
 pub mod random;

@@ -24,6 +24,7 @@ mod layers;
 mod oauth2_standard;
 mod oidc;
 mod outputs;
+mod overrides;
 mod replies;
 mod secrets;
 mod secrets_at_rest;

@@ -626,7 +626,8 @@ impl Env {
     /// The isolation, as variables to set (`Some`) or to unset (`None`):
     /// HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME, XDG_STATE_HOME,
     /// XDG_RUNTIME_DIR and TMPDIR inside the test's directory; NO_COLOR;
-    /// git without system configuration and never prompting; [`UNSET`]
+    /// git without system configuration and never prompting;
+    /// GETTOKEN_INTERACTIVE=always; [`UNSET`]
     /// (upper and lower case) and every inherited `GETTOKEN_*` variable but
     /// `GETTOKEN_TEST_*` unset. A test sets what it needs (a bus address,
     /// GETTOKEN_CONFIG) after it.
@@ -643,6 +644,10 @@ impl Env {
             ("NO_COLOR", PathBuf::from("1")),
             ("GIT_CONFIG_NOSYSTEM", PathBuf::from("1")),
             ("GIT_TERMINAL_PROMPT", PathBuf::from("0")),
+            // The tests run without a terminal but play the user of device
+            // and browser logins: logins start as they did before `auto`.
+            // Tests of the interactive rule set GETTOKEN_INTERACTIVE themselves.
+            ("GETTOKEN_INTERACTIVE", PathBuf::from("always")),
         ]
         .into_iter()
         .map(|(k, v)| (OsString::from(k), Some(v.into_os_string())))

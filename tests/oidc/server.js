@@ -21,6 +21,11 @@
 //                           (loopback redirect on any port, RFC 8252)
 //   agent                   the same, confidential (client_secret_basic): the
 //                           oidc-agent account of bench/run.sh
+//   device-gate, device-flood, device-logout   like `device`, for unattended.rs
+//   cc-short                client_credentials whose access tokens live 4 seconds
+// Revocation (RFC 7009, /token/revocation) and introspection (RFC 7662,
+// /token/introspection; any confidential client may introspect any token)
+// are on.
 // Access tokens live 30 seconds (device-refresh's 5, agent's 3600); with `resource` (or
 // `audience`) they are JWTs.
 //
@@ -55,7 +60,10 @@ const SECRETS = {
   'cc-body': 'cc-body-secret-Lp93Zs',
   'cc-noexp': 'cc-noexp-secret-Qw81Rt',
   agent: 'agent-secret-Vb62Kd',
+  'cc-short': 'cc-short-secret-Zt40Pm',
 };
+// cc-short's access tokens live 4 seconds (exec --refresh outlives them).
+const SHORT_TTL = 4;
 const ACCESS_TOKEN_TTL = 30;
 const POLL_INTERVAL = 1;
 
@@ -107,6 +115,11 @@ const clients = [
   deviceClient('device-refresh'),
   deviceClient('device-slow'),
   deviceClient('device-short'),
+  // tests/e2e/oidc/unattended.rs: their own, so that counts are theirs.
+  deviceClient('device-gate'),
+  deviceClient('device-flood'),
+  deviceClient('device-logout'),
+  ccClient('cc-short', 'client_secret_basic'),
   {
     client_id: 'browser',
     token_endpoint_auth_method: 'none',
@@ -157,7 +170,7 @@ function configuration() {
       // device-refresh: 5 seconds, so a test can wait for the real expiry;
       // agent: an hour, so a benchmark of the cached path never sees it expire.
       AccessToken: (ctx, token, client) => ({ 'device-refresh': 5, agent: 3600 })[client.clientId] ?? ACCESS_TOKEN_TTL,
-      ClientCredentials: ACCESS_TOKEN_TTL,
+      ClientCredentials: (ctx, token, client) => (client.clientId === 'cc-short' ? SHORT_TTL : ACCESS_TOKEN_TTL),
       DeviceCode: (ctx, code, client) => (client.clientId === 'device-short' ? 3 : 600),
       RefreshToken: 3600,
       Grant: 3600,
@@ -172,6 +185,7 @@ function configuration() {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
+      introspection: { enabled: true },
       deviceFlow: {
         enabled: true,
         userCodeInputSource: (ctx, form) => { ctx.body = page('Enter the code', form); },
@@ -184,10 +198,10 @@ function configuration() {
         enabled: true,
         // `audience` (Auth0 style) counts as the resource when none is given.
         defaultResource: (ctx, client, oneOf) => ctx.oidc.params?.audience || ctx.oidc.body?.audience || oneOf,
-        getResourceServerInfo: (ctx, resource) => ({
+        getResourceServerInfo: (ctx, resource, client) => ({
           scope: 'api:read api:write',
           audience: resource,
-          accessTokenTTL: ACCESS_TOKEN_TTL,
+          accessTokenTTL: client?.clientId === 'cc-short' ? SHORT_TTL : ACCESS_TOKEN_TTL,
           accessTokenFormat: 'jwt',
         }),
         useGrantedResource: () => true,

@@ -187,6 +187,7 @@ impl Profile {
             name: name.to_string(),
             fingerprint: fingerprint(&raw),
             credentials: credentials(&raw),
+            variant: None,
             endpoint,
             response,
             output,

@@ -51,6 +51,11 @@ pub(super) fn endpoint(
     }
     // What discovery would find, from a source or written out.
     let has_issuer = raw.issuer.is_some();
+    let revocation_url = raw
+        .revocation_url
+        .as_deref()
+        .map(|u| parse_url(name, "revocation_url", u, insecure))
+        .transpose()?;
     let grant = match raw.grant.as_deref().unwrap_or("client_credentials") {
         "" => return Err(bad(name, "`grant` is empty")),
         "client_credentials" => Grant::ClientCredentials,
@@ -199,6 +204,14 @@ pub(super) fn endpoint(
             "`login_timeout` must be more than 0s and at most 1d",
         ));
     }
+    let login_cooldown = parse_duration(
+        name,
+        "login_cooldown",
+        raw.login_cooldown.as_deref().unwrap_or("60s"),
+    )?;
+    if login_cooldown > MAX_LOGIN_TIMEOUT {
+        return Err(bad(name, "`login_cooldown` must be at most 1d"));
+    }
     // `query` and `none` are choices of the `http` flavour only.
     let body = match &raw.body {
         Some(v) => one_of(
@@ -221,6 +234,8 @@ pub(super) fn endpoint(
         authorization_url,
         redirect_port: raw.redirect_port.unwrap_or(0),
         login_timeout,
+        login_cooldown,
+        revocation_url,
         grant,
         client_id: raw.client_id.clone(),
         client_secret: raw.client_secret.clone(),

@@ -13,6 +13,7 @@ mod browser_login;
 mod client_credentials;
 mod device;
 mod refresh;
+mod unattended;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
