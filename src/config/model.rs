@@ -40,6 +40,8 @@ pub struct Profile {
 pub enum Endpoint {
     OAuth2(Box<OAuth2>),
     Http(Http),
+    /// `flavour = "jwt"`: the token is a JWT signed here; no request.
+    Jwt(Box<crate::secrets::jwt::JwtSpec>),
 }
 
 #[derive(Debug, Clone)]

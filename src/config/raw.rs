@@ -14,6 +14,7 @@ use super::choice::AsWritten;
 use super::keys::{Fill, FillByKey, Merge, profile_keys};
 use super::model::{CacheKind, ClientAuth, Encoding, Format};
 use crate::secrets::Text;
+use crate::secrets::jwt::JwtSpec;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +79,9 @@ profile_keys! {
         url: String => Http, Fill, Counts,
         method: String => Http, Fill, Counts,
         fields: Fields => Http, Fill, Counts,
+
+        // flavour = "jwt": the token is this JWT, signed here.
+        jwt: JwtSpec => Jwt, Fill, Counts,
 
         response: RawResponse => Both, ByKey, Counts,
     }

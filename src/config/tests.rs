@@ -517,6 +517,7 @@ fn a_url_with_a_fragment_is_refused() {
 #[test]
 fn fingerprints_of_existing_profiles_never_move() {
     let example: &[(&str, &str)] = &[
+        ("asc", "b8fb3235ff30f232"),
         ("autovit", "e6b1d350dfd01dfc"),
         ("autovit-partner", "6972d2e80c9a3933"),
         ("availo", "a9b4427fd02d9d30"),
@@ -619,6 +620,7 @@ params = { p = "1" }
 url = "https://a.example/login"
 method = "PUT"
 fields = { f = "1" }
+jwt = { key = { file = "k.pem" } }
 [defaults.response]
 token = "/t"
 token_type = "/tt"

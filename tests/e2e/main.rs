@@ -17,6 +17,7 @@ mod integrations_exec;
 mod integrations_git;
 mod integrations_kubectl;
 mod integrations_show;
+mod jwt_flavour;
 mod layers;
 mod oauth2_standard;
 mod oidc;

@@ -94,10 +94,14 @@ impl Profile {
                 refuse_keys(name, &raw, "http", "oauth2")?;
                 Endpoint::Http(http::endpoint(name, &raw, insecure_http)?)
             }
+            "jwt" => {
+                refuse_keys(name, &raw, "jwt", "oauth2\" or \"http")?;
+                jwt_endpoint(name, &raw)?
+            }
             other => {
                 return Err(bad(
                     name,
-                    format!("unknown flavour \"{other}\": use \"oauth2\" or \"http\""),
+                    format!("unknown flavour \"{other}\": use \"oauth2\", \"http\" or \"jwt\""),
                 ));
             }
         };
@@ -168,6 +172,36 @@ impl Profile {
             git_username,
         })
     }
+}
+
+/// `flavour = "jwt"`: the `jwt` table is the whole endpoint; nothing is
+/// sent, so keys about a request or its reply are refused.
+fn jwt_endpoint(name: &str, raw: &RawProfile) -> Result<Endpoint> {
+    let spec = raw.jwt.clone().ok_or_else(|| {
+        bad(
+            name,
+            "flavour \"jwt\" needs `jwt = { key = ..., claims = { ... } }`",
+        )
+    })?;
+    if spec.prefix.is_some() {
+        return Err(bad(
+            name,
+            "`jwt.prefix` does not apply to flavour \"jwt\": `scheme` and `output = \"header\"` make the header line",
+        ));
+    }
+    for (key, set) in [
+        ("response", raw.response.is_some()),
+        ("headers", raw.headers.is_some()),
+        ("body", raw.body.is_some()),
+    ] {
+        if set {
+            return Err(bad(
+                name,
+                format!("`{key}` does not apply to flavour \"jwt\": no request is made"),
+            ));
+        }
+    }
+    Ok(Endpoint::Jwt(Box::new(spec)))
 }
 
 /// Refuses keys of the other flavour: those that `for_flavour` (from the
