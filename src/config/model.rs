@@ -25,6 +25,9 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     pub insecure_http: bool,
     pub headers: Vec<(String, Text)>,
+    /// A TLS client certificate (PEM, chain allowed) and its private key,
+    /// sent on every request: a PEM text, a source, or a file path.
+    pub client_cert: Option<(Text, Text)>,
     /// The username `gettoken git-credential` gives git with the token.
     pub git_username: String,
     /// Identifies the request settings as written (secret references, never
@@ -128,6 +131,12 @@ pub enum ClientAuth {
     Body,
     /// A JWT signed with the client's private key (RFC 7523 2.2).
     PrivateKeyJwt,
+    /// RFC 8705 2.1: the client certificate (issued by a CA) authenticates;
+    /// `client_id` in the body, no secret.
+    TlsClientAuth,
+    /// RFC 8705 2.2: a self-signed client certificate registered with the
+    /// server; `client_id` in the body, no secret.
+    SelfSignedTlsClientAuth,
     None,
 }
 

@@ -47,6 +47,9 @@ profile_keys! {
         headers: BTreeMap<String, Text> => Both, Fill, Counts,
         body: AsWritten<Encoding> => Both, Fill, Counts,
         git_username: String => Both, Fill, Ignored,
+        // A TLS client certificate on every request (RFC 8705 mTLS).
+        client_cert: Text => Both, Fill, Counts,
+        client_key: Text => Both, Fill, Counts,
 
         // flavour = "oauth2"
         token_url: String => OAuth2, Fill, Counts,

@@ -529,6 +529,7 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("kube-prod", "92e768873fbb078e"),
         ("me", "61e787bb6d329338"),
         ("me-browser", "9d02e659059e484f"),
+        ("mtls", "bb9bf8f26f1e26de"),
         ("prod", "7630129b65d5dbb5"),
         ("prod-signed", "c6658189bcd9484c"),
         ("query-login", "43c3c0924737238d"),
@@ -592,6 +593,8 @@ insecure_http = true
 headers = { X-Tenant = "t" }
 body = "json"
 git_username = "git"
+client_cert = "/c.pem"
+client_key = { file = "/k.pem" }
 token_url = "https://a.example/token"
 issuer = "https://a.example"
 device_url = "https://a.example/device"

@@ -103,7 +103,7 @@ fn fetch(
     if let Endpoint::Jwt(spec) = &profile.endpoint {
         return self_signed(profile, spec, resolver);
     }
-    let transport = connect.connect(profile)?;
+    let transport = connect.connect(profile, resolver)?;
     let transport = transport.as_ref();
     let token = match &profile.endpoint {
         Endpoint::Jwt(_) => unreachable!("signed above"),

@@ -19,6 +19,7 @@ mod integrations_kubectl;
 mod integrations_show;
 mod jwt_flavour;
 mod layers;
+mod mtls;
 mod oauth2_standard;
 mod oidc;
 mod outputs;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use super::fingerprint::{credentials, fingerprint};
-use super::model::{CacheKind, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile};
+use super::model::{CacheKind, ClientAuth, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile};
 use super::raw::RawProfile;
 use super::urls::check_transport;
 use crate::error::Failure;
@@ -153,8 +153,37 @@ impl Profile {
         if timeout.is_zero() {
             return Err(bad(name, "`timeout` must be more than 0s"));
         }
+        let client_cert = match (raw.client_cert.clone(), raw.client_key.clone()) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    name,
+                    "`client_cert` needs `client_key`, the certificate's PEM private key",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    name,
+                    "`client_key` needs `client_cert`, the PEM client certificate",
+                ));
+            }
+        };
+        if let Endpoint::OAuth2(o) = &endpoint
+            && matches!(
+                o.client_auth,
+                ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth
+            )
+            && client_cert.is_none()
+        {
+            return Err(bad(
+                name,
+                "`client_auth` \"tls_client_auth\" or \"self_signed_tls_client_auth\" needs `client_cert` and `client_key`",
+            ));
+        }
         Ok(Profile {
             name: name.to_string(),
+            client_cert,
             fingerprint: fingerprint(&raw),
             credentials: credentials(&raw),
             endpoint,
