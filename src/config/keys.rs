@@ -11,6 +11,8 @@ pub enum Takes {
     Both,
     OAuth2,
     Http,
+    /// `flavour = "jwt"`: a self-signed token, no request.
+    Jwt,
 }
 
 impl Takes {
@@ -19,7 +21,9 @@ impl Takes {
     pub fn by(self, flavour: Option<&str>) -> bool {
         !matches!(
             (self, flavour),
-            (Takes::OAuth2, Some("http")) | (Takes::Http, Some("oauth2"))
+            (Takes::OAuth2, Some("http" | "jwt"))
+                | (Takes::Http, Some("oauth2" | "jwt"))
+                | (Takes::Jwt, Some("oauth2" | "http"))
         )
     }
 }

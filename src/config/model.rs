@@ -25,6 +25,9 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     pub insecure_http: bool,
     pub headers: Vec<(String, Text)>,
+    /// A TLS client certificate (PEM, chain allowed) and its private key,
+    /// sent on every request: a PEM text, a source, or a file path.
+    pub client_cert: Option<(Text, Text)>,
     /// The username `gettoken git-credential` gives git with the token.
     pub git_username: String,
     /// The username a docker credential helper answers with the token.
@@ -49,6 +52,8 @@ pub struct Profile {
 pub enum Endpoint {
     OAuth2(Box<OAuth2>),
     Http(Http),
+    /// `flavour = "jwt"`: the token is a JWT signed here; no request.
+    Jwt(Box<crate::secrets::jwt::JwtSpec>),
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +147,12 @@ pub enum ClientAuth {
     Body,
     /// A JWT signed with the client's private key (RFC 7523 2.2).
     PrivateKeyJwt,
+    /// RFC 8705 2.1: the client certificate (issued by a CA) authenticates;
+    /// `client_id` in the body, no secret.
+    TlsClientAuth,
+    /// RFC 8705 2.2: a self-signed client certificate registered with the
+    /// server; `client_id` in the body, no secret.
+    SelfSignedTlsClientAuth,
     None,
 }
 

@@ -14,6 +14,7 @@ use super::choice::AsWritten;
 use super::keys::{Fill, FillByKey, Merge, profile_keys};
 use super::model::{CacheKind, ClientAuth, Encoding, Format};
 use crate::secrets::Text;
+use crate::secrets::jwt::JwtSpec;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +51,9 @@ profile_keys! {
         body: AsWritten<Encoding> => Both, Fill, Counts,
         git_username: String => Both, Fill, Ignored,
         docker_username: String => Both, Fill, Ignored,
+        // A TLS client certificate on every request (RFC 8705 mTLS).
+        client_cert: Text => Both, Fill, Counts,
+        client_key: Text => Both, Fill, Counts,
 
         // flavour = "oauth2"
         token_url: Text => OAuth2, Fill, Counts,
@@ -86,6 +90,9 @@ profile_keys! {
         fields: Fields => Http, Fill, Counts,
         basic_username: Text => Http, Fill, Counts,
         basic_password: Text => Http, Fill, Counts,
+
+        // flavour = "jwt": the token is this JWT, signed here.
+        jwt: JwtSpec => Jwt, Fill, Counts,
 
         response: RawResponse => Both, ByKey, Counts,
     }

@@ -526,6 +526,7 @@ fn a_url_with_a_fragment_is_refused() {
 #[test]
 fn fingerprints_of_existing_profiles_never_move() {
     let example: &[(&str, &str)] = &[
+        ("asc", "b8fb3235ff30f232"),
         ("autovit", "e6b1d350dfd01dfc"),
         ("autovit-partner", "6972d2e80c9a3933"),
         ("availo", "a9b4427fd02d9d30"),
@@ -543,6 +544,7 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("kube-prod", "92e768873fbb078e"),
         ("me", "61e787bb6d329338"),
         ("me-browser", "9d02e659059e484f"),
+        ("mtls", "bb9bf8f26f1e26de"),
         ("openstack", "2f0be664357e0962"),
         ("prod", "7630129b65d5dbb5"),
         ("prod-signed", "c6658189bcd9484c"),
@@ -610,6 +612,8 @@ headers = { X-Tenant = "t" }
 body = "json"
 git_username = "git"
 docker_username = "d"
+client_cert = "/c.pem"
+client_key = { file = "/k.pem" }
 token_url = "https://a.example/token"
 issuer = "https://a.example"
 device_url = "https://a.example/device"
@@ -642,6 +646,7 @@ method = "PUT"
 fields = { f = "1" }
 basic_username = "bu"
 basic_password = { env = "BP" }
+jwt = { key = { file = "k.pem" } }
 [defaults.response]
 token = "/t"
 token_type = "/tt"

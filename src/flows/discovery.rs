@@ -49,7 +49,21 @@ pub fn endpoints(
         if configured.is_some() || !wanted {
             return Ok(configured);
         }
-        let url = endpoint_in(&doc, key, setting)?;
+        // RFC 8705 5: with a client certificate, the mTLS alias if named.
+        let url = match doc
+            .json
+            .pointer(&format!("/mtls_endpoint_aliases/{key}"))
+            .and_then(Value::as_str)
+            .filter(|_| profile.client_cert.is_some())
+        {
+            Some(alias) => {
+                crate::log::debug!("using the mTLS alias of `{key}`");
+                Url::parse(alias).map_err(|e| {
+                    doc.failed(format!("`mtls_endpoint_aliases.{key}` is not a URL: {e}"))
+                })?
+            }
+            None => endpoint_in(&doc, key, setting)?,
+        };
         check_transport(&url, profile.insecure_http).map_err(|why| doc.failed(why))?;
         Ok(Some(url.to_string()))
     };

@@ -41,7 +41,10 @@ fn try_revoke(
     connect: &dyn Connect,
     resolver: &mut dyn Resolve,
 ) -> anyhow::Result<usize> {
-    let transport = connect.connect(profile)?;
+    // Addresses from a source are read now, as for a fetch.
+    let resolved = profile.with_addresses(resolver)?;
+    let profile = &resolved;
+    let transport = connect.connect(profile, resolver)?;
     let transport = transport.as_ref();
     let (url, token_url) = discovery::revocation(profile, o, transport)?;
     let Some(url) = url else {

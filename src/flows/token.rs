@@ -140,9 +140,13 @@ fn fetch(
     // Addresses from a source are read now, not for a cache hit.
     let resolved = profile.with_addresses(resolver)?;
     let profile = &resolved;
-    let transport = connect.connect(profile)?;
+    if let Endpoint::Jwt(spec) = &profile.endpoint {
+        return self_signed(profile, spec, resolver);
+    }
+    let transport = connect.connect(profile, resolver)?;
     let transport = transport.as_ref();
     let token = match &profile.endpoint {
+        Endpoint::Jwt(_) => unreachable!("signed above"),
         Endpoint::Http(h) => {
             let req = request::http(profile, h, resolver)?;
             let reply = transport.send(&req)?;
@@ -258,6 +262,27 @@ fn refused(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|c| c.downcast_ref::<Failure>())
         .any(|f| f.kind == Kind::Refused)
+}
+
+/// `flavour = "jwt"`: the token is the JWT itself, signed here, valid
+/// until its `exp`. No transport is opened.
+fn self_signed(
+    profile: &Profile,
+    spec: &crate::secrets::jwt::JwtSpec,
+    resolver: &mut dyn Resolve,
+) -> anyhow::Result<Token> {
+    let text = crate::secrets::Text::From(crate::secrets::Source::Jwt(Box::new(spec.clone())));
+    let jwt = resolver.resolve(&text, "")?;
+    let expires_at = crate::protocol::jwt::expiry(jwt.expose());
+    crate::log::debug!("signed a JWT for `{}`; no request is made", profile.name);
+    Ok(Token {
+        access_token: jwt,
+        token_type: None,
+        expires_at,
+        refresh_token: None,
+        scope: None,
+        extra: vec![],
+    })
 }
 
 /// The refresh grant with a stored refresh token. `Ok(None)` when the

@@ -15,8 +15,10 @@ use zeroize::Zeroizing;
 use crate::config::{Profile, check_transport, url_for_humans};
 use crate::error::Failure;
 use crate::protocol::request::{TokenRequest, USER_AGENT};
-use crate::secrets::redact;
+use crate::secrets::{Resolve, redact};
 use crate::util::fs::{SMALL_FILE_CAP, read_regular};
+
+mod client_identity;
 
 /// Replies larger than this are refused.
 pub const MAX_REPLY: u64 = 1024 * 1024;
@@ -84,15 +86,24 @@ impl<T: Transport + ?Sized> Transport for &T {
 /// Opens the transport of a profile. Called only when a request is due,
 /// never for a cache hit: setting up the client and TLS costs.
 pub trait Connect {
-    fn connect(&self, profile: &Profile) -> anyhow::Result<Box<dyn Transport + '_>>;
+    /// `resolver` reads the client certificate's key, if the profile has one.
+    fn connect(
+        &self,
+        profile: &Profile,
+        resolver: &mut dyn Resolve,
+    ) -> anyhow::Result<Box<dyn Transport + '_>>;
 }
 
 /// The real network: an [`HttpTransport`] per profile.
 pub struct Network;
 
 impl Connect for Network {
-    fn connect(&self, profile: &Profile) -> anyhow::Result<Box<dyn Transport + '_>> {
-        Ok(Box::new(HttpTransport::new(profile)?))
+    fn connect(
+        &self,
+        profile: &Profile,
+        resolver: &mut dyn Resolve,
+    ) -> anyhow::Result<Box<dyn Transport + '_>> {
+        Ok(Box::new(HttpTransport::new(profile, resolver)?))
     }
 }
 
@@ -104,6 +115,8 @@ pub struct HttpTransport {
     direct: std::sync::OnceLock<Client>,
     /// `ca_file`'s certificates, for the direct client.
     roots: Vec<reqwest::Certificate>,
+    /// The client certificate and key (`client_cert`, `client_key`).
+    identity: Option<reqwest::Identity>,
     timeout: Duration,
     retries: u32,
     insecure_http: bool,
@@ -112,7 +125,7 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// Builds the client for `profile`. Done only when a request is made,
     /// never for a cache hit.
-    pub fn new(profile: &Profile) -> anyhow::Result<HttpTransport> {
+    pub fn new(profile: &Profile, resolver: &mut dyn Resolve) -> anyhow::Result<HttpTransport> {
         static PROVIDER: Once = Once::new();
         PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
@@ -137,11 +150,16 @@ impl HttpTransport {
             }
             roots = certs;
         }
-        let client = build_client(profile.timeout, &roots, false)?;
+        let identity = match &profile.client_cert {
+            Some((cert, key)) => Some(client_identity::load(cert, key, resolver)?),
+            None => None,
+        };
+        let client = build_client(profile.timeout, &roots, identity.as_ref(), false)?;
         Ok(HttpTransport {
             client,
             direct: std::sync::OnceLock::new(),
             roots,
+            identity,
             timeout: profile.timeout,
             retries: profile.retries,
             insecure_http: profile.insecure_http,
@@ -239,7 +257,8 @@ impl HttpTransport {
         if let Some(direct) = self.direct.get() {
             return Ok(direct);
         }
-        let built = build_client(self.timeout, &self.roots, true).map_err(ReadError::Setup)?;
+        let built = build_client(self.timeout, &self.roots, self.identity.as_ref(), true)
+            .map_err(ReadError::Setup)?;
         Ok(self.direct.get_or_init(|| built))
     }
 
@@ -289,6 +308,7 @@ impl HttpTransport {
 fn build_client(
     timeout: Duration,
     roots: &[reqwest::Certificate],
+    identity: Option<&reqwest::Identity>,
     direct: bool,
 ) -> anyhow::Result<Client> {
     let mut builder = Client::builder()
@@ -302,6 +322,9 @@ fn build_client(
     }
     for cert in roots {
         builder = builder.add_root_certificate(cert.clone());
+    }
+    if let Some(identity) = identity {
+        builder = builder.identity(identity.clone());
     }
     Ok(builder.build().map_err(|e| {
         Failure::unreachable(format!("cannot set up the HTTP client: {}", chain(&e)))
@@ -389,7 +412,13 @@ fn transport_failure(e: &ReadError, shown: &str) -> Failure {
             Failure::unreachable(format!("the reply from {shown} broke off: {}", chain(be)))
         }
         ReadError::Http(_) | ReadError::Setup(_) => {
-            Failure::unreachable(format!("cannot reach {shown}: {}", chain(e)))
+            let why = chain(e);
+            match client_identity::alert(&why) {
+                Some((what, hint)) => {
+                    Failure::unreachable(format!("{shown}: {what} ({why})")).with_hint(hint)
+                }
+                None => Failure::unreachable(format!("cannot reach {shown}: {why}")),
+            }
         }
     }
 }

@@ -75,6 +75,13 @@ pub fn show(s: &Shown) -> String {
                 row("scope asked", o.scope.join(" "));
             }
         }
+        Endpoint::Jwt(spec) => {
+            row("flavour", "jwt".into());
+            row("endpoint", "none: the token is a JWT signed here".into());
+            if let Some(alg) = spec.signing_alg {
+                row("signing alg", alg.0.name().to_string());
+            }
+        }
         Endpoint::Http(h) => {
             row("flavour", "http".into());
             let url = match reqwest::Url::parse(&h.url_text) {

@@ -345,7 +345,7 @@ fn client_request(
             ));
             fields.push(("client_assertion".into(), b.secret(jwt)));
         }
-        ClientAuth::None => {
+        ClientAuth::None | ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth => {
             if let Some(id) = &o.client_id {
                 fields.push(("client_id".into(), b.value(id, "client_id")?));
             }

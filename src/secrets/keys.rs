@@ -48,6 +48,7 @@ pub fn is_credential_key(key: &str) -> bool {
     .iter()
     .any(|w| k.contains(w))
         || k == "refresh_token"
+        || k == "client_key"
 }
 
 /// Key names that look secret in a reply or a log line (broad: redaction

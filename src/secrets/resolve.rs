@@ -92,11 +92,18 @@ impl Resolve for Resolver<'_> {
 
 impl Resolver<'_> {
     /// A JWT signed with its key, its claims' sources read.
+    /// `key` is where the value stands; "" for a profile's own `jwt`.
     fn signed(&mut self, spec: &JwtSpec, key: &str) -> anyhow::Result<Secret> {
-        let pem = self.resolve(&spec.key, &format!("{key}.jwt.key"))?;
+        let outer = if key.is_empty() { "jwt" } else { key };
+        let key = &if key.is_empty() {
+            "jwt".to_string()
+        } else {
+            format!("{key}.jwt")
+        };
+        let pem = self.resolve(&spec.key, &format!("{key}.key"))?;
         let kid = match &spec.kid {
             Some(kid) => Some(
-                self.resolve(kid, &format!("{key}.jwt.kid"))?
+                self.resolve(kid, &format!("{key}.kid"))?
                     .expose()
                     .to_string(),
             ),
@@ -104,7 +111,7 @@ impl Resolver<'_> {
         };
         let thumbprints = match &spec.certificate {
             Some(cert) => {
-                let name = format!("{key}.jwt.certificate");
+                let name = format!("{key}.certificate");
                 let pem = self.resolve(cert, &name)?;
                 Some(jws::thumbprints(pem.expose(), &format!("`{name}`")).map_err(Failure::usage)?)
             }
@@ -112,19 +119,19 @@ impl Resolver<'_> {
         };
         let mut written = serde_json::Map::new();
         for (name, claim) in &spec.claims {
-            let value = self.claim(claim, &format!("{key}.jwt.claims.{name}"))?;
+            let value = self.claim(claim, &format!("{key}.claims.{name}"))?;
             written.insert(name.clone(), value);
         }
         let claims = spec.claims(written, self.now(), self.unique_id());
         let alg = spec.signing_alg.map(|a| a.0);
         let jwt = jws::sign(
             pem.expose(),
-            &format!("`{key}.jwt.key`"),
+            &format!("`{key}.key`"),
             alg,
             spec.header(kid, thumbprints),
             &claims,
         )
-        .map_err(|e| Failure::usage(format!("`{key}`: cannot sign the JWT: {e}")))?;
+        .map_err(|e| Failure::usage(format!("`{outer}`: cannot sign the JWT: {e}")))?;
         Ok(Secret::new(format!(
             "{}{jwt}",
             spec.prefix.as_deref().unwrap_or("")

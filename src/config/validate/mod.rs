@@ -12,7 +12,7 @@ use reqwest::Url;
 
 use super::fingerprint::{credentials, fingerprint};
 use super::model::{
-    CacheKind, DEFAULT_DOCKER_USERNAME, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile,
+    CacheKind, ClientAuth, DEFAULT_DOCKER_USERNAME, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile,
 };
 use super::raw::RawProfile;
 use super::urls::check_transport;
@@ -118,10 +118,14 @@ impl Profile {
                 refuse_keys(name, &raw, "http", "oauth2")?;
                 Endpoint::Http(http::endpoint(name, &raw, insecure_http, &mut addresses)?)
             }
+            "jwt" => {
+                refuse_keys(name, &raw, "jwt", "oauth2\" or \"http")?;
+                jwt_endpoint(name, &raw)?
+            }
             other => {
                 return Err(bad(
                     name,
-                    format!("unknown flavour \"{other}\": use \"oauth2\" or \"http\""),
+                    format!("unknown flavour \"{other}\": use \"oauth2\", \"http\" or \"jwt\""),
                 ));
             }
         };
@@ -183,8 +187,37 @@ impl Profile {
         if timeout.is_zero() {
             return Err(bad(name, "`timeout` must be more than 0s"));
         }
+        let client_cert = match (raw.client_cert.clone(), raw.client_key.clone()) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    name,
+                    "`client_cert` needs `client_key`, the certificate's PEM private key",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    name,
+                    "`client_key` needs `client_cert`, the PEM client certificate",
+                ));
+            }
+        };
+        if let Endpoint::OAuth2(o) = &endpoint
+            && matches!(
+                o.client_auth,
+                ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth
+            )
+            && client_cert.is_none()
+        {
+            return Err(bad(
+                name,
+                "`client_auth` \"tls_client_auth\" or \"self_signed_tls_client_auth\" needs `client_cert` and `client_key`",
+            ));
+        }
         Ok(Profile {
             name: name.to_string(),
+            client_cert,
             fingerprint: fingerprint(&raw),
             credentials: credentials(&raw),
             variant: None,
@@ -205,6 +238,36 @@ impl Profile {
             addresses,
         })
     }
+}
+
+/// `flavour = "jwt"`: the `jwt` table is the whole endpoint; nothing is
+/// sent, so keys about a request or its reply are refused.
+fn jwt_endpoint(name: &str, raw: &RawProfile) -> Result<Endpoint> {
+    let spec = raw.jwt.clone().ok_or_else(|| {
+        bad(
+            name,
+            "flavour \"jwt\" needs `jwt = { key = ..., claims = { ... } }`",
+        )
+    })?;
+    if spec.prefix.is_some() {
+        return Err(bad(
+            name,
+            "`jwt.prefix` does not apply to flavour \"jwt\": `scheme` and `output = \"header\"` make the header line",
+        ));
+    }
+    for (key, set) in [
+        ("response", raw.response.is_some()),
+        ("headers", raw.headers.is_some()),
+        ("body", raw.body.is_some()),
+    ] {
+        if set {
+            return Err(bad(
+                name,
+                format!("`{key}` does not apply to flavour \"jwt\": no request is made"),
+            ));
+        }
+    }
+    Ok(Endpoint::Jwt(Box::new(spec)))
 }
 
 /// Refuses keys of the other flavour: those that `for_flavour` (from the

@@ -136,6 +136,15 @@ pub(super) fn endpoint(
                 ));
             }
         }
+        ClientAuth::TlsClientAuth | ClientAuth::SelfSignedTlsClientAuth => {
+            need("client_id", &raw.client_id)?;
+            if raw.client_secret.is_some() {
+                return Err(bad(
+                    name,
+                    "`client_auth` \"tls_client_auth\" and \"self_signed_tls_client_auth\" send no `client_secret`: the client certificate authenticates",
+                ));
+            }
+        }
         ClientAuth::None => {}
     }
     if grant != Grant::JwtBearer {

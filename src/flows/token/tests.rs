@@ -88,7 +88,11 @@ impl Transport for FakeEndpoint {
 }
 
 impl Connect for FakeEndpoint {
-    fn connect(&self, _profile: &Profile) -> anyhow::Result<Box<dyn Transport + '_>> {
+    fn connect(
+        &self,
+        _profile: &Profile,
+        _resolver: &mut dyn Resolve,
+    ) -> anyhow::Result<Box<dyn Transport + '_>> {
         self.connects.set(self.connects.get() + 1);
         Ok(Box::new(self))
     }

@@ -36,6 +36,7 @@ fn build(text: &str, kind: GrantKind<'_>) -> TokenRequest {
             oauth2(&profile, o, &url, kind, &mut Fake).unwrap()
         }
         Endpoint::Http(h) => http(&profile, h, &mut Fake).unwrap(),
+        Endpoint::Jwt(_) => panic!("flavour \"jwt\" makes no request"),
     }
 }
 
