@@ -76,6 +76,10 @@ pub struct Cli {
     /// Show requests and replies on stderr, every secret and token redacted
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// No warnings or notes on stderr (errors still print): for scripts that want only the exit status
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 }
 
 /// Options for printing a profile's token.
@@ -185,9 +189,16 @@ pub enum Command {
         /// Print the token itself too
         #[arg(long)]
         reveal: bool,
+        /// Print JSON (stable field names: docs/CONFIG.md)
+        #[arg(long)]
+        json: bool,
     },
     /// List the profiles, their flavour and what is cached
-    List,
+    List {
+        /// Print JSON, one object per profile (stable field names: docs/CONFIG.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// Drop cached tokens
     Forget {
         /// The profile whose cached token to drop
@@ -234,8 +245,7 @@ pub enum Command {
         /// bash, zsh, fish, powershell or elvish
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), or write one page per command into DIR
-    #[command(hide = true)]
+    /// Print the man page (roff; `gettoken man | man -l -`), or write one page per command into DIR
     Man {
         /// Write gettoken.1 and a page per command into this directory
         #[arg(long, value_name = "DIR")]
@@ -335,7 +345,7 @@ mod tests {
     fn subcommands_win_over_profiles() {
         assert!(matches!(
             parse(&["list"]).unwrap().command,
-            Some(Command::List)
+            Some(Command::List { json: false })
         ));
         assert!(reserved_names().contains(&"list".to_string()));
         assert!(reserved_names().contains(&"help".to_string()));

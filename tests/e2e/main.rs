@@ -21,6 +21,7 @@ mod layers;
 mod oauth2_standard;
 mod oidc;
 mod outputs;
+mod scripting;
 mod secrets;
 mod secrets_at_rest;
 mod stderr_unwritable;
