@@ -2,8 +2,8 @@
 # scripts/demo.sh: gettoken end to end, on any machine with a Rust toolchain.
 #
 # Builds gettoken and the demo token endpoint (examples/token_server.rs)
-# with the `demo` cargo profile (optimised, no LTO: a few minutes at most on
-# two cores from a fresh clone, with cargo's progress shown), starts the
+# with the `demo` cargo profile (`dev` without debug info: the cheapest
+# fresh build, with cargo's progress shown), starts the
 # endpoint on 127.0.0.1, writes a throwaway profiles file with a `demo`
 # profile whose client secret comes from the environment, and runs: a fetch
 # and a cache hit (each timed), a real `curl` call to the endpoint's
