@@ -17,10 +17,15 @@
 //!   `unsupported_grant_type` for any other grant.
 //! * `GET /.well-known/openid-configuration`: a minimal discovery document
 //!   naming the token endpoint, so `issuer = "http://127.0.0.1:PORT"` works too.
+//! * `GET /api/hello`: a protected API resource (RFC 6750): with
+//!   `Authorization: Bearer <a token this server issued and that has not
+//!   expired>` it replies `{"hello":"demo","token_expires_in":N}`, else 401
+//!   with a `WWW-Authenticate: Bearer` challenge.
 //!
 //! One line per request goes to stderr (`token_server: POST /token -> 200`);
 //! no credential, token or query string is ever logged.
 
+use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
@@ -117,8 +122,11 @@ fn main() -> ExitCode {
     }
     eprintln!("token_server: listening on http://{addr} (client {CLIENT_ID})");
 
+    // The tokens issued so far and when each expires (UNIX seconds); one
+    // request at a time, so no lock.
+    let mut issued = HashMap::new();
     for request in server.incoming_requests() {
-        handle(request, addr, opts.expires_in);
+        handle(request, addr, opts.expires_in, &mut issued);
     }
     ExitCode::SUCCESS
 }
@@ -151,7 +159,10 @@ impl Reply {
     }
 }
 
-fn handle(mut request: Request, addr: SocketAddr, expires_in: u64) {
+/// Tokens issued, and when each expires (UNIX seconds).
+type Issued = HashMap<String, u64>;
+
+fn handle(mut request: Request, addr: SocketAddr, expires_in: u64, issued: &mut Issued) {
     let method = request.method().clone();
     // Never log the query string: it may carry credentials.
     let path = request
@@ -162,7 +173,8 @@ fn handle(mut request: Request, addr: SocketAddr, expires_in: u64) {
         .to_string();
 
     let reply = match (&method, path.as_str()) {
-        (Method::Post, "/token") => token(&mut request, expires_in),
+        (Method::Post, "/token") => token(&mut request, expires_in, issued),
+        (Method::Get, "/api/hello") => api(&request, issued),
         (_, "/token") => Reply::error(405, "invalid_request", "Use POST for the token endpoint")
             .with_header("Allow", "POST"),
         (Method::Get, "/.well-known/openid-configuration") => {
@@ -201,8 +213,43 @@ fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
 }
 
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// A protected resource: answers a bearer token this server issued and
+/// that has not expired (RFC 6750 section 3 for the challenge).
+fn api(request: &Request, issued: &Issued) -> Reply {
+    let presented = header_value(request, "Authorization").and_then(|h| {
+        let (scheme, token) = h.trim().split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string())
+    });
+    let now = unix_now();
+    match presented.as_ref().and_then(|t| issued.get(t)) {
+        Some(&expires) if expires > now => Reply::json(
+            200,
+            json!({ "hello": CLIENT_ID, "token_expires_in": expires - now }),
+        ),
+        _ => {
+            let (error, description) = match presented {
+                None => ("invalid_request", "No bearer token"),
+                Some(_) => ("invalid_token", "The token is unknown or expired"),
+            };
+            Reply::error(401, error, description).with_header(
+                "WWW-Authenticate",
+                format!("Bearer realm=\"token_server\", error=\"{error}\""),
+            )
+        }
+    }
+}
+
 /// The client_credentials grant of RFC 6749 section 4.4.
-fn token(request: &mut Request, expires_in: u64) -> Reply {
+fn token(request: &mut Request, expires_in: u64, issued: &mut Issued) -> Reply {
     let content_type = header_value(request, "Content-Type").unwrap_or_default();
     let authorization = header_value(request, "Authorization");
 
@@ -272,10 +319,12 @@ fn token(request: &mut Request, expires_in: u64) -> Reply {
         return Reply::error(400, "invalid_scope", &format!("Unknown scope: {bad}"));
     }
 
+    let access_token = format!("demo-{}", random_hex());
+    issued.insert(access_token.clone(), unix_now() + expires_in);
     Reply::json(
         200,
         json!({
-            "access_token": format!("demo-{}", random_hex()),
+            "access_token": access_token,
             "token_type": "bearer",
             "expires_in": expires_in,
             "scope": SCOPE,

@@ -1,36 +1,46 @@
 #!/usr/bin/env bash
 # scripts/demo.sh: gettoken end to end, on any machine with a Rust toolchain.
 #
-# Builds gettoken and the demo token endpoint (examples/token_server.rs),
-# starts the endpoint on 127.0.0.1, writes a throwaway profiles file with a
-# `demo` profile, and runs: a fetch, a cache hit, --header, --format json and
-# `list`. The token endpoint prints one line on stderr per request it serves,
-# so you can see the second call is answered from the cache.
+# Builds gettoken and the demo token endpoint (examples/token_server.rs)
+# with the `demo` cargo profile (`dev` without debug info: the cheapest
+# fresh build, with cargo's progress shown), starts the
+# endpoint on 127.0.0.1, writes a throwaway profiles file with a `demo`
+# profile whose client secret comes from the environment, and runs: a fetch
+# and a cache hit (each timed), a real `curl` call to the endpoint's
+# protected API with the header line, the expiry as JSON, `show`, a renewal
+# (a cached token with less than --min-ttl left is replaced) and `list`. The
+# endpoint prints one line on stderr per request it serves, so you can see
+# which calls reached it.
 #
 # Nothing of yours is touched except the OS keyring (the profile uses the
 # default `cache = "keyring"`, as a real profile would): the cached demo token
 # is dropped again (`gettoken forget demo`) when the script ends.
 #
-# Usage: scripts/demo.sh        (set GETTOKEN_DEMO_DEBUG=1 for a debug build)
+# Usage: scripts/demo.sh
+#   GETTOKEN_DEMO_PROFILE=demo|dev|release: the cargo profile (default demo;
+#   GETTOKEN_DEMO_DEBUG=1 means dev)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+cargo_profile=${GETTOKEN_DEMO_PROFILE:-demo}
 if [[ ${GETTOKEN_DEMO_DEBUG:-} == 1 ]]; then
-    profile_flag=()
-    outdir=target/debug
-else
-    profile_flag=(--release)
-    outdir=target/release
+    cargo_profile=dev
 fi
+case $cargo_profile in
+dev) outdir=target/debug ;;
+*) outdir=target/$cargo_profile ;;
+esac
 # honour a relocated target directory
 if [[ -n ${CARGO_TARGET_DIR:-} ]]; then
     outdir=$CARGO_TARGET_DIR/${outdir#target/}
 fi
 
-echo "# building gettoken and the demo token endpoint (cargo build ${profile_flag[*]})..." >&2
-cargo build "${profile_flag[@]}" --quiet --bin gettoken --example token_server
+echo "# building gettoken and the demo token endpoint (cargo build --profile $cargo_profile)..." >&2
+build_start=$SECONDS
+cargo build --profile "$cargo_profile" --bin gettoken --example token_server
+echo "# built in $((SECONDS - build_start)) s" >&2
 
 bin=$outdir/gettoken
 server_bin=$outdir/examples/token_server
@@ -79,36 +89,67 @@ if [[ ! $port =~ ^[0-9]+$ ]]; then
     exit 1
 fi
 
+# The client secret comes from the environment, as a real one should (or
+# from the keyring: `gettoken secret set NAME`); it is never in the file.
+export DEMO_CLIENT_SECRET=demo-secret
 cat >"$config" <<EOF
 [profiles.demo]
 flavour = "oauth2"
 token_url = "http://127.0.0.1:$port/token"
 client_id = "demo"
-client_secret = "demo-secret"
+client_secret = { env = "DEMO_CLIENT_SECRET" }
 scope = ["read"]
 EOF
-# A secret written out in the file: keep the file the user's own, as
-# gettoken asks (it warns when others can read such a file).
-chmod 600 "$config"
 
-show() {
-    local comment=$1
+# The milliseconds since $1 (an $EPOCHREALTIME).
+ms_since() {
+    local start=${1/[.,]/} end=${EPOCHREALTIME/[.,]/}
+    echo $(((10#$end - 10#$start) / 1000))
+}
+
+# step COMMENT ARGS...: prints the command line, runs gettoken with ARGS
+# and keeps its wall time in $last_ms.
+last_ms=0
+step() {
+    local comment=$1 start
     shift
     sleep 0.1 # let the endpoint's log line of the previous step come out first
     printf '\n# %s\n$ gettoken %s\n' "$comment" "$*"
-    "$bin" "$@"
+    start=$EPOCHREALTIME
+    "$bin" --config "$config" "$@"
+    last_ms=$(ms_since "$start")
 }
 
 echo
-echo "# the profiles file, $config:"
+echo "# the profiles file, $config (the secret is \$DEMO_CLIENT_SECRET):"
 sed 's/^/    /' "$config"
 
-# First run: nothing cached yet, so gettoken asks the endpoint (one request line).
-show "fetch a token: the endpoint logs one request" --config "$config" demo
-show "again: served from the cache, no new request" --config "$config" demo
-show "as an HTTP header, for curl -H \"\$(gettoken ... --header)\"" --config "$config" demo --header
-show "as JSON" --config "$config" demo --format json
-show "the profiles and their cache state" --config "$config" list
+step "fetch a token: nothing cached yet, so the endpoint logs one request" demo
+fetch_ms=$last_ms
+step "again: served from the cache, no request" demo
+hit_ms=$last_ms
+echo "# the fetch took ${fetch_ms} ms; the cache hit ${hit_ms} ms"
+
+api="http://127.0.0.1:$port/api/hello"
+step 'the header line, for curl -H "$(gettoken demo -H)"' demo -H
+if command -v curl >/dev/null 2>&1; then
+    sleep 0.1
+    printf '\n# a real API call with it: the endpoint checks the token\n$ curl -sS -H "$(gettoken demo -H)" %s\n' "$api"
+    curl -sS -H "$("$bin" --config "$config" demo -H)" "$api"
+    echo
+    sleep 0.1
+    printf '\n# and without it\n$ curl -sS %s\n' "$api"
+    curl -sS "$api" || true
+    echo
+else
+    echo "# (curl is not installed: no API call to $api)"
+fi
+
+step "the expiry, for scripts" demo --format json
+step "what is cached, where, and until when (the token itself hidden)" show demo
+step "renewal: a cached token with less than min_ttl left (here --min-ttl 2h, the token lives 1h) is replaced: one request" demo --min-ttl 2h
+echo "# the renewal took ${last_ms} ms"
+step "the profiles and their cache state" list
 sleep 0.1
 echo
 echo "# done: the endpoint served every request above; cleaning up" >&2

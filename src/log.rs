@@ -11,6 +11,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::secrets::redact::scrub;
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `-q`: no warnings and no notes; errors, their hints and an interactive
+/// login's instructions still print.
+pub fn set_quiet(on: bool) {
+    QUIET.store(on, Ordering::Relaxed);
+}
+
+fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
 
 pub fn set_verbose(on: bool) {
     VERBOSE.store(on, Ordering::Relaxed);
@@ -42,15 +53,19 @@ pub fn info(message: impl AsRef<str>) {
     line("", message.as_ref());
 }
 
-/// Writes one status line, verbose or not: what a command did ("wrote
+/// Writes one status line, verbose or not (none with `-q`): what a command did ("wrote
 /// ...", "forgot the cached token of `x`").
 pub fn note(message: impl AsRef<str>) {
-    line("", &scrub(message.as_ref()));
+    if !quiet() {
+        line("", &scrub(message.as_ref()));
+    }
 }
 
-/// Writes one warning line, verbose or not.
+/// Writes one warning line, verbose or not; none with `-q`.
 pub fn warn(message: impl AsRef<str>) {
-    line("warning: ", &scrub(message.as_ref()));
+    if !quiet() {
+        line("warning: ", &scrub(message.as_ref()));
+    }
 }
 
 /// Writes one error line: the error that ends the run, or one of several

@@ -80,6 +80,9 @@ pub struct Cli {
     /// Never start a device or browser login or ask on the terminal: exit 3 instead (same as GETTOKEN_INTERACTIVE=never)
     #[arg(long, global = true)]
     pub no_interactive: bool,
+    /// No warnings or notes on stderr (errors still print): for scripts that want only the exit status
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 }
 
 /// Options for printing a profile's token.
@@ -242,9 +245,16 @@ pub enum Command {
         reveal: bool,
         #[command(flatten)]
         ask: AskOptions,
+        /// Print JSON (stable field names: docs/CONFIG.md)
+        #[arg(long)]
+        json: bool,
     },
     /// List the profiles, their flavour and what is cached
-    List,
+    List {
+        /// Print JSON, one object per profile (stable field names: docs/CONFIG.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// Log in now: run the profile's interactive grant whatever is cached, and cache the result
     ///
     /// Also ends a login cool-down (`login_cooldown`). Prints nothing on
@@ -335,8 +345,7 @@ pub enum Command {
         /// bash, zsh, fish, powershell or elvish
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), or write one page per command into DIR
-    #[command(hide = true)]
+    /// Print the man page (roff; `gettoken man | man -l -`), or write one page per command into DIR
     Man {
         /// Write gettoken.1 and a page per command into this directory
         #[arg(long, value_name = "DIR")]
@@ -436,7 +445,7 @@ mod tests {
     fn subcommands_win_over_profiles() {
         assert!(matches!(
             parse(&["list"]).unwrap().command,
-            Some(Command::List)
+            Some(Command::List { json: false })
         ));
         assert!(reserved_names().contains(&"list".to_string()));
         assert!(reserved_names().contains(&"help".to_string()));

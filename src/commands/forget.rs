@@ -6,10 +6,14 @@ use crate::config::CacheKind;
 use crate::store::cache::Cache;
 
 pub fn run(flag: &Option<std::path::PathBuf>, name: Option<&str>, all: bool) -> anyhow::Result<()> {
+    let config = load(flag)?;
     let names: Vec<String> = if all {
-        load(flag)?.names().map(str::to_string).collect()
+        config.names().map(str::to_string).collect()
     } else {
-        vec![name.expect("clap: PROFILE or --all").to_string()]
+        let name = name.expect("clap: PROFILE or --all");
+        // An unknown profile is an error, as for every command that takes one.
+        config.require(name)?;
+        vec![name.to_string()]
     };
     forget(&names, all)
 }

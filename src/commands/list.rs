@@ -1,31 +1,24 @@
-//! `gettoken list`: every profile, its flavour and its cache state.
+//! `gettoken list`: every profile, its flavour and its cache state, as a
+//! table or (`--json`) for scripts.
 
 use super::{load, print_line};
 use crate::config::CacheKind;
-use crate::output;
+use crate::output::list::{Cached, ListState, Listed};
 use crate::store::cache::{Cache, is_fresh};
 use crate::util::clock::now;
-use crate::util::duration;
 
-pub fn run(flag: &Option<std::path::PathBuf>) -> anyhow::Result<()> {
+pub fn run(flag: &Option<std::path::PathBuf>, as_json: bool) -> anyhow::Result<()> {
     let config = load(flag)?;
     let now = now();
-    let mut rows = vec![[
-        "PROFILE".to_string(),
-        "FLAVOUR".into(),
-        "CACHE".into(),
-        "STATE".into(),
-    ]];
+    let mut rows = Vec::new();
     let mut caches: Vec<(CacheKind, Option<Cache>)> = Vec::new();
     for name in config.names() {
-        let flavour = config.flavour_of(name).unwrap_or("?").to_string();
-        let (kind, state) = match config.profile(name) {
-            Err(e) => (
-                "-".to_string(),
-                format!(
-                    "invalid: {}",
-                    e.message.trim_start_matches(&format!("profile `{name}`: "))
-                ),
+        let flavour = config.flavour_of(name).map(str::to_string);
+        let state = match config.profile(name) {
+            Err(e) => ListState::Invalid(
+                e.message
+                    .trim_start_matches(&format!("profile `{name}`: "))
+                    .to_string(),
             ),
             Ok(profile) => {
                 let index = match caches.iter().position(|(k, _)| *k == profile.cache) {
@@ -35,32 +28,39 @@ pub fn run(flag: &Option<std::path::PathBuf>) -> anyhow::Result<()> {
                         caches.len() - 1
                     }
                 };
-                let kind = format!("{:?}", profile.cache).to_lowercase();
-                let state = match &caches[index].1 {
-                    None => "not cached".to_string(),
-                    Some(cache) => match cache.load(&profile) {
-                        None => "none".to_string(),
-                        Some(t) if is_fresh(&t, now, std::time::Duration::ZERO) => {
-                            let left = t.seconds_left(now).unwrap_or(0).max(0) as u64;
-                            format!(
-                                "valid for {}",
-                                duration::human(std::time::Duration::from_secs(left))
-                            )
-                        }
-                        Some(t) if t.refresh_token.is_some() => {
-                            "expired (refresh token kept)".to_string()
-                        }
-                        Some(_) => "expired".to_string(),
+                match &caches[index].1 {
+                    None => ListState::Off,
+                    Some(cache) => ListState::Cached {
+                        cache: format!("{:?}", profile.cache).to_lowercase(),
+                        token: match cache.load(&profile) {
+                            None => Cached::None,
+                            Some(t) if is_fresh(&t, now, std::time::Duration::ZERO) => {
+                                Cached::Valid {
+                                    expires_at: t.expires_at,
+                                    left: t.seconds_left(now),
+                                }
+                            }
+                            Some(t) => Cached::Expired {
+                                expires_at: t.expires_at,
+                                refresh_token: t.refresh_token.is_some(),
+                            },
+                        },
                     },
-                };
-                (kind, state)
+                }
             }
         };
-        rows.push([name.to_string(), flavour, kind, state]);
+        rows.push(Listed {
+            profile: name.to_string(),
+            flavour,
+            state,
+        });
     }
-    if rows.len() == 1 {
+    if as_json {
+        return print_line(&crate::output::list::json(&rows));
+    }
+    if rows.is_empty() {
         crate::log::note(format!("{} has no profiles", config.path.display()));
         return Ok(());
     }
-    print_line(&output::table(&rows))
+    print_line(&crate::output::list::table(&rows))
 }

@@ -32,6 +32,7 @@ use crate::protocol::token::Token;
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::log::set_verbose(cli.verbose);
     set_interactive(cli.no_interactive)?;
+    crate::log::set_quiet(cli.quiet);
     if let (Some(profile), Some(_)) = (&cli.profile, &cli.command) {
         return Err(Failure::usage(format!(
             "`{profile}` and a command were both given: run `gettoken {profile}` or the command alone"
@@ -64,8 +65,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             profile,
             reveal,
             ask,
-        }) => show::run(&cli.config, &profile, reveal, &ask),
-        Some(Command::List) => list::run(&cli.config),
+            json,
+        }) => show::run(&cli.config, &profile, reveal, &ask, json),
+        Some(Command::List { json }) => list::run(&cli.config, json),
         Some(Command::Login { profile }) => login::login(&cli.config, &profile),
         Some(Command::Logout { profile }) => login::logout(&cli.config, &profile),
         Some(Command::Forget { profile, all }) => forget::run(&cli.config, profile.as_deref(), all),
@@ -83,7 +85,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::Man { dir }) => man::run(dir.as_deref()),
         None => match cli.profile {
-            Some(profile) => get::run(&cli.config, &profile, &cli.get),
+            Some(profile) => {
+                get::run(&cli.config, &profile, &cli.get).map_err(|e| misspelt_command(e, &profile))
+            }
             None => Err(Failure::usage(
                 "no profile given: run `gettoken PROFILE`, or `gettoken list` to see the profiles (`gettoken --help` for more)",
             )
@@ -110,6 +114,24 @@ fn set_interactive(no_interactive: bool) -> Result<(), Failure> {
     };
     set_mode(mode);
     Ok(())
+}
+
+/// `gettoken lsit`: when `name` is no profile and is close to a command's
+/// name, the "no profile" error also asks "did you mean `list`?".
+fn misspelt_command(mut err: anyhow::Error, name: &str) -> anyhow::Error {
+    if let Some(failure) = err.downcast_mut::<Failure>()
+        && failure.message.starts_with(&format!("no profile `{name}`"))
+    {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let commands = cli.get_subcommands().map(|c| c.get_name());
+        if let Some(command) = crate::util::suggest::nearest(name, commands).first() {
+            failure
+                .message
+                .push_str(&format!("; did you mean `{command}` (the command)?"));
+        }
+    }
+    err
 }
 
 /// The profiles file, with a warning when others can read a secret in it.

@@ -1,5 +1,5 @@
 //! `gettoken show PROFILE`: the profile's settings and its cached token,
-//! as they are; nothing is fetched.
+//! as they are (for people, or `--json` for scripts); nothing is fetched.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,7 @@ pub fn run(
     name: &str,
     reveal: bool,
     ask: &crate::cli::AskOptions,
+    as_json: bool,
 ) -> anyhow::Result<()> {
     let profile = load_profile(flag, name)?.with_overrides(&ask.overrides())?;
     let cache = Cache::open(profile.cache);
@@ -21,18 +22,21 @@ pub fn run(
     let state = match &cache {
         None => output::CacheState::Off,
         Some(c) => output::CacheState::Store {
-            store: format!(
-                "{} ({})",
-                format!("{:?}", profile.cache).to_lowercase(),
-                c.backend().describe()
-            ),
+            kind: format!("{:?}", profile.cache).to_lowercase(),
+            backend: c.backend().describe(),
+            lifetime: c.backend().lifetime(),
             token: token.as_ref(),
         },
     };
-    print_line(&output::show(&output::Shown {
+    let shown = output::Shown {
         profile: &profile,
         cache: state,
         now: now(),
         reveal,
-    }))
+    };
+    if as_json {
+        print_line(&output::show_json(&shown))
+    } else {
+        print_line(&output::show(&shown))
+    }
 }

@@ -110,7 +110,15 @@ impl Config {
 
     /// The named profile with `[defaults]` applied, validated.
     pub fn profile(&self, name: &str) -> Result<Profile, Failure> {
-        let raw = self.file.profiles.get(name).ok_or_else(|| {
+        self.require(name)?;
+        let raw = &self.file.profiles[name];
+        Profile::resolve(name, self.merged(raw))
+    }
+
+    /// `Ok` when the file has a profile `name` (valid or not), else the
+    /// "no profile" error every command gives (exit 2, did-you-mean).
+    pub fn require(&self, name: &str) -> Result<(), Failure> {
+        self.file.profiles.get(name).map(|_| ()).ok_or_else(|| {
             let hint = suggest::hint(name, self.names());
             let known = if self.file.profiles.is_empty() {
                 " (the file has no [profiles.NAME] tables)".to_string()
@@ -126,8 +134,7 @@ impl Config {
                 "no profile `{name}` in {}{hint}{known}",
                 self.path.display()
             ))
-        })?;
-        Profile::resolve(name, self.merged(raw))
+        })
     }
 
     /// `raw` with the `[defaults]` of its flavour applied.

@@ -1,9 +1,10 @@
 //! What `gettoken PROFILE` prints: the token, a header line, JSON, a
 //! kubectl ExecCredential or a shell `export` line; and tables.
 
+pub mod list;
 mod show;
 
-pub use show::{CacheState, Shown, show};
+pub use show::{CacheState, Shown, show, show_json};
 
 use serde_json::json;
 

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use clap::ValueEnum;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::config::{Endpoint, Profile, url_for_humans};
 use crate::protocol::jwt;
@@ -19,9 +19,14 @@ use crate::util::text::escape_for_terminal;
 pub enum CacheState<'a> {
     /// `cache = "none"`: nothing is kept.
     Off,
-    /// A store (described for people) and the token cached in it, if any.
+    /// A store and the token cached in it, if any.
     Store {
-        store: String,
+        /// The profile's `cache`: `keyring` or `file`.
+        kind: String,
+        /// The store for people: "Secret Service", "kernel keyring", "file cache in DIR".
+        backend: String,
+        /// What survives a reboot and for how long, when the store says.
+        lifetime: Option<String>,
         token: Option<&'a Token>,
     },
 }
@@ -107,8 +112,16 @@ pub fn show(s: &Shown) -> String {
             );
             None
         }
-        CacheState::Store { store, token } => {
-            row("cache", store.clone());
+        CacheState::Store {
+            kind,
+            backend,
+            lifetime,
+            token,
+        } => {
+            row("cache", format!("{kind} ({backend})"));
+            if let Some(lifetime) = lifetime {
+                row("kept", lifetime.clone());
+            }
             if token.is_none() {
                 row(
                     "token",
@@ -170,6 +183,97 @@ pub fn show(s: &Shown) -> String {
         }
     }
     text
+}
+
+/// `gettoken show --json`: the same facts with stable field names
+/// (docs/CONFIG.md): `profile`, `flavour`, `endpoint` (the URL, secrets in
+/// it hidden; null when found by discovery), `issuer`, `grant`, `method`,
+/// `scope_asked`, `output`, `min_ttl` (seconds), `cache` (`kind`, `store`,
+/// `lifetime`), `token` (null when none is cached: `state` `valid`,
+/// `renew` or `expired`; `expires_at`, `expires_in`, `token_type`,
+/// `scope`, `refresh_token` (bool), `jwt` (`header` and `claims`, decoded
+/// and not verified, or null), and `access_token` only with --reveal).
+pub fn show_json(s: &Shown) -> String {
+    let p = s.profile;
+    let mut out = json!({ "profile": p.name });
+    match &p.endpoint {
+        Endpoint::OAuth2(o) => {
+            out["flavour"] = "oauth2".into();
+            out["endpoint"] = o.token_url.as_ref().map(url_for_humans).into();
+            out["issuer"] = o.issuer.as_ref().map(url_for_humans).into();
+            out["grant"] = o.grant.grant_type().to_string().into();
+            out["method"] = Value::Null;
+            out["scope_asked"] = o.scope.clone().into();
+        }
+        Endpoint::Http(h) => {
+            out["flavour"] = "http".into();
+            out["endpoint"] = reqwest::Url::parse(&h.url_text)
+                .ok()
+                .map(|u| url_for_humans(&u))
+                .into();
+            out["issuer"] = Value::Null;
+            out["grant"] = Value::Null;
+            out["method"] = h.method.to_string().into();
+            out["scope_asked"] = json!([]);
+        }
+        Endpoint::Jwt(_) => {
+            // Signed here: no endpoint, no grant.
+            out["flavour"] = "jwt".into();
+            out["endpoint"] = Value::Null;
+            out["issuer"] = Value::Null;
+            out["grant"] = Value::Null;
+            out["method"] = Value::Null;
+            out["scope_asked"] = json!([]);
+        }
+    }
+    out["output"] = p
+        .output
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .into();
+    out["min_ttl"] = p.min_ttl.as_secs().into();
+    let token = match &s.cache {
+        CacheState::Off => {
+            out["cache"] = json!({ "kind": "none", "store": null, "lifetime": null });
+            None
+        }
+        CacheState::Store {
+            kind,
+            backend,
+            lifetime,
+            token,
+        } => {
+            out["cache"] = json!({ "kind": kind, "store": backend, "lifetime": lifetime });
+            *token
+        }
+    };
+    out["token"] = match token {
+        None => Value::Null,
+        Some(t) => {
+            let left = t.seconds_left(s.now);
+            let min_ttl = i64::try_from(p.min_ttl.as_secs()).unwrap_or(i64::MAX);
+            let state = match left {
+                Some(l) if l <= 0 => "expired",
+                Some(l) if l < min_ttl => "renew",
+                _ => "valid",
+            };
+            let mut t_json = json!({
+                "state": state,
+                "expires_at": super::rfc3339(t.expires_at),
+                "expires_in": left.map(|l| l.max(0)),
+                "token_type": t.token_type,
+                "scope": t.scope,
+                "refresh_token": t.refresh_token.is_some(),
+                "jwt": jwt::decode(t.access_token.expose())
+                    .map(|(header, claims)| json!({ "header": header, "claims": claims })),
+            });
+            if s.reveal {
+                t_json["access_token"] = t.access_token.expose().into();
+            }
+            t_json
+        }
+    };
+    out.to_string()
 }
 
 /// How long the cached token is good for, in words.

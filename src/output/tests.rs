@@ -120,7 +120,9 @@ fn shown(profile: &Profile, token: Option<&Token>, reveal: bool) -> String {
     show(&Shown {
         profile,
         cache: CacheState::Store {
-            store: "file (test)".into(),
+            kind: "file".into(),
+            backend: "test".into(),
+            lifetime: None,
             token,
         },
         now: 1_000_000,

@@ -128,6 +128,10 @@ impl<B: Backend> Backend for Chunked<B> {
         self.inner.describe()
     }
 
+    fn lifetime(&self) -> Option<String> {
+        self.inner.lifetime()
+    }
+
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         let Some(value) = self.inner.get(key)? else {
             return Ok(None);

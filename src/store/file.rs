@@ -113,6 +113,10 @@ impl Backend for FileBackend {
         }
     }
 
+    fn lifetime(&self) -> Option<String> {
+        Some(super::lifetime::FILE.into())
+    }
+
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         if self.existing_dir()?.is_none() {
             return Ok(None);

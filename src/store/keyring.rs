@@ -112,6 +112,12 @@ impl Backend for KeyringBackend {
         self.name.to_string()
     }
 
+    fn lifetime(&self) -> Option<String> {
+        // On Linux, `LinuxKeyring` says which of its two stores it uses.
+        cfg!(any(target_os = "macos", target_os = "windows"))
+            .then(|| super::lifetime::NATIVE.to_string())
+    }
+
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         match self.call(key, |e| e.get_password())? {
             Ok(v) => Ok(Some(v)),

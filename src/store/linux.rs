@@ -144,6 +144,14 @@ impl Backend for LinuxKeyring {
         .to_string()
     }
 
+    fn lifetime(&self) -> Option<String> {
+        Some(if self.secret_service_works() {
+            super::lifetime::SECRET_SERVICE.to_string()
+        } else {
+            super::lifetime::kernel(super::lifetime::persistent_expiry())
+        })
+    }
+
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         let kernel = self.kernel().get(key);
         if let Ok(Some(v)) = kernel {

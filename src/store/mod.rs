@@ -10,6 +10,7 @@ pub mod chunked;
 pub mod cooldown;
 pub mod file;
 mod keyring;
+pub mod lifetime;
 #[cfg(target_os = "linux")]
 mod linux;
 pub mod lock;
@@ -37,6 +38,11 @@ pub struct StoreError(pub String);
 pub trait Backend {
     /// What to call this store in messages: "Secret Service", "file ...".
     fn describe(&self) -> String;
+    /// What survives a reboot and for how long, in words (`show`), when
+    /// the store says (`lifetime`).
+    fn lifetime(&self) -> Option<String> {
+        None
+    }
     fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
     /// Whether there was an entry to delete.

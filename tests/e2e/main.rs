@@ -28,6 +28,7 @@ mod oidc;
 mod outputs;
 mod overrides;
 mod replies;
+mod scripting;
 mod secrets;
 mod secrets_at_rest;
 mod signed_jwt;
