@@ -14,7 +14,12 @@ set -euo pipefail
 # nodejs, npm: the OIDC test server (tests/oidc). git, zsh, fish, man-db:
 # the integration tests drive the real `git credential`, the shells'
 # completion systems and `man -l`. curl, jq: the demo and the benchmark.
-packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db)
+# gcc-mingw-w64-x86-64, wine, wine64: the Windows build and its run under
+# Wine; musl-tools: the static Linux build; clang: the C compiler `ring`
+# needs for the macOS check (.ci/run). Each rustup target comes from
+# .ci/run (`rustup target add`); without it those tests skip.
+packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db
+    gcc-mingw-w64-x86-64 wine wine64 musl-tools clang)
 if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
     packages+=(nodejs npm)
 fi

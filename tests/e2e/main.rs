@@ -1,6 +1,12 @@
 //! End-to-end tests: the built `gettoken` binary run against local servers
 //! that reproduce the token endpoints of PROVIDERS.md and the contract of
 //! CONFIG.md. One module per topic; helpers in `util`.
+//!
+//! The suite runs on a Unix host (it drives Linux's keyrings, Unix file
+//! modes and signals); the Windows build is run from here under Wine
+//! (`windows`), and elsewhere it compiles to nothing.
+
+#![cfg(unix)]
 
 mod tools;
 mod util;
