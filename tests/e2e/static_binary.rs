@@ -31,13 +31,21 @@ fn run(bin: &Path, env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Output {
 }
 
 /// Runs the static and the dynamic binary alike; asserts they agree on the
-/// exit status and stdout, and returns the static one's output.
+/// exit status and stdout (digits aside: a server counts its tokens), and
+/// returns the static one's output.
 fn both(bin: &Path, env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Output {
     let dynamic = run(&gettoken_bin(), env, args, vars);
     let fixed = run(bin, env, args, vars);
+    let shape = |out: &Output| {
+        let text: String = stdout(out)
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect();
+        (out.status.code(), text)
+    };
     assert_eq!(
-        (fixed.status.code(), stdout(&fixed)),
-        (dynamic.status.code(), stdout(&dynamic)),
+        shape(&fixed),
+        shape(&dynamic),
         "static and dynamic builds differ on {args:?}:\nstatic stderr: {}\ndynamic stderr: {}",
         stderr(&fixed),
         stderr(&dynamic)
@@ -101,7 +109,12 @@ fn names_resolve_as_in_the_dynamic_build() {
     }
     for (i, host) in names.iter().enumerate() {
         let name = format!("p{i}");
-        let text = profile(&name, &format!("http://{host}:{port}"), "");
+        // (Plain http to a name that is not `localhost` needs saying so.)
+        let text = profile(
+            &name,
+            &format!("http://{host}:{port}"),
+            "insecure_http = true",
+        );
         let config = env.write_profiles(&text);
         let config = config.to_str().unwrap();
         let out = both(&bin, &env, &["--config", config, &name], &[]);
@@ -151,7 +164,7 @@ fn home_and_config_directories_are_found_as_in_the_dynamic_build() {
 fn tls_roots_from_ca_file_and_ssl_cert_file_as_in_the_dynamic_build() {
     let Some(bin) = static_bin() else { return };
     let env = Env::new();
-    let server = crate::tls::start(8);
+    let server = crate::tls::start(100);
     let ca = env.write_file("ca.pem", &server.ca_pem);
     let url = format!("https://127.0.0.1:{}", server.port);
     let text = format!(
@@ -196,7 +209,7 @@ fn the_suites_tls_cache_and_config_tests_pass_against_the_static_binary() {
     let out = cmd.output().unwrap();
     let text = stdout(&out);
     assert!(
-        out.status.success() && text.contains("test result: ok"),
+        out.status.success() && text.contains("test result: ok") && !text.contains(" 0 passed"),
         "{text}\n{}",
         stderr(&out)
     );
