@@ -3,7 +3,8 @@
 # bench/run.sh: gettoken against what users would use instead, side by side,
 # measured in one run on this machine; writes BENCHMARKS.md.
 #
-#   cache hit    gettoken on the kernel keyring, on the Secret Service
+#   cache hit    gettoken on the kernel keyring (the dynamic build, and the
+#                static musl one, the Linux release artifact), on the Secret Service
 #                (gnome-keyring on a private bus) and on the file cache;
 #                `oidc-token` with a cached token (oidc-agent, an account on
 #                the same local OIDC server); `secret-tool lookup` of the very
