@@ -3,7 +3,8 @@
 # bench/run.sh: gettoken against what users would use instead, side by side,
 # measured in one run on this machine; writes BENCHMARKS.md.
 #
-#   cache hit    gettoken on the kernel keyring, on the Secret Service
+#   cache hit    gettoken on the kernel keyring (the dynamic build, and the
+#                static musl one, the Linux release artifact), on the Secret Service
 #                (gnome-keyring on a private bus) and on the file cache;
 #                `oidc-token` with a cached token (oidc-agent, an account on
 #                the same local OIDC server); `secret-tool lookup` of the very
@@ -49,7 +50,7 @@ die() {
 # (--inner) inside a fresh kernel session keyring
 # ============================================================================
 if [[ ${1:-} != --inner ]]; then
-    pkgs=(hyperfine oidc-agent-cli curl jq time openssl ca-certificates valgrind strace
+    pkgs=(hyperfine oidc-agent-cli curl jq time openssl ca-certificates valgrind strace musl-tools
         gnome-keyring dbus libsecret-tools keyutils util-linux procps)
     if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
         pkgs+=(nodejs npm)
@@ -76,6 +77,13 @@ if [[ ${1:-} != --inner ]]; then
     export BENCH_RUSTC
     export BENCH_BIN=$target/release/gettoken
     export BENCH_SERVER=$target/release/examples/token_server
+    # The static binary, the Linux release artifact (musl), beside it.
+    log "building (cargo build --release --target x86_64-unknown-linux-musl: the static gettoken)"
+    rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1 ||
+        die "rustup target add x86_64-unknown-linux-musl failed"
+    cargo build --release --quiet --target x86_64-unknown-linux-musl --bin gettoken
+    export BENCH_STATIC_BIN=$target/x86_64-unknown-linux-musl/release/gettoken
+    [[ -x $BENCH_STATIC_BIN ]] || die "the build produced no $BENCH_STATIC_BIN"
     [[ -x $BENCH_BIN && -x $BENCH_SERVER ]] || die "the build produced no $BENCH_BIN or $BENCH_SERVER"
 
     BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/gettoken-bench.XXXXXX")
@@ -103,6 +111,7 @@ fi
 # inner: everything is measured here
 # ============================================================================
 bin=$BENCH_BIN
+static_bin=$BENCH_STATIC_BIN
 tmp=$BENCH_TMP
 iss=$GETTOKEN_TEST_OIDC_ISSUER
 pids=()
@@ -289,6 +298,7 @@ run_blocks hit "$runs" "$((warmup / blocks + 1))" -N -- \
     'true' 'true' \
     'gettoken --version' "$bin --version" \
     'gettoken, kernel keyring' "$bin --config $config kernel" \
+    'gettoken static (musl), kernel keyring' "$static_bin --config $config kernel" \
     'gettoken, Secret Service' "$bin --config $config ss" \
     'gettoken, file cache' "$bin --config $config file" \
     'oidc-token (cached)' 'oidc-token bench' \
@@ -479,7 +489,8 @@ or keyring daemon it asks.
 | command | median (ms) | × \`true\` | mean ± σ (ms) | min (ms) | max (ms) | CPU, user + system, mean (ms) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
-    for n in 'true' 'gettoken --version' 'gettoken, kernel keyring' 'gettoken, Secret Service' \
+    for n in 'true' 'gettoken --version' 'gettoken, kernel keyring' \
+        'gettoken static (musl), kernel keyring' 'gettoken, Secret Service' \
         'gettoken, file cache' 'oidc-token (cached)' 'secret-tool lookup'; do
         hit_row "$n"
     done

@@ -17,7 +17,12 @@ set -euo pipefail
 # uidmap (newuidmap): the tests' user namespace maps a second user
 # (nobody), so tests can plant files another user owns.
 # skopeo: a second client of docker's credHelpers (integrations_docker.rs).
-packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db uidmap skopeo)
+# gcc-mingw-w64-x86-64, wine, wine64: the Windows build and its run under
+# Wine; musl-tools: the static Linux build; clang: the C compiler `ring`
+# needs for the macOS check (.ci/run). Each rustup target comes from
+# .ci/run (`rustup target add`); without it those tests skip.
+packages=(gnome-keyring dbus libsecret-tools keyutils ca-certificates curl jq git zsh fish man-db
+    uidmap skopeo gcc-mingw-w64-x86-64 wine wine64 musl-tools clang)
 if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
     packages+=(nodejs npm)
 fi

@@ -78,6 +78,30 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# --- the other platforms' builds -----------------------------------------------
+# The Windows build (its unit tests and the binary, run under Wine by
+# tests/e2e/windows.rs) and the static Linux build (tests/e2e/static_binary.rs),
+# made when their rustup targets are installed (.ci/run adds them); without
+# them those tests skip. Their paths go to the tests in GETTOKEN_TEST_*.
+targets=$(rustup target list --installed 2>/dev/null || true)
+built() { # cargo's JSON messages on stdin -> the one executable built
+    jq -r 'select(.reason == "compiler-artifact" and .executable != null) | .executable' | tail -n 1
+}
+if grep -qx x86_64-pc-windows-gnu <<<"$targets"; then
+    echo "test.sh: building for Windows (x86_64-pc-windows-gnu)" >&2
+    GETTOKEN_TEST_WINDOWS_BIN=$(cargo build --quiet --message-format=json \
+        --target x86_64-pc-windows-gnu --bin gettoken | built)
+    GETTOKEN_TEST_WINDOWS_UNIT=$(cargo test --quiet --message-format=json \
+        --target x86_64-pc-windows-gnu --lib --no-run | built)
+    export GETTOKEN_TEST_WINDOWS_BIN GETTOKEN_TEST_WINDOWS_UNIT
+fi
+if grep -qx x86_64-unknown-linux-musl <<<"$targets"; then
+    echo "test.sh: building the static binary (x86_64-unknown-linux-musl)" >&2
+    GETTOKEN_TEST_STATIC_BIN=$(cargo build --quiet --message-format=json \
+        --target x86_64-unknown-linux-musl --bin gettoken | built)
+    export GETTOKEN_TEST_STATIC_BIN
+fi
+
 # (not followed by shellcheck: its exec-mode `exit` would look final here)
 # shellcheck source=/dev/null
 source "$root/scripts/test-env.sh" || {

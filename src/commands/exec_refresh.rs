@@ -5,7 +5,9 @@
 //! before it expires by an atomic replace, so a reader sees the old token
 //! or the new one, never half of one. SIGINT, SIGTERM and SIGHUP go to the
 //! child; gettoken exits as the child did (128+N for a signal N) and
-//! removes the file.
+//! removes the file. Linux only for now (signals are awaited with
+//! sigtimedwait(2), which macOS lacks); elsewhere it says so.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code, unused_imports))]
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -40,7 +42,7 @@ pub fn renew_at(
     Some((expires_at - margin).max(now + 1))
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 pub fn run(
     _flag: &Option<PathBuf>,
     _name: &str,
@@ -48,10 +50,13 @@ pub fn run(
     _options: &FetchOptions,
     _command: &[OsString],
 ) -> anyhow::Result<()> {
-    Err(Failure::usage("`gettoken exec --refresh` needs a Unix system").into())
+    Err(Failure::usage(
+        "`gettoken exec --refresh` needs Linux (it waits for signals with sigtimedwait)",
+    )
+    .into())
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 pub fn run(
     flag: &Option<PathBuf>,
     name: &str,
@@ -109,7 +114,7 @@ impl Drop for TokenFile {
 
 /// Signals blocked in gettoken (taken with `sigtimedwait`), reset in the
 /// child by std's spawn.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn signal_set() -> libc::sigset_t {
     // SAFETY: sigemptyset/sigaddset write only the set given.
     unsafe {
@@ -124,7 +129,7 @@ fn signal_set() -> libc::sigset_t {
 
 /// Runs the child, renewing the token file, until the child ends; its
 /// exit status (128+N for a signal N).
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn supervise(
     profile: &Profile,
     options: &FetchOptions,

@@ -314,7 +314,8 @@ fn stderr_summary(err: &[u8]) -> String {
     }
 }
 
-#[cfg(test)]
+// (The tests run `sh`, which Windows has not.)
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

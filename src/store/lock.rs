@@ -111,8 +111,7 @@ fn open_lock_file(path: &std::path::Path) -> std::io::Result<File> {
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     let file = options.open(path).map_err(|e| {
-        #[cfg(unix)]
-        if e.raw_os_error() == Some(libc::ELOOP) {
+        if crate::util::fs::is_link_refusal(&e) {
             return std::io::Error::other("it is a symbolic link, which is not followed");
         }
         e

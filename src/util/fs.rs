@@ -131,6 +131,17 @@ pub enum Links {
     Refuse,
 }
 
+/// Whether `e` is the error an `O_NOFOLLOW` open gives for a symbolic link
+/// (`ELOOP`); never true where no such flag is set.
+#[cfg(unix)]
+pub fn is_link_refusal(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
+#[cfg(not(unix))]
+pub fn is_link_refusal(_: &io::Error) -> bool {
+    false
+}
+
 /// Opens `path` for reading without blocking on a FIFO or a device, and
 /// returns it with its metadata (of the opened file, not a second look-up)
 /// once it is known to be a regular file.
@@ -150,11 +161,18 @@ pub fn open_regular(path: &Path, links: Links) -> io::Result<(File, Metadata)> {
         options.custom_flags(flags);
     }
     let file = options.open(path).map_err(|e| {
-        #[cfg(unix)]
-        if links == Links::Refuse && e.raw_os_error() == Some(libc::ELOOP) {
+        if links == Links::Refuse && is_link_refusal(&e) {
             return io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "it is a symbolic link, which is not followed here",
+            );
+        }
+        // Windows refuses to open a directory as a file ("Access denied").
+        #[cfg(windows)]
+        if let Some(meta) = std::fs::metadata(path).ok().filter(|m| !m.is_file()) {
+            return io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("not a regular file (it is {})", kind_of(&meta)),
             );
         }
         e

@@ -310,7 +310,7 @@ fn stampede(cache: &str, vars: &[(&str, &str)]) {
     let path = env.write_profiles(&profile(&name, &server, cache, ""));
     let children: Vec<std::process::Child> = (0..50)
         .map(|_| {
-            let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+            let mut cmd = Command::new(crate::util::gettoken_bin());
             env.isolate_std(&mut cmd);
             cmd.arg("--config").arg(&path).arg(&name);
             for (k, v) in vars {

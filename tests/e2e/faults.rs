@@ -1350,7 +1350,7 @@ fn a_lock_held_by_a_process_killed_with_sigkill() {
         ))
     });
     let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
-    let mut holder = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+    let mut holder = Command::new(crate::util::gettoken_bin());
     env.isolate_std(&mut holder);
     let mut holder = holder
         .arg("--config")
@@ -1406,7 +1406,7 @@ fn stdout_closed_early() {
             json!({"access_token": long_token, "expires_in": 3600, "refresh_token": NEW_REFRESH}),
         );
         let config = env.write_profiles_mode(&plain_profile(&server.url(), "60s", ""), 0o600);
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+        let mut cmd = Command::new(crate::util::gettoken_bin());
         env.isolate_std(&mut cmd);
         cmd.arg("--config").arg(&config).arg(PROFILE);
         if verbose {
@@ -1478,7 +1478,7 @@ fn a_locked_secret_service() {
         .args(["bash", "-c", script])
         .env_remove("GETTOKEN_TEST_DBUS")
         .env_remove("GETTOKEN_TEST_SECRET_SERVICE")
-        .env("GT", assert_cmd::cargo::cargo_bin("gettoken"))
+        .env("GT", crate::util::gettoken_bin())
         .env("CFG", &config)
         .env("NAME", &name)
         .stdin(Stdio::null())
@@ -1860,10 +1860,10 @@ fn gettoken_is_not_dumpable() {
     let mut cmd = if root_runs {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(assert_cmd::cargo::cargo_bin("gettoken"));
+            .arg(crate::util::gettoken_bin());
         c
     } else {
-        Command::new(assert_cmd::cargo::cargo_bin("gettoken"))
+        Command::new(crate::util::gettoken_bin())
     };
     env.isolate_std(&mut cmd);
     cmd.arg("--config").arg(&config).args([PROFILE, "-v"]);

@@ -1,6 +1,12 @@
 //! End-to-end tests: the built `gettoken` binary run against local servers
 //! that reproduce the token endpoints of docs/PROVIDERS.md and the contract of
 //! docs/CONFIG.md. One module per topic; helpers in `util`.
+//!
+//! The suite runs on a Unix host (it drives Linux's keyrings, Unix file
+//! modes and signals); the Windows build is run from here under Wine
+//! (`windows`), and elsewhere it compiles to nothing.
+
+#![cfg(unix)]
 
 mod https;
 mod tools;
@@ -32,6 +38,7 @@ mod scripting;
 mod secrets;
 mod secrets_at_rest;
 mod signed_jwt;
+mod static_binary;
 mod stderr_unwritable;
 mod tls;
 mod vendor_form_only;
@@ -39,3 +46,4 @@ mod vendor_json_client;
 mod vendor_json_login;
 mod vendor_password_grant;
 mod vendor_query_login;
+mod windows;

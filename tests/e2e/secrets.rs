@@ -146,8 +146,7 @@ fn prompt_without_a_terminal_exits_2() {
         &server.url(),
         r#"{ prompt = "Password for sec" }"#,
     ));
-    let mut std_cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gettoken"));
-    #[cfg(target_os = "linux")]
+    let mut std_cmd = std::process::Command::new(crate::util::gettoken_bin());
     {
         use std::os::unix::process::CommandExt as _;
         // A new session has no controlling terminal: /dev/tty cannot open.

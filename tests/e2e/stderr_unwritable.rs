@@ -19,7 +19,7 @@ enum Stderr {
 
 /// Runs the binary, isolated, with `args` and stderr as `how`.
 fn run(env: &Env, how: Stderr, args: &[&str]) -> Output {
-    let bin = assert_cmd::cargo::cargo_bin("gettoken");
+    let bin = crate::util::gettoken_bin();
     let mut cmd = match how {
         Stderr::Full => {
             let mut cmd = Command::new(bin);

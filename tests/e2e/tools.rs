@@ -16,7 +16,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The built `gettoken` binary.
 pub fn gettoken_bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("gettoken")
+    crate::util::gettoken_bin()
 }
 
 /// Whether `tool` runs here (`tool --version`). When it does not: under

@@ -670,7 +670,7 @@ impl Env {
 
     /// The binary, isolated, with no arguments yet.
     pub fn bare_cmd(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::cargo_bin("gettoken").expect("the gettoken binary");
+        let mut cmd = assert_cmd::Command::new(gettoken_bin());
         self.isolate(&mut cmd);
         cmd
     }
@@ -803,6 +803,16 @@ pub fn unique(prefix: &str) -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
     )
+}
+
+/// The `gettoken` binary under test: the one `GETTOKEN_TEST_BIN` names when
+/// set (another build of it, such as the static one: see scripts/test.sh),
+/// else the one cargo built for this test run.
+pub fn gettoken_bin() -> PathBuf {
+    match std::env::var_os("GETTOKEN_TEST_BIN").filter(|p| !p.is_empty()) {
+        Some(path) => PathBuf::from(path),
+        None => assert_cmd::cargo::cargo_bin("gettoken"),
+    }
 }
 
 /// A component a test needs is not there: under CI=true that fails the

@@ -336,7 +336,7 @@ impl Running {
         args: &[&str],
         vars: &[(&str, &str)],
     ) -> Running {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("gettoken"));
+        let mut cmd = Command::new(crate::util::gettoken_bin());
         env.isolate_std(&mut cmd);
         cmd.arg("--config")
             .arg(config)
