@@ -307,6 +307,28 @@ pub enum Command {
         #[arg(value_name = "OPERATION")]
         operation: String,
     },
+    /// cargo's credential provider: the token of the profile named, or of
+    /// the one `[consumers.cargo]` names for the registry
+    ///
+    /// In cargo's config: `credential-provider = ["gettoken",
+    /// "cargo-credential"]` under `[registries.NAME]` (or
+    /// `["gettoken", "cargo-credential", "PROFILE"]`). cargo adds
+    /// `--cargo-plugin` and speaks its JSON-lines protocol on stdin and
+    /// stdout: `get` answers the token (cached by cargo until it expires),
+    /// `login` runs the profile's login, `logout` forgets the cached token.
+    #[command(name = "cargo-credential")]
+    CargoCredential {
+        /// The profile (default: from [consumers.cargo] by the registry's host or name)
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: Option<String>,
+        /// Put SCHEME and a space before the token (`--scheme Bearer`), for
+        /// registries that want `Authorization: Bearer TOKEN`
+        #[arg(long, value_name = "SCHEME")]
+        scheme: Option<String>,
+        /// Set by cargo when it runs a credential provider
+        #[arg(long = "cargo-plugin", hide = true)]
+        cargo_plugin: bool,
+    },
     /// Link the helper names tools look for to this binary, in DIR
     ///
     /// Makes DIR/docker-credential-gettoken, a symbolic link to gettoken; an

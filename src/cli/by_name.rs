@@ -5,7 +5,13 @@ use std::ffi::OsString;
 use std::path::Path;
 
 /// The helper names a tool looks for, and the command each runs.
-pub const HELPERS: [(&str, &str); 1] = [("docker-credential-gettoken", "docker-credential")];
+pub const HELPERS: [(&str, &str); 2] = [
+    ("docker-credential-gettoken", "docker-credential"),
+    ("cargo-credential-gettoken", "cargo-credential"),
+];
+
+/// The flag cargo runs every credential provider with.
+pub const CARGO_PLUGIN: &str = "--cargo-plugin";
 
 /// `args` with the command the program's name stands for put after it:
 /// `docker-credential-gettoken get` becomes
@@ -16,6 +22,12 @@ pub fn args_by_name(mut args: Vec<OsString>) -> Vec<OsString> {
         return args;
     };
     let name = name.to_string_lossy().into_owned();
+    // cargo runs a credential provider as `PROGRAM --cargo-plugin`, the
+    // rest of its `credential-provider` words in the JSON it sends.
+    if args.get(1).is_some_and(|a| a == CARGO_PLUGIN) && !HELPERS.iter().any(|(h, _)| *h == name) {
+        args.insert(1, OsString::from("cargo-credential"));
+        return args;
+    }
     if let Some((_, command)) = HELPERS.iter().find(|(helper, _)| *helper == name) {
         args.insert(1, OsString::from(command));
     }
@@ -48,5 +60,17 @@ mod tests {
             strings(&["gettoken", "get", "p"])
         );
         assert!(args_by_name(Vec::new()).is_empty());
+        assert_eq!(
+            args_by_name(strings(&["/bin/gettoken", "--cargo-plugin"])),
+            strings(&["/bin/gettoken", "cargo-credential", "--cargo-plugin"])
+        );
+        assert_eq!(
+            args_by_name(strings(&["cargo-credential-gettoken", "--cargo-plugin"])),
+            strings(&[
+                "cargo-credential-gettoken",
+                "cargo-credential",
+                "--cargo-plugin"
+            ])
+        );
     }
 }

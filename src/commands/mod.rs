@@ -1,5 +1,6 @@
 //! Running a parsed command line: one function per command.
 
+mod cargo_credential;
 mod completions;
 mod config;
 mod docker_credential;
@@ -74,6 +75,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::DockerCredential { operation }) => {
             docker_credential::run(&cli.config, &operation)
+        }
+        Some(Command::CargoCredential { profile, scheme, .. }) => {
+            cargo_credential::run(&cli.config, profile.as_deref(), scheme.as_deref())
         }
         Some(Command::InstallHelpers { dir }) => install_helpers::run(&dir),
         Some(Command::Config(ConfigCommand::Check)) => config::check(&cli.config),

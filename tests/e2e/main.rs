@@ -13,6 +13,7 @@ mod faults;
 mod fuzz_corpus;
 mod http_flavour;
 mod http_rules;
+mod integrations_cargo;
 mod integrations_completion;
 mod integrations_config;
 mod integrations_docker;
