@@ -329,9 +329,28 @@ pub enum Command {
         #[arg(long = "cargo-plugin", hide = true)]
         cargo_plugin: bool,
     },
+    /// terraform's credentials helper: the token of the profile
+    /// `[consumers.terraform]` names for the host
+    ///
+    /// terraform runs `terraform-credentials-gettoken` (a link to gettoken
+    /// that `gettoken install-helpers DIR` makes, in its plugins directory
+    /// ~/.terraform.d/plugins) when its CLI config says
+    /// `credentials_helper "gettoken" {}`. `get` prints `{"token": ...}`
+    /// (`{}` for a host no profile serves); `forget` forgets the cached
+    /// token; `store` is ignored.
+    #[command(name = "terraform-credentials")]
+    TerraformCredentials {
+        /// What terraform asks: get, store or forget
+        #[arg(value_name = "OPERATION")]
+        operation: String,
+        /// The host terraform asks about (app.terraform.io, registry.example:8443)
+        #[arg(value_name = "HOST")]
+        host: String,
+    },
     /// Link the helper names tools look for to this binary, in DIR
     ///
-    /// Makes DIR/docker-credential-gettoken, a symbolic link to gettoken; an
+    /// Makes DIR/docker-credential-gettoken, DIR/cargo-credential-gettoken and
+    /// DIR/terraform-credentials-gettoken, symbolic links to gettoken; an
     /// existing link to gettoken is replaced, any other file is left alone.
     #[command(name = "install-helpers")]
     InstallHelpers {

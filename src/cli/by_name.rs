@@ -5,9 +5,10 @@ use std::ffi::OsString;
 use std::path::Path;
 
 /// The helper names a tool looks for, and the command each runs.
-pub const HELPERS: [(&str, &str); 2] = [
+pub const HELPERS: [(&str, &str); 3] = [
     ("docker-credential-gettoken", "docker-credential"),
     ("cargo-credential-gettoken", "cargo-credential"),
+    ("terraform-credentials-gettoken", "terraform-credentials"),
 ];
 
 /// The flag cargo runs every credential provider with.

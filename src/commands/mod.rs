@@ -18,6 +18,7 @@ mod ports;
 mod secret;
 mod show;
 mod spent;
+mod terraform_credentials;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -78,6 +79,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::CargoCredential { profile, scheme, .. }) => {
             cargo_credential::run(&cli.config, profile.as_deref(), scheme.as_deref())
+        }
+        Some(Command::TerraformCredentials { operation, host }) => {
+            terraform_credentials::run(&cli.config, &operation, &host)
         }
         Some(Command::InstallHelpers { dir }) => install_helpers::run(&dir),
         Some(Command::Config(ConfigCommand::Check)) => config::check(&cli.config),

@@ -21,6 +21,7 @@ mod integrations_exec;
 mod integrations_git;
 mod integrations_kubectl;
 mod integrations_show;
+mod integrations_terraform;
 mod layers;
 mod oauth2_standard;
 mod oidc;
