@@ -347,6 +347,19 @@ pub enum Command {
         #[arg(value_name = "HOST")]
         host: String,
     },
+    /// pnpm's tokenHelper: prints `Bearer TOKEN` for the profile
+    ///
+    /// pnpm runs the helper by an absolute path without arguments: in the
+    /// user's ~/.npmrc, `//registry.example/:tokenHelper=DIR/gettoken-npm-PROFILE`,
+    /// a link `gettoken install-helpers DIR --npm PROFILE` makes. pnpm
+    /// hides the helper's stderr, so no login is started: run
+    /// `gettoken login PROFILE` first when the profile needs one.
+    #[command(name = "npm-token")]
+    NpmToken {
+        /// The profile whose token pnpm sends
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+    },
     /// Link the helper names tools look for to this binary, in DIR
     ///
     /// Makes DIR/docker-credential-gettoken, DIR/cargo-credential-gettoken and
@@ -357,6 +370,10 @@ pub enum Command {
         /// The directory (on docker's PATH; terraform's plugins directory)
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        /// Also make DIR/gettoken-npm-PROFILE, pnpm's tokenHelper for the
+        /// profile (repeatable)
+        #[arg(long = "npm", value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        npm: Vec<String>,
     },
     /// The profiles file: check it, or say where it is
     #[command(subcommand)]

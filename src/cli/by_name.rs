@@ -31,8 +31,28 @@ pub fn args_by_name(mut args: Vec<OsString>) -> Vec<OsString> {
     }
     if let Some((_, command)) = HELPERS.iter().find(|(helper, _)| *helper == name) {
         args.insert(1, OsString::from(command));
+    } else if let Some(profile) = name.strip_prefix(NPM_PREFIX).filter(|p| !p.is_empty()) {
+        args.splice(1..1, [OsString::from("npm-token"), OsString::from(profile)]);
     }
     args
+}
+
+/// pnpm's helper for a profile is named `gettoken-npm-PROFILE`.
+pub const NPM_PREFIX: &str = "gettoken-npm-";
+
+/// The name of pnpm's helper for `profile`; an error for a name that
+/// cannot be a file name.
+pub fn npm_helper(profile: &str) -> Result<String, String> {
+    if profile.is_empty()
+        || profile.contains(['/', '\\', '.'])
+        || profile.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "`{}` cannot be named in a file name: --npm takes a profile name",
+            crate::util::text::escape_for_terminal(profile)
+        ));
+    }
+    Ok(format!("{NPM_PREFIX}{profile}"))
 }
 
 #[cfg(test)]
@@ -61,6 +81,12 @@ mod tests {
             strings(&["gettoken", "get", "p"])
         );
         assert!(args_by_name(Vec::new()).is_empty());
+        assert_eq!(
+            args_by_name(strings(&["/home/u/bin/gettoken-npm-my-reg"])),
+            strings(&["/home/u/bin/gettoken-npm-my-reg", "npm-token", "my-reg"])
+        );
+        assert_eq!(npm_helper("a_b").unwrap(), "gettoken-npm-a_b");
+        assert!(npm_helper("../x").is_err());
         assert_eq!(
             args_by_name(strings(&["/bin/gettoken", "--cargo-plugin"])),
             strings(&["/bin/gettoken", "cargo-credential", "--cargo-plugin"])

@@ -14,6 +14,7 @@ mod install_helpers;
 mod list;
 mod login;
 mod man;
+mod npm_token;
 mod ports;
 mod secret;
 mod show;
@@ -83,7 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::TerraformCredentials { operation, host }) => {
             terraform_credentials::run(&cli.config, &operation, &host)
         }
-        Some(Command::InstallHelpers { dir }) => install_helpers::run(&dir),
+        Some(Command::NpmToken { profile }) => npm_token::run(&cli.config, &profile),
+        Some(Command::InstallHelpers { dir, npm }) => install_helpers::run(&dir, &npm),
         Some(Command::Config(ConfigCommand::Check)) => config::check(&cli.config),
         Some(Command::Config(ConfigCommand::Path)) => config::path(&cli.config),
         Some(Command::Init) => init::run(&cli.config),

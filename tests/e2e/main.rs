@@ -20,6 +20,7 @@ mod integrations_docker;
 mod integrations_exec;
 mod integrations_git;
 mod integrations_kubectl;
+mod integrations_npm;
 mod integrations_show;
 mod integrations_terraform;
 mod layers;
