@@ -48,6 +48,17 @@ unpack_old_kubectl() {
 }
 unpack_old_kubectl "${1:-}"
 
+# pnpm 9 from npm (after nodejs/npm): integrations_npm.rs drives its
+# tokenHelper.
+install_pnpm() {
+    command -v pnpm >/dev/null 2>&1 && return 0
+    [[ ${1:-} != --check && $(id -u) == 0 ]] && command -v npm >/dev/null 2>&1 || {
+        echo "install-deps: pnpm is missing: as root, run scripts/install-deps.sh (npm i -g pnpm@9.15.9)" >&2
+        return 0
+    }
+    npm install -g --no-fund --no-audit --save-exact pnpm@9.15.9 >/dev/null || echo "install-deps: npm could not install pnpm@9.15.9" >&2
+}
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -66,6 +77,7 @@ allow_nobody() {
 
 if ((${#missing[@]} == 0)); then
     allow_nobody "${1:-}"
+    install_pnpm "${1:-}"
     exit 0
 fi
 
@@ -80,3 +92,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 allow_nobody
+install_pnpm

@@ -317,15 +317,73 @@ pub enum Command {
         #[arg(value_name = "OPERATION")]
         operation: String,
     },
+    /// cargo's credential provider: the token of the profile named, or of
+    /// the one `[consumers.cargo]` names for the registry
+    ///
+    /// In cargo's config: `credential-provider = ["gettoken",
+    /// "cargo-credential"]` under `[registries.NAME]` (or
+    /// `["gettoken", "cargo-credential", "PROFILE"]`). cargo adds
+    /// `--cargo-plugin` and speaks its JSON-lines protocol on stdin and
+    /// stdout: `get` answers the token (cached by cargo until it expires),
+    /// `login` runs the profile's login, `logout` forgets the cached token.
+    #[command(name = "cargo-credential")]
+    CargoCredential {
+        /// The profile (default: from [consumers.cargo] by the registry's host or name)
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: Option<String>,
+        /// Put SCHEME and a space before the token (`--scheme Bearer`), for
+        /// registries that want `Authorization: Bearer TOKEN`
+        #[arg(long, value_name = "SCHEME")]
+        scheme: Option<String>,
+        /// Set by cargo when it runs a credential provider
+        #[arg(long = "cargo-plugin", hide = true)]
+        cargo_plugin: bool,
+    },
+    /// terraform's credentials helper: the token of the profile
+    /// `[consumers.terraform]` names for the host
+    ///
+    /// terraform runs `terraform-credentials-gettoken` (a link to gettoken
+    /// that `gettoken install-helpers DIR` makes, in its plugins directory
+    /// ~/.terraform.d/plugins) when its CLI config says
+    /// `credentials_helper "gettoken" {}`. `get` prints `{"token": ...}`
+    /// (`{}` for a host no profile serves); `forget` forgets the cached
+    /// token; `store` is ignored.
+    #[command(name = "terraform-credentials")]
+    TerraformCredentials {
+        /// What terraform asks: get, store or forget
+        #[arg(value_name = "OPERATION")]
+        operation: String,
+        /// The host terraform asks about (app.terraform.io, registry.example:8443)
+        #[arg(value_name = "HOST")]
+        host: String,
+    },
+    /// pnpm's tokenHelper: prints `Bearer TOKEN` for the profile
+    ///
+    /// pnpm runs the helper by an absolute path without arguments: in the
+    /// user's ~/.npmrc, `//registry.example/:tokenHelper=DIR/gettoken-npm-PROFILE`,
+    /// a link `gettoken install-helpers DIR --npm PROFILE` makes. pnpm
+    /// hides the helper's stderr, so no login is started: run
+    /// `gettoken login PROFILE` first when the profile needs one.
+    #[command(name = "npm-token")]
+    NpmToken {
+        /// The profile whose token pnpm sends
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+    },
     /// Link the helper names tools look for to this binary, in DIR
     ///
-    /// Makes DIR/docker-credential-gettoken, a symbolic link to gettoken; an
+    /// Makes DIR/docker-credential-gettoken, DIR/cargo-credential-gettoken and
+    /// DIR/terraform-credentials-gettoken, symbolic links to gettoken; an
     /// existing link to gettoken is replaced, any other file is left alone.
     #[command(name = "install-helpers")]
     InstallHelpers {
         /// The directory (on docker's PATH; terraform's plugins directory)
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        /// Also make DIR/gettoken-npm-PROFILE, pnpm's tokenHelper for the
+        /// profile (repeatable)
+        #[arg(long = "npm", value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        npm: Vec<String>,
     },
     /// The profiles file: check it, or say where it is
     #[command(subcommand)]

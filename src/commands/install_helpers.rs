@@ -1,15 +1,17 @@
-//! `gettoken install-helpers DIR`: the links tools find helpers by
-//! (`docker-credential-gettoken`), each a symbolic link to this binary.
+//! `gettoken install-helpers DIR [--npm PROFILE]...`: the links tools find
+//! helpers by (`docker-credential-gettoken`, `cargo-credential-gettoken`,
+//! `terraform-credentials-gettoken`, and `gettoken-npm-PROFILE` for pnpm),
+//! each a symbolic link to this binary.
 
 use std::path::Path;
 
 use anyhow::Context;
 
 use super::print_line;
-use crate::cli::by_name::HELPERS;
+use crate::cli::by_name::{HELPERS, npm_helper};
 use crate::error::Failure;
 
-pub fn run(dir: &Path) -> anyhow::Result<()> {
+pub fn run(dir: &Path, npm_profiles: &[String]) -> anyhow::Result<()> {
     let target = std::env::current_exe().context("finding the gettoken binary")?;
     let target = target.canonicalize().unwrap_or(target);
     if !dir.is_dir() {
@@ -19,7 +21,11 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
         ))
         .into());
     }
-    for (name, _) in HELPERS {
+    let mut names: Vec<String> = HELPERS.iter().map(|(name, _)| name.to_string()).collect();
+    for profile in npm_profiles {
+        names.push(npm_helper(profile).map_err(Failure::usage)?);
+    }
+    for name in &names {
         let link = dir.join(name);
         match std::fs::symlink_metadata(&link) {
             Ok(meta) if meta.file_type().is_symlink() => {

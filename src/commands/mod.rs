@@ -1,5 +1,6 @@
 //! Running a parsed command line: one function per command.
 
+mod cargo_credential;
 mod completions;
 mod config;
 mod docker_credential;
@@ -13,10 +14,12 @@ mod install_helpers;
 mod list;
 mod login;
 mod man;
+mod npm_token;
 mod ports;
 mod secret;
 mod show;
 mod spent;
+mod terraform_credentials;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -77,7 +80,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::DockerCredential { operation }) => {
             docker_credential::run(&cli.config, &operation)
         }
-        Some(Command::InstallHelpers { dir }) => install_helpers::run(&dir),
+        Some(Command::CargoCredential { profile, scheme, .. }) => {
+            cargo_credential::run(&cli.config, profile.as_deref(), scheme.as_deref())
+        }
+        Some(Command::TerraformCredentials { operation, host }) => {
+            terraform_credentials::run(&cli.config, &operation, &host)
+        }
+        Some(Command::NpmToken { profile }) => npm_token::run(&cli.config, &profile),
+        Some(Command::InstallHelpers { dir, npm }) => install_helpers::run(&dir, &npm),
         Some(Command::Config(ConfigCommand::Check)) => config::check(&cli.config),
         Some(Command::Config(ConfigCommand::Path)) => config::path(&cli.config),
         Some(Command::Init) => init::run(&cli.config),

@@ -5,6 +5,7 @@
 
 pub mod assertion;
 pub mod authcode;
+pub mod cargo_credential;
 pub mod docker_credential;
 pub mod exec_info;
 pub mod git_credential;

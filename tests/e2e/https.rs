@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::util::{Recorded, Reply};
@@ -34,12 +34,19 @@ impl HttpsServer {
     {
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // Names of their own: with rcgen's one default name for both, the
+        // leaf looks self-signed to OpenSSL (curl, cargo).
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "gettoken test CA");
         let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
         let leaf_key = KeyPair::generate().unwrap();
-        let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap()
-            .signed_by(&leaf_key, &ca)
-            .unwrap();
+        let mut leaf_params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, "127.0.0.1");
+        let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
         let ca_file = ca_dir.join("ca.pem");
         std::fs::write(&ca_file, ca.pem()).unwrap();
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
