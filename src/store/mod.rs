@@ -14,6 +14,7 @@ mod keyring;
 mod linux;
 pub mod lock;
 pub mod memory;
+pub mod notice;
 pub mod record;
 #[cfg(target_os = "linux")]
 mod secret_lookup;
