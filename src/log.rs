@@ -61,6 +61,22 @@ pub fn note(message: impl AsRef<str>) {
     }
 }
 
+/// Whether [`waiting`] lines are shown: on a terminal, or with `--verbose`;
+/// never with `-q`.
+pub fn shows_waiting() -> bool {
+    use std::io::IsTerminal;
+    !quiet() && (verbose() || std::io::stderr().is_terminal())
+}
+
+/// Writes one "waiting for ..." line, when [`shows_waiting`]: a fetch is
+/// slow or tried again, and the person at the terminal should know why
+/// nothing happens. A script reading stderr gets nothing extra.
+pub fn waiting(message: impl AsRef<str>) {
+    if shows_waiting() {
+        line("", &scrub(message.as_ref()));
+    }
+}
+
 /// Writes one warning line, verbose or not; none with `-q`.
 pub fn warn(message: impl AsRef<str>) {
     if !quiet() {

@@ -17,6 +17,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use model::{Browser, Redirect};
 pub use model::{
     CacheKind, ClientAuth, DEFAULT_ERROR_PATHS, Encoding, Endpoint, Field, Format, Grant,
     HEADER_PATH, Http, JWT_BEARER_GRANT, OAuth2, Profile, ReplyFormat, ResponseMap, SigningAlg,

@@ -66,6 +66,11 @@ pub struct OAuth2 {
     pub authorization_url: Option<Url>,
     /// The loopback port of the browser login's redirect; 0: any free port.
     pub redirect_port: u16,
+    /// The browser login's redirect (`redirect_uri`; its port is
+    /// `redirect_port`'s).
+    pub redirect: Redirect,
+    /// How the browser login's URL reaches a browser (`browser`).
+    pub browser: Browser,
     /// How long a device or browser login may wait for the user.
     pub login_timeout: Duration,
     /// After a login that failed, how long other runs start none (0: off).
@@ -278,3 +283,29 @@ pub use crate::util::jws::SigningAlg;
 
 /// Which certificate thumbprints a signed header carries.
 pub use crate::secrets::jwt::Thumbprint;
+
+/// The browser login's loopback redirect: `http://HOST:PORT/PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// `127.0.0.1`, `localhost` or `[::1]`.
+    pub host: String,
+    /// 0: any free port.
+    pub port: u16,
+    pub path: String,
+}
+
+/// How the browser login's URL reaches a browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Browser {
+    /// `$BROWSER`, WSL's or the desktop's opener; over SSH none (the URL
+    /// is printed, and a pasted redirect is read as well when there is no
+    /// display).
+    Auto,
+    /// Print the URL and read the redirected URL the user pastes on stdin
+    /// (the listener stays on, for a forwarded port).
+    Paste,
+    /// Print the URL only.
+    Print,
+    /// This program and arguments (`%s`: the URL, else appended), no shell.
+    Command(Vec<String>),
+}

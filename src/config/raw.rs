@@ -61,6 +61,8 @@ profile_keys! {
         device_url: Text => OAuth2, Fill, Counts,
         authorization_url: Text => OAuth2, Fill, Counts,
         redirect_port: u16 => OAuth2, Fill, Ignored,
+        redirect_uri: String => OAuth2, Fill, Ignored,
+        browser: OneOrMany => OAuth2, Fill, Ignored,
         login_timeout: String => OAuth2, Fill, Ignored,
         login_cooldown: String => OAuth2, Fill, Ignored,
         revocation_url: String => OAuth2, Fill, Ignored,

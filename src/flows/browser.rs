@@ -1,18 +1,21 @@
 //! The browser login (authorization code grant with PKCE and a loopback
-//! redirect, RFC 6749 4.1, RFC 7636, RFC 8252): gettoken listens on
-//! 127.0.0.1, sends the user's browser to the authorization endpoint, and
-//! waits (bounded) for the redirect that brings the code back.
+//! redirect, RFC 6749 4.1, RFC 7636, RFC 8252): gettoken listens on the
+//! loopback address of `redirect_uri`, sends the user's browser to the
+//! authorization endpoint (`flows::opener`), and waits (bounded) for the
+//! redirect that brings the code back, or, in paste mode, for the user to
+//! paste the redirected address on stdin.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::{BufRead, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener, TcpStream};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::reply;
+use super::{opener, reply};
 use crate::config::{OAuth2, Profile};
 use crate::error::Failure;
 use crate::flows::discovery::Endpoints;
 use crate::http::Transport;
-use crate::protocol::authcode::{self, CALLBACK_PATH, Callback};
+use crate::protocol::authcode::{self, Callback};
 use crate::protocol::request::{self, GrantKind};
 use crate::protocol::token::Token;
 use crate::secrets::Resolve;
@@ -37,19 +40,25 @@ pub fn login(
     resolver: &mut dyn Resolve,
     clock: Clock,
 ) -> anyhow::Result<Token> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, o.redirect_port)).map_err(|e| {
-        let advice = if o.redirect_port == 0 {
+    let r = &o.redirect;
+    let ip: IpAddr = if r.host == "[::1]" {
+        Ipv6Addr::LOCALHOST.into()
+    } else {
+        Ipv4Addr::LOCALHOST.into()
+    };
+    let listener = TcpListener::bind((ip, r.port)).map_err(|e| {
+        let advice = if r.port == 0 {
             String::new()
         } else {
             " (choose another `redirect_port`, or 0 for any free port)".into()
         };
         Failure::usage(format!(
-            "cannot listen on 127.0.0.1:{} for the browser login's redirect: {e}{advice}",
-            o.redirect_port
+            "cannot listen on {}:{} for the browser login's redirect: {e}{advice}",
+            r.host, r.port
         ))
     })?;
     let port = listener.local_addr()?.port();
-    let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
+    let redirect_uri = format!("http://{}:{port}{}", r.host, r.path);
     let verifier = Secret::new(random::token());
     redact::register(&verifier);
     let state = random::token();
@@ -71,16 +80,34 @@ pub fn login(
         profile.name
     ));
     crate::log::info(format!("  {url}"));
-    if open_browser(&url) {
-        crate::log::info("(a browser was opened for it)");
-    }
+    let way = opener::choose(&o.browser, &opener::look());
+    let pasted = match &way {
+        opener::Way::Open(argv) => {
+            if opener::open(argv, &url) {
+                crate::log::info("(a browser was opened for it)");
+            }
+            None
+        }
+        opener::Way::Print => None,
+        opener::Way::Paste => {
+            crate::log::info(format!(
+                "after you sign in, the browser is sent to {redirect_uri}?code=... (a page that may not load there): paste that whole address here and press Enter"
+            ));
+            Some(read_lines())
+        }
+    };
     crate::log::info(format!(
         "waiting for the browser to come back to {redirect_uri} (up to {})...",
         crate::util::duration::human(o.login_timeout)
     ));
 
-    let code = wait_for_code(&listener, &state, o.login_timeout)?;
-    let (code, mut browser) = code;
+    let wait = Wait {
+        path: &r.path,
+        state: &state,
+        timeout: o.login_timeout,
+        pasted: pasted.as_ref(),
+    };
+    let (code, mut browser) = wait_for_code(&listener, &wait)?;
     let req = request::oauth2(
         profile,
         o,
@@ -95,19 +122,77 @@ pub fn login(
     let result = req
         .and_then(|req| transport.send(&req))
         .and_then(|reply| Ok(reply::answer(profile, &reply, clock())?));
-    match &result {
-        Ok(_) => respond(
-            &mut browser,
-            200,
-            &authcode::page(true, "gettoken has its token."),
-        ),
-        Err(e) => respond(
-            &mut browser,
-            200,
-            &authcode::page(false, &redact::scrub(&e.to_string())),
-        ),
+    if let Some(browser) = browser.as_mut() {
+        match &result {
+            Ok(_) => respond(
+                browser,
+                200,
+                &authcode::page(true, "gettoken has its token."),
+            ),
+            Err(e) => respond(
+                browser,
+                200,
+                &authcode::page(false, &redact::scrub(&e.to_string())),
+            ),
+        }
     }
     result
+}
+
+/// The lines typed on stdin, read on a thread of their own (paste mode).
+fn read_lines() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        while matches!(stdin.lock().read_line(&mut line), Ok(n) if n > 0) {
+            if tx.send(std::mem::take(&mut line)).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// What [`wait_for_code`] waits for.
+struct Wait<'a> {
+    /// The redirect's path.
+    path: &'a str,
+    state: &'a str,
+    timeout: Duration,
+    /// The lines pasted on stdin (paste mode).
+    pasted: Option<&'a mpsc::Receiver<String>>,
+}
+
+/// A line pasted on stdin: the code, an error when it is a refusal or
+/// belongs to another login, nothing when it is not the redirect (said).
+fn answer_paste(line: &str, wait: &Wait<'_>) -> anyhow::Result<Option<Secret>> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    match authcode::read_pasted(line, wait.path, wait.state) {
+        Callback::Elsewhere => {
+            crate::log::warn(format!(
+                "that is not the address the browser was sent to (its path is {}); paste the whole address from the address bar",
+                wait.path
+            ));
+            Ok(None)
+        }
+        Callback::WrongState => Err(Failure::refused(
+            "the pasted address does not belong to this login (its state does not match): it is from another or an older login",
+        )
+        .with_hint(BROWSER_HINT)
+        .into()),
+        Callback::Denied(words) => Err(Failure::refused(format!(
+            "the browser login was refused: {words}"
+        ))
+        .with_hint(BROWSER_HINT)
+        .into()),
+        Callback::Code(code) => {
+            redact::register(&code);
+            Ok(Some(code))
+        }
+    }
 }
 
 /// Accepts connections until the redirect with this login's `state`
@@ -117,9 +202,9 @@ pub fn login(
 /// up no other, and is dropped after `REQUEST_TIMEOUT`.
 fn wait_for_code(
     listener: &TcpListener,
-    state: &str,
-    timeout: Duration,
-) -> anyhow::Result<(Secret, TcpStream)> {
+    wait: &Wait<'_>,
+) -> anyhow::Result<(Secret, Option<TcpStream>)> {
+    let timeout = wait.timeout;
     listener.set_nonblocking(true)?;
     let deadline = crate::util::duration::deadline_in(timeout);
     let mut pending: Vec<Pending> = Vec::new();
@@ -133,6 +218,12 @@ fn wait_for_code(
             .into());
         }
         let mut busy = false;
+        if let Some(line) = wait.pasted.and_then(|p| p.try_recv().ok()) {
+            busy = true;
+            if let Some(code) = answer_paste(&line, wait)? {
+                return Ok((code, None));
+            }
+        }
         match listener.accept() {
             Ok((stream, _)) => {
                 busy = true;
@@ -167,8 +258,8 @@ fn wait_for_code(
                     if stream.set_nonblocking(false).is_err() {
                         continue;
                     }
-                    if let Some(code) = answer_callback(&mut stream, &line, state)? {
-                        return Ok((code, stream));
+                    if let Some(code) = answer_callback(&mut stream, &line, wait)? {
+                        return Ok((code, Some(stream)));
                     }
                 }
             }
@@ -230,9 +321,9 @@ impl Pending {
 fn answer_callback(
     stream: &mut TcpStream,
     line: &str,
-    state: &str,
+    wait: &Wait<'_>,
 ) -> anyhow::Result<Option<Secret>> {
-    match authcode::read_callback(line, state) {
+    match authcode::read_callback_at(line, wait.path, wait.state) {
         Callback::Elsewhere => respond(stream, 404, "not found\n"),
         Callback::WrongState => {
             crate::log::warn(
@@ -280,56 +371,4 @@ fn respond(stream: &mut TcpStream, status: u16, body: &str) {
         .write_all(head.as_bytes())
         .and_then(|()| stream.write_all(body.as_bytes()))
         .and_then(|()| stream.flush());
-}
-
-/// Opens `url` in the user's browser: `$BROWSER` when set, else the
-/// desktop's opener when there is a desktop. `false` when none was started.
-fn open_browser(url: &str) -> bool {
-    let Some(mut argv) = browser_command() else {
-        return false;
-    };
-    match argv.iter_mut().find(|a| a.contains("%s")) {
-        Some(arg) => *arg = arg.replace("%s", url),
-        None => argv.push(url.to_string()),
-    }
-    let spawned = std::process::Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    match spawned {
-        Ok(mut child) => {
-            // Reaped in the background; the login does not wait for it.
-            std::thread::spawn(move || child.wait());
-            true
-        }
-        Err(e) => {
-            crate::log::debug!("could not start the browser `{}`: {e}", argv[0]);
-            false
-        }
-    }
-}
-
-fn browser_command() -> Option<Vec<String>> {
-    if let Some(first) = std::env::var("BROWSER")
-        .ok()
-        .and_then(|b| b.split(':').next().map(str::to_string))
-        .filter(|b| !b.trim().is_empty())
-    {
-        return Some(first.split_whitespace().map(str::to_string).collect());
-    }
-    let opener: &[&str] = if cfg!(target_os = "macos") {
-        &["open"]
-    } else if cfg!(windows) {
-        &["rundll32", "url.dll,FileProtocolHandler"]
-    } else if ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
-    {
-        &["xdg-open"]
-    } else {
-        return None;
-    };
-    Some(opener.iter().map(|s| s.to_string()).collect())
 }

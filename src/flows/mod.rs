@@ -7,5 +7,6 @@ pub mod browser;
 pub mod device;
 pub mod discovery;
 pub mod logout;
+pub mod opener;
 pub mod reply;
 pub mod token;

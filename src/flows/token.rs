@@ -84,6 +84,12 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         );
         return Ok(token.clone());
     }
+    // A token still valid, dropped only because of `min_ttl`.
+    let dropped_valid = !opts.force
+        && !opts.login
+        && cached
+            .as_ref()
+            .is_some_and(|t| t.seconds_left(clock()).is_some_and(|left| left > 0));
     let cached = cached.filter(|_| !opts.login);
     let token = fetch(
         profile,
@@ -95,7 +101,36 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         clock,
     )?;
     cache.save(profile, &token);
+    if dropped_valid {
+        warn_min_ttl(profile, &token, min_ttl, locks, clock);
+    }
     Ok(token)
+}
+
+/// Warns, once per profile, when its tokens live no longer than `min_ttl`:
+/// no cached token is ever fresh enough, so every call fetches. Said only
+/// after a valid token was dropped for it (the second fetch in a row), so
+/// a single call stays quiet.
+fn warn_min_ttl(
+    profile: &Profile,
+    token: &Token,
+    min_ttl: Duration,
+    locks: &dyn Locks,
+    clock: Clock,
+) {
+    let Some(life) = token.seconds_left(clock()) else {
+        return;
+    };
+    let min = min_ttl.as_secs();
+    if u64::try_from(life).unwrap_or(0) > min {
+        return;
+    }
+    if locks.first_notice(&profile.name, &format!("min_ttl {min}")) {
+        crate::log::warn(format!(
+            "profile `{}`: its tokens live {life}s, no longer than min_ttl ({min}s), so no cached token is ever fresh enough and every call fetches a new one; set min_ttl (or --min-ttl) below the lifetime",
+            profile.name
+        ));
+    }
 }
 
 /// How long to wait for another process fetching the same profile: its

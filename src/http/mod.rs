@@ -183,9 +183,19 @@ impl Transport for HttpTransport {
             redact::register(secret);
         }
         let mut attempt = 0;
+        let tries = self.retries.saturating_add(1);
         loop {
             log_request(req, &shown, attempt);
-            let outcome = self.once(req, &url);
+            let outcome = if attempt == 0 {
+                said_if_slow(
+                    || self.once(req, &url),
+                    || {
+                        crate::log::waiting(format!("waiting for {shown}..."));
+                    },
+                )
+            } else {
+                self.once(req, &url)
+            };
             let retry_wait = match outcome {
                 Ok(reply) if retryable(reply.status) => {
                     // 408, 429 and 503 say the request was not processed;
@@ -241,6 +251,10 @@ impl Transport for HttpTransport {
                 wait.as_secs_f64(),
                 attempt + 2
             );
+            crate::log::waiting(format!(
+                "waiting for {shown} (try {} of {tries})...",
+                attempt + 2
+            ));
             std::thread::sleep(wait);
             attempt += 1;
         }
@@ -302,6 +316,28 @@ impl HttpTransport {
                 .collect(),
         })
     }
+}
+
+/// How long a try runs before the person at the terminal is told.
+const SLOW: Duration = Duration::from_secs(1);
+
+/// Runs `work`; when it takes longer than [`SLOW`] (and waiting is shown at
+/// all), `notice` runs once meanwhile, on a thread of its own.
+fn said_if_slow<T>(work: impl FnOnce() -> T, notice: impl FnOnce() + Send) -> T {
+    if !crate::log::shows_waiting() {
+        return work();
+    }
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if finished.recv_timeout(SLOW) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                notice();
+            }
+        });
+        let out = work();
+        drop(done);
+        out
+    })
 }
 
 /// A client set up on purpose; `direct`: never through a proxy.

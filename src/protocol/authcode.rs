@@ -41,6 +41,11 @@ pub enum Callback {
 
 /// Reads the request line (`GET /callback?code=...&state=... HTTP/1.1`).
 pub fn read_callback(request_line: &str, state: &str) -> Callback {
+    read_callback_at(request_line, CALLBACK_PATH, state)
+}
+
+/// [`read_callback`] for a redirect at `path` (`redirect_uri`'s).
+pub fn read_callback_at(request_line: &str, path: &str, state: &str) -> Callback {
     let mut parts = request_line.split_whitespace();
     let (Some(_method), Some(target)) = (parts.next(), parts.next()) else {
         return Callback::Elsewhere;
@@ -48,7 +53,28 @@ pub fn read_callback(request_line: &str, state: &str) -> Callback {
     let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
         return Callback::Elsewhere;
     };
-    if url.path() != CALLBACK_PATH {
+    read_redirect(&url, path, state)
+}
+
+/// Reads the address the user pasted (paste mode): the whole redirected
+/// URL from the browser's address bar, or its query (`?code=...`).
+pub fn read_pasted(pasted: &str, path: &str, state: &str) -> Callback {
+    let pasted = pasted.trim();
+    let url = if pasted.starts_with("http://") || pasted.starts_with("https://") {
+        Url::parse(pasted).ok()
+    } else {
+        let query = pasted.trim_start_matches('?');
+        Url::parse(&format!("http://127.0.0.1{path}?{query}")).ok()
+    };
+    match url {
+        Some(url) => read_redirect(&url, path, state),
+        None => Callback::Elsewhere,
+    }
+}
+
+/// The redirect's answer in `url`, when it is at `path`.
+fn read_redirect(url: &Url, path: &str, state: &str) -> Callback {
+    if url.path() != path {
         return Callback::Elsewhere;
     }
     let param = |name: &str| {

@@ -34,6 +34,12 @@ pub trait Locks {
 
     /// Ends profile `name`'s login cool-down.
     fn warm(&self, _name: &str) {}
+
+    /// Whether warning `text` is new for profile `name` (then remembered):
+    /// a warning is said once, not on every call.
+    fn first_notice(&self, _name: &str, _text: &str) -> bool {
+        true
+    }
 }
 
 /// The real locks: a file per profile, see [`acquire`].
@@ -58,6 +64,10 @@ impl Locks for FileLocks {
         if let Some(dir) = lock_dir() {
             super::cooldown::end(&dir, name);
         }
+    }
+
+    fn first_notice(&self, name: &str, text: &str) -> bool {
+        lock_dir().is_none_or(|dir| super::notice::first(&dir, name, text))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod lifetime;
 mod linux;
 pub mod lock;
 pub mod memory;
+pub mod notice;
 pub mod record;
 #[cfg(target_os = "linux")]
 mod secret_lookup;

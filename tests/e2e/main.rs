@@ -49,4 +49,5 @@ mod vendor_json_client;
 mod vendor_json_login;
 mod vendor_password_grant;
 mod vendor_query_login;
+mod waiting;
 mod windows;

@@ -563,7 +563,7 @@ pub fn closed_port_url() -> String {
 /// and variables the binary reads that a test must set itself. (Also unset:
 /// every other `GETTOKEN_*` variable but the test setup's `GETTOKEN_TEST_*`,
 /// see [`Env::isolation`].)
-const UNSET: [&str; 16] = [
+const UNSET: [&str; 17] = [
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -580,6 +580,7 @@ const UNSET: [&str; 16] = [
     "GETTOKEN_CONFIG",
     "GETTOKEN_COMPLETE",
     "KUBERNETES_EXEC_INFO",
+    "SSH_CONNECTION",
 ];
 
 /// The directories under an [`Env`]'s root that the isolation points

@@ -18,7 +18,8 @@
 //   device-slow             the same; its first poll is answered `slow_down`
 //   device-short            the same; device codes live 3 seconds
 //   browser                 authorization_code + PKCE + refresh_token, native
-//                           (loopback redirect on any port, RFC 8252)
+//                           (loopback redirect on any port, RFC 8252; /callback,
+//                           /oauth/cb, and [::1]/callback)
 //   agent                   the same, confidential (client_secret_basic): the
 //                           oidc-agent account of bench/run.sh
 //   device-gate, device-flood, device-logout   like `device`, for unattended.rs
@@ -126,7 +127,8 @@ const clients = [
     application_type: 'native',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    redirect_uris: ['http://127.0.0.1/callback'],
+    // /oauth/cb and [::1]: gettoken's `redirect_uri` key.
+    redirect_uris: ['http://127.0.0.1/callback', 'http://127.0.0.1/oauth/cb', 'http://[::1]/callback'],
   },
   {
     // oidc-agent, for bench/run.sh: a confidential client whose refresh

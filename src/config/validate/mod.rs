@@ -4,6 +4,7 @@
 
 mod http;
 mod oauth2;
+mod redirect;
 mod response;
 
 use std::time::Duration;

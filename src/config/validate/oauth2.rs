@@ -242,6 +242,8 @@ pub(super) fn endpoint(
         device_url,
         authorization_url,
         redirect_port: raw.redirect_port.unwrap_or(0),
+        redirect: super::redirect::redirect(name, raw)?,
+        browser: super::redirect::browser(name, raw)?,
         login_timeout,
         login_cooldown,
         revocation_url,

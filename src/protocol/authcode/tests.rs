@@ -71,3 +71,26 @@ fn pages_escape_what_they_show() {
     assert!(p.contains("sign-in failed"));
     assert!(page(true, "ok").contains("signed in"));
 }
+
+#[test]
+fn a_pasted_redirect_is_read_with_its_state_checked() {
+    let at = "/oauth/cb";
+    let url = "http://[::1]:8400/oauth/cb?code=c%2F1&state=S1";
+    assert!(matches!(read_pasted(url, at, "S1"), Callback::Code(c) if c.expose() == "c/1"));
+    assert!(
+        matches!(read_pasted("  ?code=c2&state=S1\n", at, "S1"), Callback::Code(c) if c.expose() == "c2")
+    );
+    assert_eq!(read_pasted(url, at, "S2"), Callback::WrongState);
+    assert_eq!(
+        read_pasted("http://127.0.0.1/other?code=x&state=S1", at, "S1"),
+        Callback::Elsewhere
+    );
+    assert_eq!(
+        read_callback_at("GET /oauth/cb?code=c3&state=S1 HTTP/1.1", at, "S2"),
+        Callback::WrongState
+    );
+    assert_eq!(
+        read_callback_at("GET /callback?code=c3&state=S1 HTTP/1.1", at, "S1"),
+        Callback::Elsewhere
+    );
+}

@@ -9,6 +9,7 @@
 //! stderr is read as it comes.
 
 mod assertion;
+mod browser_elsewhere;
 mod browser_login;
 mod client_credentials;
 mod device;
@@ -136,6 +137,10 @@ pub fn http(method: &str, url: &str, headers: &[(&str, String)], body: Option<&s
 #[derive(Default)]
 pub struct Browser {
     cookies: BTreeMap<String, String>,
+    /// A redirect to a URL starting with this is not followed: its page is
+    /// the address, with an empty body (the browser of a paste-mode login,
+    /// whose redirect leads nowhere).
+    pub stop_at: Option<String>,
 }
 
 pub struct Page {
@@ -250,6 +255,16 @@ impl Browser {
             match (reply.status, reply.header("location")) {
                 (301 | 302 | 303 | 307 | 308, Some(location)) => {
                     let next = url::Url::parse(&url).unwrap().join(location).unwrap();
+                    if self
+                        .stop_at
+                        .as_ref()
+                        .is_some_and(|p| next.as_str().starts_with(p.as_str()))
+                    {
+                        return Page {
+                            url: next.to_string(),
+                            body: String::new(),
+                        };
+                    }
                     if !matches!(reply.status, 307 | 308) {
                         method = "GET".into();
                         body = None;
@@ -320,6 +335,8 @@ pub struct Running {
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<std::thread::JoinHandle<()>>,
     stdout: Option<std::thread::JoinHandle<Vec<u8>>>,
+    /// Its stdin, when started by [`Running::start_typing`].
+    stdin: Option<std::process::ChildStdin>,
 }
 
 impl Drop for Running {
@@ -336,12 +353,42 @@ impl Running {
         args: &[&str],
         vars: &[(&str, &str)],
     ) -> Running {
+        Running::spawn(env, config, args, vars, Stdio::null())
+    }
+
+    /// [`Running::start`] with a stdin the test types into
+    /// ([`Running::type_line`]).
+    pub fn start_typing(
+        env: &Env,
+        config: &std::path::Path,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Running {
+        let mut run = Running::spawn(env, config, args, vars, Stdio::piped());
+        run.stdin = run.child.stdin.take();
+        run
+    }
+
+    /// Types `line` and Enter on the process's stdin.
+    pub fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("started by start_typing");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn spawn(
+        env: &Env,
+        config: &std::path::Path,
+        args: &[&str],
+        vars: &[(&str, &str)],
+        stdin: Stdio,
+    ) -> Running {
         let mut cmd = Command::new(crate::util::gettoken_bin());
         env.isolate_std(&mut cmd);
         cmd.arg("--config")
             .arg(config)
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in vars {
@@ -370,6 +417,7 @@ impl Running {
             stderr,
             stderr_reader: Some(stderr_reader),
             stdout: Some(stdout),
+            stdin: None,
         }
     }
 
