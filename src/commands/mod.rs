@@ -118,6 +118,7 @@ pub(super) fn load(flag: &Option<PathBuf>) -> Result<Config, Failure> {
     let reserved = crate::cli::reserved_names();
     let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
     let config = Config::load(&path, &reserved)?;
+    ports::remember_config(&path);
     if let Some(warning) = config.exposure_warning() {
         crate::log::warn(warning);
     }

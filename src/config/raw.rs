@@ -79,6 +79,11 @@ profile_keys! {
         audience: Text => OAuth2, Fill, Counts,
         resource: Text => OAuth2, Fill, Counts,
         params: BTreeMap<String, Text> => OAuth2, Fill, Counts,
+        subject_token: Text => OAuth2, Fill, Counts,
+        subject_token_type: String => OAuth2, Fill, Counts,
+        actor_token: Text => OAuth2, Fill, Counts,
+        actor_token_type: String => OAuth2, Fill, Counts,
+        requested_token_type: String => OAuth2, Fill, Counts,
 
         // flavour = "http"
         url: Text => Http, Fill, Counts,

@@ -637,6 +637,11 @@ scope = "a b"
 audience = "aud"
 resource = "res"
 params = { p = "1" }
+subject_token = { profile = "ci" }
+subject_token_type = "jwt"
+actor_token = { env = "A" }
+actor_token_type = "access_token"
+requested_token_type = "access_token"
 url = "https://a.example/login"
 method = "PUT"
 fields = { f = "1" }

@@ -7,6 +7,7 @@ mod tools;
 mod util;
 
 mod cache;
+mod chained;
 mod composed;
 mod config_errors;
 mod faults;
