@@ -148,9 +148,15 @@ pub(super) fn token_for(
         min_ttl: options.min_ttl,
         no_login,
         login: false,
+        id_token: options.id_token || profile.id_token,
     };
     let profile = &profile.with_overrides(&options.ask.overrides())?;
-    ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
+    let token =
+        ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))?;
+    if opts.id_token {
+        return ports::id_token(profile, &token);
+    }
+    Ok(token)
 }
 
 /// Writes `text` and a newline to stdout; a closed stdout ends quietly.

@@ -28,6 +28,18 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
     chained(profile, opts, vec![profile.name.clone()])
 }
 
+/// The ID token of `token` as the token to print, or why there is none.
+pub(super) fn id_token(profile: &Profile, token: &Token) -> anyhow::Result<Token> {
+    token.as_id_token().ok_or_else(|| {
+        Failure::refused(format!(
+            "profile `{}`: the endpoint's reply carries no `id_token`",
+            profile.name
+        ))
+        .with_hint("an OpenID Connect provider issues one when `openid` is in `scope`")
+        .into()
+    })
+}
+
 /// The profiles file of this run, for `{ profile = "NAME" }` sources.
 static CONFIG_PATH: OnceLock<PathBuf> = OnceLock::new();
 
@@ -71,9 +83,15 @@ impl ProfileTokens for Chain {
             .with_context(context)?;
         let opts = Options {
             no_login: self.opts.no_login,
+            id_token: profile.id_token,
             ..Options::default()
         };
         let token = chained(&profile, &opts, chain).with_context(context)?;
+        if profile.id_token {
+            return Ok(id_token(&profile, &token)
+                .with_context(context)?
+                .access_token);
+        }
         Ok(token.access_token)
     }
 }

@@ -27,6 +27,9 @@ pub struct Profile {
     pub headers: Vec<(String, Text)>,
     /// The username `gettoken git-credential` gives git with the token.
     pub git_username: String,
+    /// `id_token = true`: the reply's OpenID Connect ID token is the token
+    /// printed (and renewed by its own `exp`), not the access token.
+    pub id_token: bool,
     /// The username a docker credential helper answers with the token.
     pub docker_username: String,
     /// Identifies the request settings as written (secret references, never

@@ -50,6 +50,7 @@ profile_keys! {
         body: AsWritten<Encoding> => Both, Fill, Counts,
         git_username: String => Both, Fill, Ignored,
         docker_username: String => Both, Fill, Ignored,
+        id_token: bool => Both, Fill, Ignored,
 
         // flavour = "oauth2"
         token_url: Text => OAuth2, Fill, Counts,

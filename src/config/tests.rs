@@ -609,6 +609,7 @@ insecure_http = true
 headers = { X-Tenant = "t" }
 body = "json"
 git_username = "git"
+id_token = true
 docker_username = "d"
 token_url = "https://a.example/token"
 issuer = "https://a.example"

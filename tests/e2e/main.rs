@@ -14,6 +14,7 @@ mod faults;
 mod fuzz_corpus;
 mod http_flavour;
 mod http_rules;
+mod id_token;
 mod integrations_completion;
 mod integrations_config;
 mod integrations_docker;

@@ -12,6 +12,7 @@ mod assertion;
 mod browser_login;
 mod client_credentials;
 mod device;
+mod id_token;
 mod refresh;
 mod unattended;
 
