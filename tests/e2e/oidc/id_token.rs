@@ -11,7 +11,7 @@ fn a_device_login_keeps_the_id_token_and_a_refresh_renews_it() {
     let Some(issuer) = issuer() else { return };
     let env = Env::new();
     let text = format!(
-        "[profiles.dev]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\ngrant = \"device_code\"\nclient_id = \"device-refresh\"\nscope = \"openid offline_access\"\ncache = \"file\"\nmin_ttl = \"1s\"\nlogin_timeout = \"3s\"\n"
+        "[profiles.dev]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\ngrant = \"device_code\"\nclient_id = \"device-idtoken\"\nscope = \"openid offline_access\"\ncache = \"file\"\nmin_ttl = \"1s\"\nlogin_timeout = \"3s\"\n"
     );
     let config = env.write_profiles(&text);
     let run = Running::start(&env, &config, &["dev", "--id-token"], &[]);
@@ -21,7 +21,7 @@ fn a_device_login_keeps_the_id_token_and_a_refresh_renews_it() {
     assert_code(&first, 0);
     let id = stdout(&first).trim().to_string();
     let claims = claims(&id);
-    assert_eq!(claims["aud"], "device-refresh", "{claims}");
+    assert_eq!(claims["aud"], "device-idtoken", "{claims}");
     assert_eq!(claims["iss"].as_str(), Some(issuer.as_str()), "{claims}");
     let gettoken = |args: &[&str]| {
         env.bare_cmd()
@@ -35,7 +35,7 @@ fn a_device_login_keeps_the_id_token_and_a_refresh_renews_it() {
     assert_code(&out, 0);
     assert!(stdout(&out).contains("ID token claims"), "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("\"aud\": \"device-refresh\""),
+        stdout(&out).contains("\"aud\": \"device-idtoken\""),
         "{}",
         stdout(&out)
     );
