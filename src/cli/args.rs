@@ -119,6 +119,10 @@ pub struct FetchOptions {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Use the OpenID Connect ID token of the reply instead of the access token
+    #[arg(long)]
+    pub id_token: bool,
+
     #[command(flatten)]
     pub ask: AskOptions,
 }
@@ -176,6 +180,7 @@ impl GetOptions {
             || self.fetch.min_ttl.is_some()
             || self.fetch.force
             || self.fetch.no_cache
+            || self.fetch.id_token
             || !self.fetch.ask.overrides().is_empty()
     }
 

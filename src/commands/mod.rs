@@ -150,6 +150,7 @@ pub(super) fn load(flag: &Option<PathBuf>) -> Result<Config, Failure> {
     let reserved = crate::cli::reserved_names();
     let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
     let config = Config::load(&path, &reserved)?;
+    ports::remember_config(&path);
     if let Some(warning) = config.exposure_warning() {
         crate::log::warn(warning);
     }
@@ -179,9 +180,15 @@ pub(super) fn token_for(
         min_ttl: options.min_ttl,
         no_login,
         login: false,
+        id_token: options.id_token || profile.id_token,
     };
     let profile = &profile.with_overrides(&options.ask.overrides())?;
-    ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))
+    let token =
+        ports::token(profile, &opts).with_context(|| format!("profile `{}`", profile.name))?;
+    if opts.id_token {
+        return ports::id_token(profile, &token);
+    }
+    Ok(token)
 }
 
 /// Writes `text` and a newline to stdout; a closed stdout ends quietly.

@@ -1,12 +1,21 @@
 //! The composition root: the real adapters behind the use case's ports
 //! (the profile's cache, the lock files, the network, the secret sources,
-//! the wall clock), built for one run of `flows::token`.
+//! the wall clock), built for one run of `flows::token`; and other
+//! profiles' tokens for `{ profile = "NAME" }` sources, each through the
+//! same use case with its own cache, lock and refresh.
 
-use crate::config::{CacheKind, Profile};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use anyhow::Context;
+
+use crate::config::{CacheKind, Config, Profile};
+use crate::error::Failure;
 use crate::flows::token::{self, Options, Ports};
 use crate::http::Network;
 use crate::protocol::token::Token;
 use crate::secrets::resolve::Resolver;
+use crate::secrets::{ProfileTokens, Secret};
 use crate::store::StoredSecrets;
 use crate::store::cache::Cache;
 use crate::store::lock::FileLocks;
@@ -16,6 +25,79 @@ use crate::util::clock;
 /// the cache is opened up front; the transport is built, and the OS keyring
 /// opened for secrets, only when a request is due.
 pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
+    chained(profile, opts, vec![profile.name.clone()])
+}
+
+/// The ID token of `token` as the token to print, or why there is none.
+pub(super) fn id_token(profile: &Profile, token: &Token) -> anyhow::Result<Token> {
+    token.as_id_token().ok_or_else(|| {
+        Failure::refused(format!(
+            "profile `{}`: the endpoint's reply carries no `id_token`",
+            profile.name
+        ))
+        .with_hint("an OpenID Connect provider issues one when `openid` is in `scope`")
+        .into()
+    })
+}
+
+/// The profiles file of this run, for `{ profile = "NAME" }` sources.
+static CONFIG_PATH: OnceLock<PathBuf> = OnceLock::new();
+
+/// Remembers where the profiles file of this run is.
+pub(super) fn remember_config(path: &std::path::Path) {
+    let _ = CONFIG_PATH.set(path.to_path_buf());
+}
+
+/// Other profiles' tokens for the profile last in `chain` (the profiles
+/// whose token is being fetched, outermost first).
+struct Chain {
+    chain: Vec<String>,
+    opts: Options,
+}
+
+impl ProfileTokens for Chain {
+    fn profile_token(&self, name: &str, key: &str) -> anyhow::Result<Secret> {
+        let of = self.chain.last().map_or("", String::as_str);
+        if self.chain.iter().any(|n| n == name) {
+            let mut names = self.chain.clone();
+            names.push(name.to_string());
+            return Err(Failure::usage(format!(
+                "`{key}` of profile `{of}` is the token of profile `{name}`, which needs its own token again: {}",
+                names.join(" -> ")
+            ))
+            .with_hint("a profile may use another's token only when that one does not lead back to it")
+            .into());
+        }
+        let path = CONFIG_PATH.get().ok_or_else(|| {
+            Failure::usage(format!(
+                "`{key}`: no profiles file is loaded to find profile `{name}` in"
+            ))
+        })?;
+        let reserved = crate::cli::reserved_names();
+        let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
+        let mut chain = self.chain.clone();
+        chain.push(name.to_string());
+        let context = || format!("profile `{name}` (for `{key}` of `{of}`)");
+        let profile = Config::load(path, &reserved)
+            .and_then(|c| c.profile(name))
+            .with_context(context)?;
+        let opts = Options {
+            no_login: self.opts.no_login,
+            id_token: profile.id_token,
+            ..Options::default()
+        };
+        let token = chained(&profile, &opts, chain).with_context(context)?;
+        if profile.id_token {
+            return Ok(id_token(&profile, &token)
+                .with_context(context)?
+                .access_token);
+        }
+        Ok(token.access_token)
+    }
+}
+
+/// [`token`] for the profile last in `chain`.
+fn chained(profile: &Profile, opts: &Options, chain: Vec<String>) -> anyhow::Result<Token> {
     let cache = if opts.no_cache {
         None
     } else {
@@ -29,7 +111,11 @@ pub fn token(profile: &Profile, opts: &Options) -> anyhow::Result<Token> {
         .filter(|_| profile.cache == CacheKind::Keyring)
         .map(Cache::backend);
     let secrets = StoredSecrets::new(shared);
-    let mut resolver = Resolver::new(profile.timeout, &secrets);
+    let others = Chain {
+        chain,
+        opts: opts.clone(),
+    };
+    let mut resolver = Resolver::new(profile.timeout, &secrets).with_profiles(&others);
     let ports = Ports {
         cache: cache.as_ref(),
         locks: &FileLocks,

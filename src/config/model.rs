@@ -30,6 +30,9 @@ pub struct Profile {
     pub client_cert: Option<(Text, Text)>,
     /// The username `gettoken git-credential` gives git with the token.
     pub git_username: String,
+    /// `id_token = true`: the reply's OpenID Connect ID token is the token
+    /// printed (and renewed by its own `exp`), not the access token.
+    pub id_token: bool,
     /// The username a docker credential helper answers with the token.
     pub docker_username: String,
     /// Identifies the request settings as written (secret references, never
@@ -103,6 +106,19 @@ pub struct OAuth2 {
     pub resource: Option<Text>,
     pub params: Vec<(String, Text)>,
     pub body: Encoding,
+    /// RFC 8693 token exchange: what is exchanged, and for what.
+    pub exchange: Exchange,
+}
+
+/// The keys of grant `token_exchange` (RFC 8693 2.1); token types are
+/// written out as URNs.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    pub subject_token: Option<Text>,
+    pub subject_token_type: String,
+    pub actor_token: Option<Text>,
+    pub actor_token_type: String,
+    pub requested_token_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +132,8 @@ pub enum Grant {
     AuthorizationCode,
     /// RFC 7523 2.1: a JWT signed with `private_key` is the grant.
     JwtBearer,
+    /// RFC 8693: `subject_token` (often another profile's token) exchanged.
+    TokenExchange,
     /// Any other `grant_type`, sent as written (vendor grants).
     Other(String),
 }
@@ -129,6 +147,7 @@ impl Grant {
             Grant::DeviceCode => DEVICE_CODE_GRANT,
             Grant::AuthorizationCode => "authorization_code",
             Grant::JwtBearer => JWT_BEARER_GRANT,
+            Grant::TokenExchange => TOKEN_EXCHANGE_GRANT,
             Grant::Other(s) => s,
         }
     }
@@ -141,6 +160,7 @@ impl Grant {
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]

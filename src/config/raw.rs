@@ -54,6 +54,7 @@ profile_keys! {
         // A TLS client certificate on every request (RFC 8705 mTLS).
         client_cert: Text => Both, Fill, Counts,
         client_key: Text => Both, Fill, Counts,
+        id_token: bool => Both, Fill, Ignored,
 
         // flavour = "oauth2"
         token_url: Text => OAuth2, Fill, Counts,
@@ -85,6 +86,11 @@ profile_keys! {
         audience: Text => OAuth2, Fill, Counts,
         resource: Text => OAuth2, Fill, Counts,
         params: BTreeMap<String, Text> => OAuth2, Fill, Counts,
+        subject_token: Text => OAuth2, Fill, Counts,
+        subject_token_type: String => OAuth2, Fill, Counts,
+        actor_token: Text => OAuth2, Fill, Counts,
+        actor_token_type: String => OAuth2, Fill, Counts,
+        requested_token_type: String => OAuth2, Fill, Counts,
 
         // flavour = "http"
         url: Text => Http, Fill, Counts,

@@ -611,6 +611,7 @@ insecure_http = true
 headers = { X-Tenant = "t" }
 body = "json"
 git_username = "git"
+id_token = true
 docker_username = "d"
 client_cert = "/c.pem"
 client_key = { file = "/k.pem" }
@@ -643,6 +644,11 @@ scope = "a b"
 audience = "aud"
 resource = "res"
 params = { p = "1" }
+subject_token = { profile = "ci" }
+subject_token_type = "jwt"
+actor_token = { env = "A" }
+actor_token_type = "access_token"
+requested_token_type = "access_token"
 url = "https://a.example/login"
 method = "PUT"
 fields = { f = "1" }

@@ -47,6 +47,9 @@ pub fn remember(token: &Token) {
     if let Some(r) = &token.refresh_token {
         redact::register(r);
     }
+    if let Some(id) = &token.id_token {
+        redact::register(id);
+    }
 }
 
 /// Registers the string at the token's place of a refused reply, which

@@ -33,6 +33,10 @@ pub struct Options {
     /// a grant that needs a device or browser login fails at once instead
     /// of starting one. The cache and a refresh token still serve.
     pub no_login: bool,
+    /// The ID token is the one wanted (`id_token = true`, `--id-token`): a
+    /// cached token serves only while its ID token is fresh too, and a
+    /// refresh that brings no fresh one is followed by the grant.
+    pub id_token: bool,
 }
 
 /// The hint of a login refused under [`Options::no_login`].
@@ -69,7 +73,12 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
     let Some(cache) = cache.filter(|_| !opts.no_cache) else {
         return fetch(profile, None, opts, connect, locks, resolver, clock);
     };
-    let usable = |t: &Token| !opts.force && !opts.login && is_fresh(t, clock(), min_ttl);
+    let usable = |t: &Token| {
+        !opts.force
+            && !opts.login
+            && is_fresh(t, clock(), min_ttl)
+            && (!opts.id_token || id_token_fresh(t, clock(), min_ttl))
+    };
     if let Some(token) = cache.load(profile).filter(usable) {
         crate::log::debug!("cache hit for `{}`", profile.name);
         return Ok(token);
@@ -189,12 +198,30 @@ fn fetch(
         }
         Endpoint::OAuth2(o) => {
             let urls = discovery::endpoints(profile, o, transport)?;
-            let refreshed = match cached.and_then(|t| t.refresh_token.as_ref()) {
-                Some(refresh) => {
-                    try_refresh(profile, o, &urls.token, refresh, transport, resolver, clock)?
-                }
-                None => None,
+            let refreshed = match (cached, cached.and_then(|t| t.refresh_token.as_ref())) {
+                (Some(cached), Some(refresh)) => try_refresh(
+                    profile,
+                    o,
+                    &urls.token,
+                    (cached, refresh),
+                    transport,
+                    resolver,
+                    clock,
+                )?,
+                _ => None,
             };
+            // An ID token wanted and none fresh after the refresh: the grant.
+            let refreshed = refreshed.filter(|t| {
+                let fresh = !opts.id_token || id_token_fresh(t, clock(), Duration::ZERO);
+                if !fresh {
+                    crate::log::debug!(
+                        "the refresh brought no fresh ID token for `{}`; running grant \"{}\"",
+                        profile.name,
+                        o.grant.grant_type()
+                    );
+                }
+                fresh
+            });
             match (refreshed, &o.grant) {
                 (Some(token), _) => token,
                 (None, grant) if grant.is_interactive() && opts.no_login && !login => {
@@ -317,17 +344,27 @@ fn self_signed(
         refresh_token: None,
         scope: None,
         extra: vec![],
+        id_token: None,
     })
+}
+
+/// Whether `token`'s ID token has more than `min_ttl` left (by its `exp`).
+fn id_token_fresh(token: &Token, now: i64, min_ttl: Duration) -> bool {
+    let min = i64::try_from(min_ttl.as_secs()).unwrap_or(i64::MAX);
+    token
+        .id_token_expiry()
+        .is_some_and(|exp| exp.saturating_sub(now) > min.max(0))
 }
 
 /// The refresh grant with a stored refresh token. `Ok(None)` when the
 /// endpoint refused it (expired, revoked): the caller runs the profile's
-/// own grant. A kept refresh token survives a reply that rotates none.
+/// own grant. A kept refresh token survives a reply that rotates none, and
+/// a kept ID token one that brings none, while it is valid.
 fn try_refresh(
     profile: &Profile,
     o: &OAuth2,
     token_url: &str,
-    refresh: &crate::secrets::Secret,
+    (cached, refresh): (&Token, &crate::secrets::Secret),
     transport: &dyn Transport,
     resolver: &mut dyn Resolve,
     clock: Clock,
@@ -340,6 +377,9 @@ fn try_refresh(
         Ok(mut token) => {
             if token.refresh_token.is_none() {
                 token.refresh_token = Some(refresh.clone());
+            }
+            if token.id_token.is_none() && id_token_fresh(cached, clock(), Duration::ZERO) {
+                token.id_token = cached.id_token.clone();
             }
             Ok(Some(token))
         }

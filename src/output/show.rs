@@ -135,6 +135,7 @@ pub fn show(s: &Shown) -> String {
         }
     };
     let mut jwt_parts = None;
+    let mut id_parts = None;
     if let Some(t) = token {
         row("token", state(p, t, s.now));
         if let Some(at) = super::rfc3339(t.expires_at) {
@@ -169,12 +170,38 @@ pub fn show(s: &Shown) -> String {
         if jwt_parts.is_none() {
             row("format", "opaque (not a JWT)".into());
         }
+        let used = if p.id_token {
+            " (printed: id_token = true)"
+        } else {
+            ""
+        };
+        if t.id_token.is_some() {
+            row(
+                "id token",
+                match super::rfc3339(t.id_token_expiry()) {
+                    Some(at) => format!("kept, expires at {at}{used}"),
+                    None => format!("kept, no `exp`{used}"),
+                },
+            );
+        }
+        id_parts = t.id_token.as_ref().and_then(|i| jwt::decode(i.expose()));
     }
     let mut text = super::table(&rows);
     if let Some((header, claims)) = jwt_parts {
         text.push_str("\nJWT header (decoded, not verified):\n");
         text.push_str(&indented(&header));
         text.push_str("\nJWT claims (decoded, not verified):\n");
+        text.push_str(&indented(&claims));
+        let times = claim_times(&claims);
+        if !times.is_empty() {
+            text.push('\n');
+            text.push_str(&times);
+        }
+    }
+    if let Some((header, claims)) = id_parts {
+        text.push_str("\nID token header (decoded, not verified):\n");
+        text.push_str(&indented(&header));
+        text.push_str("\nID token claims (decoded, not verified):\n");
         text.push_str(&indented(&claims));
         let times = claim_times(&claims);
         if !times.is_empty() {

@@ -20,6 +20,7 @@ fn token(token_type: Option<&str>) -> Token {
         refresh_token: None,
         scope: Some("read".into()),
         extra: vec![],
+        id_token: None,
     }
 }
 

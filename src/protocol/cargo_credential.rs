@@ -168,6 +168,7 @@ mod tests {
             refresh_token: None,
             scope: None,
             extra: vec![],
+            id_token: None,
         }
     }
 

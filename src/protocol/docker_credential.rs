@@ -68,6 +68,7 @@ mod tests {
             refresh_token: None,
             scope: None,
             extra: vec![],
+            id_token: None,
         };
         let v: serde_json::Value =
             serde_json::from_str(&answer("r.example", "oauth2accesstoken", &token)).unwrap();

@@ -181,6 +181,7 @@ mod tests {
             refresh_token: None,
             scope: None,
             extra: vec![],
+            id_token: None,
         };
         assert_eq!(
             answer("oauth2", &token),

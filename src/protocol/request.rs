@@ -182,6 +182,11 @@ pub fn oauth2(
                 let assertion = grant_assertion(&mut b, o, token_url)?;
                 field("assertion", assertion);
             }
+            if o.grant == Grant::TokenExchange {
+                for (key, value) in exchange(&mut b, o)? {
+                    field(&key, value);
+                }
+            }
             fields.extend(what_is_asked(&mut b, o, true)?);
         }
     }
@@ -260,6 +265,31 @@ pub fn authorization_query(
     // The URL is shown, kept in the browser's history and passed to it:
     // `params` read from a secret source go to the token request only.
     fields.extend(what_is_asked(&mut b, o, false)?);
+    Ok(fields)
+}
+
+/// RFC 8693 2.1: the subject token and its type, the actor token and its
+/// type when set, the requested token type when set.
+fn exchange(b: &mut Builder<'_>, o: &OAuth2) -> anyhow::Result<Vec<(String, String)>> {
+    let x = &o.exchange;
+    let subject = x.subject_token.as_ref().expect("validated: subject_token");
+    let mut fields = vec![
+        (
+            "subject_token".to_string(),
+            b.value(subject, "subject_token")?,
+        ),
+        (
+            "subject_token_type".to_string(),
+            x.subject_token_type.clone(),
+        ),
+    ];
+    if let Some(actor) = &x.actor_token {
+        fields.push(("actor_token".into(), b.value(actor, "actor_token")?));
+        fields.push(("actor_token_type".into(), x.actor_token_type.clone()));
+    }
+    if let Some(requested) = &x.requested_token_type {
+        fields.push(("requested_token_type".into(), requested.clone()));
+    }
     Ok(fields)
 }
 

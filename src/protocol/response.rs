@@ -278,6 +278,10 @@ fn read_reply(
             .and_then(shown),
         expires_at,
         access_token: Secret::new(access_token),
+        // OpenID Connect Core 3.1.3.3: beside the access token, a JWT.
+        id_token: string_at(&doc, Some("/id_token"))
+            .filter(|t| crate::protocol::token::printable_token(t))
+            .map(Secret::new),
     })
 }
 

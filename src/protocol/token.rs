@@ -14,6 +14,8 @@ pub struct Token {
     pub scope: Option<String>,
     /// Reply fields the profile maps (`response.extra`): name, value.
     pub extra: Vec<(String, String)>,
+    /// The OpenID Connect ID token of the reply (a JWT), when it had one.
+    pub id_token: Option<Secret>,
 }
 
 /// The usual spelling of a token type that is an HTTP auth scheme a token
@@ -45,6 +47,30 @@ impl Token {
             && self.token_type.as_deref().is_none_or(is_http_token)
     }
 
+    /// The ID token's expiry, its `exp`; `None` without an ID token or
+    /// without a readable `exp`.
+    pub fn id_token_expiry(&self) -> Option<i64> {
+        self.id_token
+            .as_ref()
+            .and_then(|t| super::jwt::expiry(t.expose()))
+    }
+
+    /// The ID token as the token to print (`id_token = true`,
+    /// `--id-token`): its expiry its `exp`, sent as `Bearer`, the reply's
+    /// extra fields kept; `None` when the reply carried none.
+    pub fn as_id_token(&self) -> Option<Token> {
+        let id = self.id_token.clone()?;
+        Some(Token {
+            expires_at: self.id_token_expiry(),
+            access_token: id,
+            token_type: None,
+            refresh_token: None,
+            scope: self.scope.clone(),
+            extra: self.extra.clone(),
+            id_token: None,
+        })
+    }
+
     /// Seconds left at `now`; `None` when the expiry is unknown.
     pub fn seconds_left(&self, now: i64) -> Option<i64> {
         self.expires_at.map(|at| at.saturating_sub(now))
@@ -64,6 +90,7 @@ mod tests {
             refresh_token: None,
             scope: None,
             extra: vec![],
+            id_token: None,
         };
         assert!(token("abc.def-_~+/=", Some("Bearer")).is_printable());
         assert!(token("abc", None).is_printable());
@@ -93,6 +120,7 @@ mod tests {
             refresh_token: Some(Secret::new("rt-value-2")),
             scope: Some("read".into()),
             extra: vec![],
+            id_token: None,
         };
         for shown in [format!("{token:?}"), format!("{token:#?}")] {
             assert!(!shown.contains("value-"), "{shown}");

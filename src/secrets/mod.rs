@@ -33,3 +33,10 @@ pub trait SecretStore {
     /// could not be read.
     fn get_secret(&self, name: &str) -> Result<Option<Secret>, String>;
 }
+
+/// Another profile's token, for `{ profile = "NAME" }`: the commands
+/// implement it over the use case (`flows::token`), which sits above this
+/// layer. `key` names the setting it is for, for messages.
+pub trait ProfileTokens {
+    fn profile_token(&self, name: &str, key: &str) -> anyhow::Result<Secret>;
+}

@@ -9,7 +9,7 @@ use crate::error::Failure;
 use crate::secrets::json_field;
 use crate::secrets::jwt::{Claim, JwtSpec};
 use crate::secrets::redact;
-use crate::secrets::{Resolve, SecretStore};
+use crate::secrets::{ProfileTokens, Resolve, SecretStore};
 use crate::secrets::{Secret, Source, Text};
 use crate::util::expand::expand_path;
 use crate::util::fs::{SMALL_FILE_CAP, read_regular};
@@ -23,6 +23,8 @@ pub struct Resolver<'a> {
     pub command_timeout: Duration,
     /// Where `{ keyring = "NAME" }` secrets are kept.
     pub secrets: &'a dyn SecretStore,
+    /// Where `{ profile = "NAME" }` tokens come from; `None`: refused.
+    pub profiles: Option<&'a dyn ProfileTokens>,
     /// What was read already.
     read: Vec<(Source, Secret)>,
 }
@@ -32,8 +34,15 @@ impl<'a> Resolver<'a> {
         Resolver {
             command_timeout,
             secrets,
+            profiles: None,
             read: Vec::new(),
         }
+    }
+
+    /// The same, with other profiles' tokens for `{ profile = "NAME" }`.
+    pub fn with_profiles(mut self, profiles: &'a dyn ProfileTokens) -> Self {
+        self.profiles = Some(profiles);
+        self
     }
 }
 
@@ -61,6 +70,19 @@ impl Resolve for Resolver<'_> {
             }
             let value = Secret::new(joined);
             redact::register(&value);
+            return Ok(value);
+        }
+        if let Source::Profile(name) = source {
+            // Its errors name the chain already (`ProfileTokens`).
+            let Some(profiles) = self.profiles else {
+                return Err(Failure::usage(format!(
+                    "`{key}`: another profile's token cannot be used here"
+                ))
+                .into());
+            };
+            let value = profiles.profile_token(name, key)?;
+            redact::register(&value);
+            self.read.push((source.clone(), value.clone()));
             return Ok(value);
         }
         let value = match source {
@@ -185,7 +207,9 @@ impl Resolver<'_> {
                 Err(e) => Err(e),
             },
             Source::Prompt(label) => prompt(label),
-            Source::Json(_) | Source::Jwt(_) => unreachable!("read by `resolve`"),
+            Source::Json(_) | Source::Jwt(_) | Source::Profile(_) => {
+                unreachable!("read by `resolve`")
+            }
             Source::Join(_) => Err("a `join` is read part by part".into()),
         }
     }

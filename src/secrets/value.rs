@@ -62,12 +62,15 @@ pub enum Source {
     /// `{ join = ["Bearer ", { env = "T" }] }`: literal text and sources
     /// put together; a secret when any part comes from a source.
     Join(Vec<Text>),
+    /// `{ profile = "NAME" }`: the token of another profile, through its
+    /// cache, lock and refresh (`ProfileTokens`).
+    Profile(String),
 }
 
 impl Source {
     /// The keys that make a TOML table a secret source.
-    pub const KEYS: [&'static str; 8] = [
-        "env", "file", "command", "keyring", "prompt", "json", "jwt", "join",
+    pub const KEYS: [&'static str; 9] = [
+        "env", "file", "command", "keyring", "prompt", "json", "jwt", "join", "profile",
     ];
 
     /// How the source is named in messages: never its value.
@@ -85,6 +88,7 @@ impl Source {
             }
             Source::Jwt(_) => "a signed JWT".to_string(),
             Source::Join(parts) => format!("`join` of {} parts", parts.len()),
+            Source::Profile(name) => format!("the token of profile `{name}`"),
         }
     }
 }

@@ -32,6 +32,9 @@ struct Record {
     /// The reply fields the profile maps (`response.extra`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     extra: Vec<(String, String)>,
+    /// The reply's OpenID Connect ID token; absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
 }
 
 /// A record read back: the token, and the digest of the credentials it
@@ -54,6 +57,7 @@ pub fn encode(token: &Token, fingerprint: &str, credentials: Option<String>) -> 
         scope: token.scope.clone(),
         credentials,
         extra: token.extra.clone(),
+        id_token: token.id_token.as_ref().map(|s| s.expose().to_string()),
     };
     serde_json::to_string(&record).ok()
 }
@@ -81,6 +85,10 @@ pub fn decode(text: &str, fingerprint: &str) -> Option<Decoded> {
             .map(Secret::new),
         scope: record.scope,
         extra: record.extra,
+        id_token: record
+            .id_token
+            .filter(|t| crate::protocol::token::printable_token(t))
+            .map(Secret::new),
     };
     // Checked again as a reply is: an altered record must not put a line
     // break in a header or drive the terminal.
@@ -124,6 +132,7 @@ mod tests {
             refresh_token: None,
             scope: None,
             extra: vec![],
+            id_token: None,
         };
         let with = super::encode(&t, "fp", Some("salt:sum".into())).unwrap();
         assert_eq!(
@@ -143,6 +152,7 @@ mod tests {
             refresh_token: Some(Secret::new("rt")),
             scope: Some("read".into()),
             extra: vec![],
+            id_token: None,
         }
     }
 

@@ -13,12 +13,14 @@ mod tools;
 mod util;
 
 mod cache;
+mod chained;
 mod composed;
 mod config_errors;
 mod faults;
 mod fuzz_corpus;
 mod http_flavour;
 mod http_rules;
+mod id_token;
 mod integrations_cargo;
 mod integrations_completion;
 mod integrations_config;

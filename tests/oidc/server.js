@@ -24,6 +24,7 @@
 //                           oidc-agent account of bench/run.sh
 //   device-gate, device-flood, device-logout   like `device`, for unattended.rs
 //   cc-short                client_credentials whose access tokens live 4 seconds
+//   device-idtoken          like device-refresh, for id_token.rs
 // Revocation (RFC 7009, /token/revocation) and introspection (RFC 7662,
 // /token/introspection; any confidential client may introspect any token)
 // are on.
@@ -120,6 +121,8 @@ const clients = [
   deviceClient('device-gate'),
   deviceClient('device-flood'),
   deviceClient('device-logout'),
+  // tests/e2e/oidc/id_token.rs: like device-refresh (5-second access tokens).
+  deviceClient('device-idtoken'),
   ccClient('cc-short', 'client_secret_basic'),
   {
     client_id: 'browser',
@@ -171,7 +174,7 @@ function configuration() {
     ttl: {
       // device-refresh: 5 seconds, so a test can wait for the real expiry;
       // agent: an hour, so a benchmark of the cached path never sees it expire.
-      AccessToken: (ctx, token, client) => ({ 'device-refresh': 5, agent: 3600 })[client.clientId] ?? ACCESS_TOKEN_TTL,
+      AccessToken: (ctx, token, client) => ({ 'device-refresh': 5, 'device-idtoken': 5, agent: 3600 })[client.clientId] ?? ACCESS_TOKEN_TTL,
       ClientCredentials: (ctx, token, client) => (client.clientId === 'cc-short' ? SHORT_TTL : ACCESS_TOKEN_TTL),
       DeviceCode: (ctx, code, client) => (client.clientId === 'device-short' ? 3 : 600),
       RefreshToken: 3600,

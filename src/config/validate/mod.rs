@@ -222,6 +222,7 @@ impl Profile {
             fingerprint: fingerprint(&raw),
             credentials: credentials(&raw),
             variant: None,
+            id_token: raw.id_token.unwrap_or(false),
             endpoint,
             response,
             output,

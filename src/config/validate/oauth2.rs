@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::{Result, bad, one_of, parse_duration, parse_url};
 use crate::config::model::{
-    ClientAuth, DEVICE_CODE_GRANT, Encoding, Grant, JWT_BEARER_GRANT, OAuth2, SigningAlg,
-    Thumbprint,
+    ClientAuth, DEVICE_CODE_GRANT, Encoding, Exchange, Grant, JWT_BEARER_GRANT, OAuth2, SigningAlg,
+    TOKEN_EXCHANGE_GRANT, Thumbprint,
 };
 use crate::config::raw::{RawProfile, Scope};
 use crate::secrets::Text;
@@ -19,6 +19,7 @@ fn grant_name(grant: &Grant) -> &str {
     match grant {
         Grant::DeviceCode => "device_code",
         Grant::JwtBearer => "jwt_bearer",
+        Grant::TokenExchange => "token_exchange",
         other => other.grant_type(),
     }
 }
@@ -64,6 +65,7 @@ pub(super) fn endpoint(
         "device_code" | DEVICE_CODE_GRANT => Grant::DeviceCode,
         "authorization_code" => Grant::AuthorizationCode,
         "jwt_bearer" | JWT_BEARER_GRANT => Grant::JwtBearer,
+        "token_exchange" | TOKEN_EXCHANGE_GRANT => Grant::TokenExchange,
         other => Grant::Other(other.to_string()),
     };
     let need = |key: &str, value: &Option<Text>| {
@@ -82,6 +84,7 @@ pub(super) fn endpoint(
             need("password", &raw.password)?;
         }
         Grant::RefreshToken => need("refresh_token", &raw.refresh_token)?,
+        Grant::TokenExchange => need("subject_token", &raw.subject_token)?,
         Grant::DeviceCode => {
             need("client_id", &raw.client_id)?;
             if raw.device_url.is_none() && !has_issuer {
@@ -161,6 +164,7 @@ pub(super) fn endpoint(
             }
         }
     }
+    let exchange = exchange(name, raw, &grant)?;
     if client_auth != ClientAuth::PrivateKeyJwt && grant != Grant::JwtBearer {
         for (key, set) in [
             ("private_key", raw.private_key.is_some()),
@@ -267,5 +271,72 @@ pub(super) fn endpoint(
         resource: raw.resource.clone(),
         params: raw.params.clone().unwrap_or_default().into_iter().collect(),
         body,
+        exchange,
+    })
+}
+
+/// The short names of RFC 8693 3's token types.
+const TOKEN_TYPES: [&str; 6] = [
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "jwt",
+    "saml1",
+    "saml2",
+];
+
+/// A token type: a short name of [`TOKEN_TYPES`] becomes its URN; any
+/// other URI is sent as written.
+fn token_type(name: &str, key: &str, value: &str) -> Result<String> {
+    if TOKEN_TYPES.contains(&value) {
+        Ok(format!("urn:ietf:params:oauth:token-type:{value}"))
+    } else if value.contains(':') {
+        Ok(value.to_string())
+    } else {
+        Err(bad(
+            name,
+            format!(
+                "`{key}` = \"{value}\" is neither one of {} nor a URI such as urn:ietf:params:oauth:token-type:jwt",
+                TOKEN_TYPES.join(", ")
+            ),
+        ))
+    }
+}
+
+/// The keys of grant `token_exchange`; refused with any other grant. A
+/// token type left out is `access_token` (RFC 8693's most common case).
+fn exchange(name: &str, raw: &RawProfile, grant: &Grant) -> Result<Exchange> {
+    if *grant != Grant::TokenExchange {
+        for (key, set) in [
+            ("subject_token", raw.subject_token.is_some()),
+            ("subject_token_type", raw.subject_token_type.is_some()),
+            ("actor_token", raw.actor_token.is_some()),
+            ("actor_token_type", raw.actor_token_type.is_some()),
+            ("requested_token_type", raw.requested_token_type.is_some()),
+        ] {
+            if set {
+                return Err(bad(
+                    name,
+                    format!("`{key}` is only used with grant = \"token_exchange\""),
+                ));
+            }
+        }
+        return Ok(Exchange::default());
+    }
+    if raw.actor_token_type.is_some() && raw.actor_token.is_none() {
+        return Err(bad(name, "`actor_token_type` needs `actor_token`"));
+    }
+    let typed = |key: &str, value: &Option<String>| {
+        token_type(name, key, value.as_deref().unwrap_or("access_token"))
+    };
+    Ok(Exchange {
+        subject_token: raw.subject_token.clone(),
+        subject_token_type: typed("subject_token_type", &raw.subject_token_type)?,
+        actor_token: raw.actor_token.clone(),
+        actor_token_type: typed("actor_token_type", &raw.actor_token_type)?,
+        requested_token_type: match &raw.requested_token_type {
+            Some(v) => Some(token_type(name, "requested_token_type", v)?),
+            None => None,
+        },
     })
 }

@@ -148,6 +148,7 @@ fn token_of(access: &str, expires_at: i64, refresh: Option<&str>) -> Token {
         refresh_token: refresh.map(Secret::new),
         scope: None,
         extra: vec![],
+        id_token: None,
     }
 }
 

@@ -13,6 +13,7 @@ mod browser_elsewhere;
 mod browser_login;
 mod client_credentials;
 mod device;
+mod id_token;
 mod refresh;
 mod unattended;
 
