@@ -190,6 +190,35 @@ fn through_kubectl(kubectl: &std::path::Path, api_version: &str) {
     assert!(!stderr(&out).contains(TOKEN), "{}", stderr(&out));
 }
 
+/// A token the API server does not accept: kubectl fails as it reports
+/// credential errors ("must be logged in", Unauthorized, exit 1), and
+/// gettoken's token is not shown.
+#[test]
+fn a_wrong_token_fails_as_kubectl_reports_unauthorized() {
+    if !crate::tools::have_by("kubectl", &["version", "--client"]) {
+        return;
+    }
+    let server = Server::token("not-the-api-servers-token-7c1d");
+    let env = Env::new();
+    let api = api_server(&env);
+    let config = env.write_config(&profile(&server.url(), ""));
+    let kubeconfig = kubeconfig(&env, &api, &config, "client.authentication.k8s.io/v1");
+    let out = kubectl_raw(&env, std::path::Path::new("kubectl"), &kubeconfig);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Unauthorized") || err.contains("must be logged in"),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-api-servers-token-7c1d"), "{err}");
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.header("authorization") == Some("Bearer not-the-api-servers-token-7c1d")),
+        "kubectl sent gettoken's token"
+    );
+}
+
 #[test]
 fn kubectl_with_a_v1_kubeconfig() {
     if crate::tools::have_by("kubectl", &["version", "--client"]) {
