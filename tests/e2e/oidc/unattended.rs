@@ -361,9 +361,9 @@ fn without_a_cooldown_each_caller_starts_a_login() {
 
 // --- 4. exec --refresh ------------------------------------------------------------
 
-/// `cc-short`'s tokens live 4 seconds, as JWTs (with a `resource`).
-/// Tokens of 4 s, renewed 2 s before they expire: a renewal has 2 s to
-/// complete however loaded the machine.
+/// `cc-short`'s tokens live 4 seconds, as JWTs (with a `resource`),
+/// renewed 2 s before they expire: a renewal has 2 s to complete however
+/// loaded the machine.
 fn short_profile(issuer: &str) -> String {
     format!(
         "[profiles.short]\nflavour = \"oauth2\"\nissuer = \"{issuer}\"\nclient_id = \"cc-short\"\nclient_secret = \"cc-short-secret-Zt40Pm\"\nresource = \"https://api.example.test\"\nmin_ttl = \"2s\"\ncache = \"file\"\n"
