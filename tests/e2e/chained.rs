@@ -355,3 +355,27 @@ fn token_exchange_keys_are_checked() {
         assert_stderr_contains(&out, says);
     }
 }
+
+/// The README's chained profiles (Keycloak, Google workload identity
+/// federation) are the tested ones of profiles.example.toml, table by table.
+#[test]
+fn the_readme_shows_the_tested_example_profiles_verbatim() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("### One profile's token as another's input")
+        .nth(1)
+        .and_then(|rest| rest.split("### ID tokens").next())
+        .unwrap();
+    let blocks: Vec<&str> = section
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2, "{section}");
+    for table in blocks.iter().flat_map(|b| b.split("\n\n")) {
+        assert!(
+            EXAMPLE.contains(table.trim_end()),
+            "README's table is not in profiles.example.toml as written:\n{table}"
+        );
+    }
+}
