@@ -391,6 +391,15 @@ fn the_ready_profiles_impersonate_a_service_account_through_sts() {
     assert_token_only_on_stdout(&out, &impersonated[0]);
     assert_hidden(&out, &google);
     assert_eq!(google.counts(), (1, 1, 1));
+    // Token types and the lifetime are no secrets: `-v` shows them, and
+    // the expiry line is not scrubbed for holding "3600s".
+    for shown in [
+        "subject_token_type=urn:ietf:params:oauth:token-type:jwt",
+        "\"lifetime\":\"3600s\"",
+        "token for `gcp-deployer` expires in 3",
+    ] {
+        assert_stderr_contains(&out, shown);
+    }
 
     // What STS was sent: RFC 8693 as Google documents it, no client
     // authentication and no Authorization header.
