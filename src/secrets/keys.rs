@@ -5,7 +5,7 @@
 /// Key names whose values are shown by `--verbose` as they are: everything
 /// else a request carries is treated as a secret there.
 pub fn is_public_key(key: &str) -> bool {
-    const PUBLIC: [&str; 15] = [
+    const PUBLIC: [&str; 20] = [
         "grant_type",
         "client_assertion_type",
         "scope",
@@ -21,6 +21,14 @@ pub fn is_public_key(key: &str) -> bool {
         "debug",
         "response_type",
         "redirect_uri",
+        // RFC 8693's token type URIs, and a requested lifetime ("3600s"):
+        // kept as secrets, their values were also scrubbed from every
+        // other line (`expires in (redacted)`).
+        "subject_token_type",
+        "actor_token_type",
+        "requested_token_type",
+        "issued_token_type",
+        "lifetime",
     ];
     PUBLIC.iter().any(|p| p.eq_ignore_ascii_case(key))
 }
@@ -103,5 +111,16 @@ mod tests {
             assert!(is_secret_key(key), "{key}");
         }
         assert!(is_credential_key("authorization"));
+    }
+
+    #[test]
+    fn token_types_and_lifetimes_are_shown() {
+        for key in ["subject_token_type", "requested_token_type", "lifetime"] {
+            assert!(is_public_key(key), "{key}");
+            assert!(!is_credential_key(key), "{key}");
+        }
+        for key in ["subject_token", "actor_token"] {
+            assert!(!is_public_key(key), "{key}");
+        }
     }
 }

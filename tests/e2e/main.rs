@@ -18,6 +18,7 @@ mod composed;
 mod config_errors;
 mod faults;
 mod fuzz_corpus;
+mod google_wif;
 mod http_flavour;
 mod http_rules;
 mod id_token;

@@ -82,9 +82,32 @@ fn rsa_pkcs8_pem() -> String {
     pem
 }
 
+/// `claims` as an RS256 JWT signed with the test key, header `kid`: what a
+/// stand-in OpenID provider (a CI's token service, a realm) issues.
+pub fn rs256_jwt(kid: &str, claims: &Value) -> String {
+    let pem = rsa_pkcs8_pem();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let key = ring::signature::RsaKeyPair::from_pkcs8(&STANDARD.decode(body).unwrap()).unwrap();
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        input.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
 /// A JWT's header and claims if its RS256 signature verifies with the test
 /// key's public half.
-fn verified(jwt: &str) -> Option<(Value, Value)> {
+pub fn verified(jwt: &str) -> Option<(Value, Value)> {
     let parts: Vec<&str> = jwt.split('.').collect();
     if parts.len() != 3 {
         return None;
