@@ -534,6 +534,7 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("azure-speech", "63bc5d0dfe80c784"),
         ("azure-workload", "6ffd962646afd797"),
         ("demo", "65d6f6a18eaf138a"),
+        ("dpop-api", "7639e4734d46561e"),
         ("entra-cert", "824c6c9e3c788897"),
         ("forge", "814c7eb001f43530"),
         ("gcp", "c018582ad770e88a"),
@@ -867,4 +868,20 @@ fn dpop_keys_are_checked() {
         "p",
     );
     assert!(p.is_ok());
+    // DPoP on is another token (bound to a key): another cache identity;
+    // a key from a file is among the credentials the record's digest covers.
+    let plain = profile(base, "p").unwrap();
+    let on = profile(&format!("{base}dpop = true\n"), "p").unwrap();
+    assert_ne!(plain.fingerprint, on.fingerprint);
+    let filed = profile(
+        &format!("{base}dpop = true\ndpop_key = {{ file = \"k.pem\" }}\n"),
+        "p",
+    )
+    .unwrap();
+    assert_ne!(filed.fingerprint, on.fingerprint);
+    assert!(
+        filed.credentials.iter().any(|(k, _)| k == "dpop_key"),
+        "{:?}",
+        filed.credentials.iter().map(|(k, _)| k).collect::<Vec<_>>()
+    );
 }

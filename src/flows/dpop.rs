@@ -162,3 +162,92 @@ pub fn bind(profile: &Profile, token: &mut Token, key: &Key) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use zeroize::Zeroizing;
+
+    use super::*;
+    use crate::util::jws::{SigningAlg, generate_pem};
+
+    /// Answers with `replies` in order and keeps what it was sent.
+    struct Scripted {
+        replies: RefCell<Vec<(u16, &'static str, Option<&'static str>)>>,
+        sent: RefCell<Vec<TokenRequest>>,
+    }
+
+    impl Transport for Scripted {
+        fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
+            self.sent.borrow_mut().push(req.clone());
+            let (status, body, nonce) = self.replies.borrow_mut().remove(0);
+            Ok(Reply {
+                status,
+                body: Zeroizing::new(body.as_bytes().to_vec()),
+                retry_after: None,
+                content_type: Some("application/json".into()),
+                headers: nonce
+                    .map(|n| vec![("dpop-nonce".to_string(), n.to_string())])
+                    .unwrap_or_default(),
+            })
+        }
+    }
+
+    fn post(url: &str) -> TokenRequest {
+        TokenRequest {
+            method: reqwest::Method::POST,
+            url: url.into(),
+            headers: vec![],
+            body: Some(b"grant_type=client_credentials".to_vec()),
+            secrets: vec![],
+            once: false,
+        }
+    }
+
+    fn claims(req: &TokenRequest) -> serde_json::Value {
+        let proof = &req.headers.iter().find(|(n, _)| n == "DPoP").unwrap().1;
+        let part = proof.split('.').nth(1).unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    const NONCE_PLEASE: &str = r#"{"error":"use_dpop_nonce"}"#;
+
+    #[test]
+    fn a_nonce_demand_is_answered_once_and_the_nonce_kept() {
+        let pem = generate_pem(SigningAlg::ES256).unwrap();
+        let key = Key::from_pem(Secret::new(pem), SigningAlg::ES256, "k").unwrap();
+        let inner = Scripted {
+            replies: RefCell::new(vec![
+                (400, NONCE_PLEASE, Some("n1")),
+                (200, "{}", Some("n2")),
+                (400, NONCE_PLEASE, Some("n3")),
+                (400, NONCE_PLEASE, Some("n4")),
+                (200, "{}", None),
+            ]),
+            sent: RefCell::new(vec![]),
+        };
+        let url = "https://as.example/token";
+        let proving = Proving::new(&inner, &key, url, || 1000);
+        assert_eq!(proving.send(&post(url)).unwrap().status, 200);
+        // The next request carries the nonce of the last reply; asked
+        // again, once more only.
+        assert_eq!(proving.send(&post(url)).unwrap().status, 400);
+        // Anything but the token endpoint goes as it is.
+        proving.send(&post("https://as.example/device")).unwrap();
+        let sent = inner.sent.borrow();
+        assert_eq!(sent.len(), 5);
+        assert!(claims(&sent[0]).get("nonce").is_none());
+        assert_eq!(claims(&sent[1])["nonce"], "n1");
+        assert_eq!(claims(&sent[2])["nonce"], "n2");
+        assert_eq!(claims(&sent[3])["nonce"], "n3");
+        assert_ne!(claims(&sent[0])["jti"], claims(&sent[1])["jti"]);
+        assert_eq!(claims(&sent[1])["htu"], url);
+        assert_eq!(claims(&sent[1])["iat"], 1000);
+        assert!(sent[4].headers.is_empty());
+        // The proof is registered as a secret of the request (redacted in -v).
+        assert!(sent[1].secrets.iter().any(|s| s.expose().starts_with("ey")));
+    }
+}
