@@ -310,6 +310,18 @@ fn dpop_token_after_a_nonce_then_proofs_for_the_resource_server() {
     assert_eq!(shown["token_type"], "DPoP");
     assert_eq!(shown["access_token"], token.as_str());
     assert_eq!(okta.count(), 2, "served from the cache");
+    // `show` names the key and the binding (the token's cnf.jkt).
+    let shown = env.run(&text, &["show", "api"]);
+    let cnf = b64json(token.split('.').nth(1).unwrap()).unwrap()["cnf"]["jkt"].clone();
+    let listed = stdout(&shown);
+    assert!(listed.contains("ES256 key from `dpop_key`"), "{listed}");
+    assert!(
+        listed.contains(&format!(
+            "the DPoP key with thumbprint {}",
+            cnf.as_str().unwrap()
+        )),
+        "{listed}"
+    );
 
     // A proof per request, from the cached token and the same key.
     let url = format!("{}/orders", api.url());
