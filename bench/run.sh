@@ -15,6 +15,10 @@
 #   stampede     50 parallel calls with a token past its `min_ttl`
 #                (`oidc-token -t`): requests counted at the endpoint, wall clock
 #   memory       peak RSS of a cache hit and of a fetch; binary size
+#   Google key   a service-account key file: gettoken's fetch (sign + request)
+#                and hit against `gcloud auth print-access-token`, on one
+#                local stand-in of Google's token endpoint (BENCH_ONLY=google:
+#                this part alone)
 #
 # Usage (as root on Debian 12, from a clone of the repository):
 #   bench/run.sh
@@ -77,12 +81,17 @@ if [[ ${1:-} != --inner ]]; then
     export BENCH_RUSTC
     export BENCH_BIN=$target/release/gettoken
     export BENCH_SERVER=$target/release/examples/token_server
-    # The static binary, the Linux release artifact (musl), beside it.
-    log "building (cargo build --release --target x86_64-unknown-linux-musl: the static gettoken)"
-    rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1 ||
-        die "rustup target add x86_64-unknown-linux-musl failed"
-    cargo build --release --quiet --target x86_64-unknown-linux-musl --bin gettoken
-    export BENCH_STATIC_BIN=$target/x86_64-unknown-linux-musl/release/gettoken
+    # The static binary, the Linux release artifact (musl), beside it
+    # (not for BENCH_ONLY=google, which measures the dynamic one only).
+    if [[ ${BENCH_ONLY:-} == google ]]; then
+        export BENCH_STATIC_BIN=$BENCH_BIN
+    else
+        log "building (cargo build --release --target x86_64-unknown-linux-musl: the static gettoken)"
+        rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1 ||
+            die "rustup target add x86_64-unknown-linux-musl failed"
+        cargo build --release --quiet --target x86_64-unknown-linux-musl --bin gettoken
+        export BENCH_STATIC_BIN=$target/x86_64-unknown-linux-musl/release/gettoken
+    fi
     [[ -x $BENCH_STATIC_BIN ]] || die "the build produced no $BENCH_STATIC_BIN"
     [[ -x $BENCH_BIN && -x $BENCH_SERVER ]] || die "the build produced no $BENCH_BIN or $BENCH_SERVER"
 
@@ -140,6 +149,254 @@ chmod 700 "$HOME" "$XDG_RUNTIME_DIR"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 load_start=$(load)
+
+# ============================================================================
+# Google service-account key file: gettoken against `gcloud auth
+# print-access-token`, on one local stand-in of Google's token endpoint (the
+# key file's `token_uri`). Self-contained: its own endpoint, key file,
+# profile, gcloud config directory and numbers, written as its own section of
+# BENCHMARKS.md. `BENCH_ONLY=google bench/run.sh` measures this part alone
+# (and prints the section). Settings: BENCH_GOOGLE_RUNS (runs of each gcloud
+# command, default 20; gettoken's commands get BENCH_RUNS / 2 and / 4).
+# ============================================================================
+google_runs=${BENCH_GOOGLE_RUNS:-20}
+# (the same as the report's helpers below, for BENCH_ONLY=google)
+google_fmt() { LC_ALL=C printf '%.2f' "$1"; }
+google_ratio() { LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+google_verdict() { if LC_ALL=C awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; then echo "met"; else echo "**not met**"; fi; }
+gdir=$tmp/google
+
+# Google's token endpoint for a service account's JWT-bearer grant
+# (RFC 7523 2.1): the assertion's shape and claims are checked (RS256,
+# iss, aud = Google's token URL or this one, scope or target_audience,
+# exp - iat <= 1 h), as Google answers; an ID token for `target_audience`
+# (gcloud asks for one when it activates the account). One stderr line per
+# reply, so requests are counted.
+google_server() { # -> sets $google_port
+    local i
+    cat >"$gdir/google_token.py" <<'EOF'
+import base64, json, sys, time, urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+GOOGLE_AUD = "https://oauth2.googleapis.com/token"
+count = 0
+
+def b64(d):
+    return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+
+def unb64(s):
+    return json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
+
+class Token(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        sys.stderr.write("POST /token -> %d %s\n" % (status, body.get("error_description", "")))
+        sys.stderr.flush()
+
+    def do_POST(self):
+        global count
+        n = int(self.headers.get("Content-Length") or 0)
+        form = dict(urllib.parse.parse_qsl(self.rfile.read(n).decode()))
+        if self.path != "/token" or form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return self.reply(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type: " + form.get("grant_type", "")})
+        parts = form.get("assertion", "").split(".")
+        if len(parts) != 3:
+            return self.reply(400, {"error": "invalid_request", "error_description": "Missing required parameter: assertion"})
+        try:
+            header, claims = unb64(parts[0]), unb64(parts[1])
+        except Exception:
+            return self.reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+        here = "http://%s/token" % self.headers.get("Host")
+        if (header.get("alg") != "RS256" or claims.get("aud") not in (here, GOOGLE_AUD)
+                or not claims.get("iss") or not (claims.get("scope") or claims.get("target_audience"))
+                or not 0 < claims.get("exp", 0) - claims.get("iat", 0) <= 3600):
+            return self.reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe."})
+        count += 1
+        now = int(time.time())
+        if claims.get("target_audience"):
+            id_token = "%s.%s.c2ln" % (b64({"alg": "RS256", "typ": "JWT"}), b64({"iss": "https://accounts.google.com", "aud": claims["target_audience"], "sub": "1", "email": claims["iss"], "iat": now, "exp": now + 3600}))
+            return self.reply(200, {"id_token": id_token})
+        self.reply(200, {"access_token": "ya29.bench-%d-%d" % (now, count), "expires_in": 3599, "token_type": "Bearer"})
+
+server = HTTPServer(("127.0.0.1", 0), Token)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+EOF
+    /usr/bin/python3 "$gdir/google_token.py" >"$gdir/port" 2>"$gdir/server.log" </dev/null &
+    pids+=($!)
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $gdir/port ]] && break
+        sleep 0.1
+    done
+    google_port=$(head -n1 "$gdir/port")
+    [[ $google_port =~ ^[0-9]+$ ]] || die "the Google token endpoint did not start: $(cat "$gdir/server.log")"
+}
+google_served() { grep -c 'POST /token -> 200' "$gdir/server.log" || true; }
+
+# gcloud on its own config directory, talking to nothing but loopback: no
+# usage reports, no update check, no GCE metadata probe.
+gcloud_env() {
+    env -u HTTPS_PROXY -u https_proxy -u HTTP_PROXY -u http_proxy -u ALL_PROXY -u all_proxy \
+        CLOUDSDK_CONFIG="$gdir/gcloud" CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true \
+        CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK=true CLOUDSDK_CORE_DISABLE_PROMPTS=1 \
+        CLOUDSDK_CORE_CHECK_GCE_METADATA=false GCE_METADATA_ROOT=127.0.0.1:9 GCE_METADATA_IP=127.0.0.1:9 \
+        GCE_METADATA_HOST=127.0.0.1:9 NO_PROXY='*' no_proxy='*' "$@"
+}
+
+# Every inet socket gcloud connects is a loopback one (strace -f).
+only_loopback() { # GCLOUD_ARG...
+    local label="gcloud $*" bad
+    gcloud_env strace -f -qq -e trace=connect -o "$gdir/connect.txt" gcloud "$@" >/dev/null 2>"$gdir/strace.err" ||
+        die "$label failed under strace: $(tail -n 5 "$gdir/strace.err")"
+    bad=$(grep -E 'sa_family=AF_INET6?' "$gdir/connect.txt" |
+        grep -vE 'inet_addr\("127\.0\.0\.1"\)|inet_pton\(AF_INET6, "::1"' || true)
+    [[ -z $bad ]] || die "$label connected beyond loopback: $bad"
+}
+
+google_combine() { # GROUP: $gdir/GROUP-*.json -> $gdir/GROUP.json
+    jq -s '
+        def median: sort | if length % 2 == 1 then .[(length - 1) / 2]
+            else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+        def mean: add / length;
+        { results: ([.[].results[]] | group_by(.command) | map(
+            (map(.times[])) as $t | ($t | mean) as $m
+            | { command: .[0].command, median: ($t | median), mean: $m,
+                runs: ($t | length), min: ($t | min), max: ($t | max) })) }
+    ' "$gdir/$1"-*.json >"$gdir/$1.json"
+}
+google_median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$gdir/google.json"; }
+google_stat() { jq -r --arg n "$1" --arg f "$2" '.results[] | select(.command == $n) | .[$f] * (if $f == "runs" then 1 else 1000 end)' "$gdir/google.json"; }
+
+google_bench() { # measures; writes $gdir/google.md
+    mkdir -p "$gdir"
+    chmod 700 "$gdir"
+    if ! command -v gcloud >/dev/null; then
+        printf '## Google service-account key file\n\nNot measured: no `gcloud` on this machine.\n' >"$gdir/google.md"
+        log "google: no gcloud; section skipped"
+        return
+    fi
+    google_server
+    local uri="http://127.0.0.1:$google_port/token" key="$gdir/sa.json" b before
+    # A key file as Google issues it, its key made for this run.
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$gdir/key.pem" 2>/dev/null
+    jq -n --rawfile k "$gdir/key.pem" --arg uri "$uri" '{type: "service_account",
+        project_id: "bench-project", private_key_id: "0123456789abcdef0123456789abcdef01234567",
+        private_key: $k, client_email: "bench@bench-project.iam.gserviceaccount.com",
+        client_id: "100000000000000000001", token_uri: $uri, universe_domain: "googleapis.com"}' >"$key"
+    rm -f "$gdir/key.pem"
+    chmod 600 "$key"
+    # The README's Google profile, the token URL read from the key file too.
+    cat >"$gdir/profiles.toml" <<EOF
+[profiles.gcp]
+flavour = "oauth2"
+token_url = { json = { file = "$key", pointer = "/token_uri" } }
+grant = "jwt_bearer"
+private_key = { json = { file = "$key", pointer = "/private_key" } }
+key_id = { json = { file = "$key", pointer = "/private_key_id" } }
+assertion_issuer = { json = { file = "$key", pointer = "/client_email" } }
+scope = "https://www.googleapis.com/auth/cloud-platform"
+EOF
+    local gconf=$gdir/profiles.toml
+    # gettoken's token in the kernel keyring (as the `kernel` profile above).
+    env -u DBUS_SESSION_BUS_ADDRESS "$bin" --config "$gconf" gcp >/dev/null ||
+        die "gettoken could not fetch the Google profile's token"
+    only_loopback auth activate-service-account --key-file="$key"
+    rm -f "$gdir/gcloud/access_tokens.db"
+    only_loopback auth print-access-token
+    before=$(google_served)
+    gcloud_env gcloud auth print-access-token | grep -q '^ya29\.bench-' ||
+        die "gcloud printed no token of the local endpoint"
+    (($(google_served) == before)) || die "gcloud's second print-access-token made a request: not its cache"
+    local blocks_g=4 grun=$(((google_runs + 3) / 4)) hrun=$(((runs / 2 + 3) / 4)) crun=$(((runs / 4 + 3) / 4))
+    log "google: gcloud $google_runs runs per command, gettoken $((hrun * blocks_g)) (hit) and $((crun * blocks_g)) (cold), in $blocks_g blocks"
+    local hit_requests=0 at
+    before=$(google_served)
+    for ((b = 1; b <= blocks_g; b++)); do
+        at=$(google_served)
+        hyperfine -N --style basic --warmup 3 --runs "$hrun" --export-json "$gdir/google-h$b.json" \
+            -n 'gettoken, cache hit' "$bin --config $gconf gcp" >"$gdir/hf.txt" ||
+            die "gettoken's hit failed: $(tail -n 4 "$gdir/hf.txt")"
+        hit_requests=$((hit_requests + $(google_served) - at))
+        hyperfine -N --style basic --warmup 2 --runs "$crun" --export-json "$gdir/google-c$b.json" \
+            -n 'gettoken --no-cache (sign + request)' "$bin --config $gconf --no-cache gcp" >"$gdir/hf.txt" ||
+            die "gettoken's fetch failed: $(tail -n 4 "$gdir/hf.txt")"
+        gcloud_env gcloud auth print-access-token >/dev/null # (after the last block's fetches)
+        at=$(google_served)
+        gcloud_env hyperfine -N --style basic --warmup 1 --runs "$grun" --export-json "$gdir/google-g$b.json" \
+            -n 'gcloud auth print-access-token (its cached token)' 'gcloud auth print-access-token' \
+            >"$gdir/hf.txt" || die "gcloud failed: $(tail -n 4 "$gdir/hf.txt")"
+        hit_requests=$((hit_requests + $(google_served) - at))
+        gcloud_env hyperfine -N --style basic --warmup 1 --runs "$grun" --export-json "$gdir/google-f$b.json" \
+            --prepare "rm -f $gdir/gcloud/access_tokens.db" \
+            -n 'gcloud auth print-access-token (fetching)' 'gcloud auth print-access-token' \
+            >"$gdir/hf.txt" || die "gcloud failed: $(tail -n 4 "$gdir/hf.txt")"
+    done
+    google_combine google
+    local fetched=$(($(google_served) - before))
+    ((hit_requests == 0)) || die "google: the hits made $hit_requests requests: not hits"
+
+    local hit cold g_hit g_cold
+    hit=$(google_median 'gettoken, cache hit')
+    cold=$(google_median 'gettoken --no-cache (sign + request)')
+    g_hit=$(google_median 'gcloud auth print-access-token (its cached token)')
+    g_cold=$(google_median 'gcloud auth print-access-token (fetching)')
+    google_row() {
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$(google_fmt "$(google_median "$1")")" \
+            "$(google_fmt "$(google_stat "$1" mean)")" "$(google_fmt "$(google_stat "$1" min)")" \
+            "$(google_fmt "$(google_stat "$1" max)")" "$(google_stat "$1" runs)"
+    }
+    {
+        cat <<EOF
+## Google service-account key file
+
+gettoken's Google profile (README: the key file's \`private_key\`,
+\`private_key_id\`, \`client_email\` and \`token_uri\`; the RFC 7523 JWT-bearer
+grant) against \`gcloud auth print-access-token\` after \`gcloud auth
+activate-service-account --key-file\` with the same key file, on its own
+\`CLOUDSDK_CONFIG\`. Both ask one local stand-in of Google's token endpoint
+(the key file's \`token_uri\`, on 127.0.0.1; it checks the assertion's
+claims as Google does); \`strace\` saw gcloud connect to nothing else. gcloud
+runs without usage reports, update checks or GCE metadata probes. A fetch
+signs a new RS256 assertion (2048-bit key) and sends it; gcloud's fetch
+runs with its token cache (\`access_tokens.db\`) removed first. Every command
+directly (\`hyperfine -N\`), in $blocks_g blocks. $fetched requests reached the
+endpoint during the runs, none of them for a hit.
+
+| command | median (ms) | mean (ms) | min (ms) | max (ms) | runs |
+| --- | ---: | ---: | ---: | ---: | ---: |
+$(google_row 'gettoken --no-cache (sign + request)')
+$(google_row 'gettoken, cache hit')
+$(google_row 'gcloud auth print-access-token (fetching)')
+$(google_row 'gcloud auth print-access-token (its cached token)')
+
+| target | measured | |
+| --- | --- | --- |
+| cold fetch ≤ 0.05 × gcloud fetching | $(google_ratio "$cold" "$g_cold") × | $(google_verdict "$(google_ratio "$cold" "$g_cold")" 0.05) |
+| cold fetch ≤ 0.05 × gcloud with its cached token | $(google_ratio "$cold" "$g_hit") × | $(google_verdict "$(google_ratio "$cold" "$g_hit")" 0.05) |
+| cache hit ≤ 0.02 × gcloud with its cached token | $(google_ratio "$hit" "$g_hit") × | $(google_verdict "$(google_ratio "$hit" "$g_hit")" 0.02) |
+
+gcloud $(gcloud_env gcloud version 2>/dev/null | head -n1 | sed 's/^Google Cloud SDK //'); its Python starts and imports its libraries on every call, which is most of its time.
+EOF
+    } >"$gdir/google.md"
+    log "google: cold $(google_fmt "$cold") ms vs gcloud $(google_fmt "$g_cold") ms fetching, $(google_fmt "$g_hit") ms cached; hit $(google_fmt "$hit") ms"
+}
+
+if [[ ${BENCH_ONLY:-} == google ]]; then
+    google_bench
+    cat "$gdir/google.md"
+    [[ -z ${BENCH_OUT:-} ]] || cp "$gdir/google.md" "$BENCH_OUT"
+    exit 0
+fi
 
 # --- token endpoints ------------------------------------------------------------
 # examples/token_server.rs: client `demo` / `demo-secret`, one stderr line per
@@ -403,6 +660,9 @@ profile_rows=$(
 )
 load_end=$(load)
 
+# --- Google service-account key file (its section is defined above) ---------
+google_bench
+
 # ============================================================================
 # BENCHMARKS.md
 # ============================================================================
@@ -578,6 +838,8 @@ The gettoken binary (release profile, stripped): $(mib "$((size / 1024))") MiB (
 Half of \`oidc-token\`'s median is $(fmt "$(LC_ALL=C awk -v m="$m_oidc" 'BEGIN { print m / 2 }')") ms; \`true\`, a
 process that does nothing, takes $(fmt "$m_true") ms here, and \`gettoken --version\`
 $(fmt "$m_version") ms.
+
+$(cat "$gdir/google.md")
 
 ## Machine and versions
 

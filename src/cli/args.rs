@@ -18,6 +18,7 @@ Examples:
   TOKEN=$(gettoken ci) && ./deploy.sh
   gettoken prod --format json        token, type, expiry and scope as JSON
   gettoken exec prod -- ./deploy.sh  run a command with $GETTOKEN_TOKEN set
+  curl -H \"$(gettoken api -H)\" -H \"$(gettoken dpop api GET URL)\" URL   a DPoP-bound token
   eval \"$(gettoken prod --format env)\"   export GETTOKEN_TOKEN in this shell
   gettoken show prod                 what is cached, when it expires, JWT claims
   gettoken list                      profiles and what is cached
@@ -374,6 +375,34 @@ pub enum Command {
         /// The profile whose token pnpm sends
         #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
         profile: String,
+    },
+    /// Print a DPoP proof (RFC 9449) for one request to a DPoP-protected API
+    ///
+    /// For a profile with `dpop = true`: a `DPoP: <proof>` header line for
+    /// METHOD and URL, signed with the profile's DPoP key, with `ath` (the
+    /// hash of the profile's token, cached or fetched now as `gettoken
+    /// PROFILE` would) and a fresh `jti` and `iat`. A proof is good for one
+    /// request: make a new one for each. Send it with the token's own
+    /// header line (`Authorization: DPoP <token>`, from `gettoken PROFILE -H`).
+    #[command(
+        after_help = "Example:\n  curl -H \"$(gettoken api -H)\" -H \"$(gettoken dpop api GET https://api.example/x)\" https://api.example/x"
+    )]
+    Dpop {
+        /// The profile (with `dpop = true`) whose key signs and whose token the proof is for
+        #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
+        profile: String,
+        /// The request's HTTP method (GET, POST, ...)
+        #[arg(value_name = "METHOD")]
+        method: String,
+        /// The request's URL (its query and fragment are left out of `htu`)
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The resource server's `DPoP-Nonce`, when it asked for one (401 with error="use_dpop_nonce")
+        #[arg(long, value_name = "NONCE")]
+        nonce: Option<String>,
+        /// Print the proof alone, without `DPoP: ` before it
+        #[arg(long)]
+        value: bool,
     },
     /// Link the helper names tools look for to this binary, in DIR
     ///

@@ -4,6 +4,7 @@ mod cargo_credential;
 mod completions;
 mod config;
 mod docker_credential;
+mod dpop;
 mod exec;
 mod exec_refresh;
 mod forget;
@@ -87,6 +88,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             terraform_credentials::run(&cli.config, &operation, &host)
         }
         Some(Command::NpmToken { profile }) => npm_token::run(&cli.config, &profile),
+        Some(Command::Dpop {
+            profile,
+            method,
+            url,
+            nonce,
+            value,
+        }) => dpop::run(&cli.config, &profile, &method, &url, nonce.as_deref(), value),
         Some(Command::InstallHelpers { dir, npm }) => install_helpers::run(&dir, &npm),
         Some(Command::Config(ConfigCommand::Check)) => config::check(&cli.config),
         Some(Command::Config(ConfigCommand::Path)) => config::path(&cli.config),

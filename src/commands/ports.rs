@@ -141,3 +141,19 @@ pub fn revoke(profile: &Profile) -> bool {
     crate::flows::logout::revoke(profile, &cached, &Network, &mut resolver);
     true
 }
+
+/// The DPoP key of `profile` (`flows::dpop::key`), read through the real
+/// secret sources and the OS keyring (or the store of its cache).
+pub fn dpop_key(
+    profile: &Profile,
+    dpop: &crate::config::Dpop,
+) -> anyhow::Result<crate::protocol::dpop::Key> {
+    let cache = Cache::open(profile.cache);
+    let shared = cache
+        .as_ref()
+        .filter(|_| profile.cache == CacheKind::Keyring)
+        .map(Cache::backend);
+    let secrets = StoredSecrets::new(shared);
+    let mut resolver = Resolver::new(profile.timeout, &secrets);
+    crate::flows::dpop::key(profile, dpop, &mut resolver)
+}

@@ -23,7 +23,7 @@ pub use model::{
     HEADER_PATH, Http, JWT_BEARER_GRANT, OAuth2, Profile, ReplyFormat, ResponseMap, SigningAlg,
     Thumbprint,
 };
-pub use model::{Exchange, TOKEN_EXCHANGE_GRANT};
+pub use model::{Dpop, Exchange, TOKEN_EXCHANGE_GRANT};
 pub use overrides::Overrides;
 pub use urls::{check_transport, url_for_humans};
 

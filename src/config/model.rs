@@ -61,6 +61,8 @@ pub enum Endpoint {
 
 #[derive(Debug, Clone)]
 pub struct OAuth2 {
+    /// DPoP (RFC 9449): the key token requests carry proofs of.
+    pub dpop: Option<Dpop>,
     pub token_url: Option<Url>,
     pub issuer: Option<Url>,
     /// The device authorization endpoint (RFC 8628), when not discovered.
@@ -328,4 +330,23 @@ pub enum Browser {
     Print,
     /// This program and arguments (`%s`: the URL, else appended), no shell.
     Command(Vec<String>),
+}
+
+/// `dpop = true`: a DPoP key (RFC 9449) whose proofs go with every token
+/// request, and to which the endpoint binds the token.
+#[derive(Debug, Clone)]
+pub struct Dpop {
+    /// `dpop_key`: a PEM private key from any source; `None`: a key made
+    /// on first use and kept in the OS keyring as secret `dpop/PROFILE`.
+    pub key: Option<Text>,
+    /// `dpop_alg`, default ES256.
+    pub alg: SigningAlg,
+}
+
+impl Dpop {
+    /// The name of the generated key among the stored secrets
+    /// (`gettoken secret delete dpop/PROFILE` drops it).
+    pub fn stored_name(profile: &str) -> String {
+        format!("dpop/{profile}")
+    }
 }

@@ -91,6 +91,10 @@ profile_keys! {
         actor_token: Text => OAuth2, Fill, Counts,
         actor_token_type: String => OAuth2, Fill, Counts,
         requested_token_type: String => OAuth2, Fill, Counts,
+        // DPoP (RFC 9449): proofs of a key on token requests.
+        dpop: bool => OAuth2, Fill, Counts,
+        dpop_key: Text => OAuth2, Fill, Counts,
+        dpop_alg: String => OAuth2, Fill, Counts,
 
         // flavour = "http"
         url: Text => Http, Fill, Counts,

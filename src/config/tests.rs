@@ -539,6 +539,7 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("azure-speech", "63bc5d0dfe80c784"),
         ("azure-workload", "6ffd962646afd797"),
         ("demo", "65d6f6a18eaf138a"),
+        ("dpop-api", "7639e4734d46561e"),
         ("entra-cert", "824c6c9e3c788897"),
         ("forge", "814c7eb001f43530"),
         ("gcp", "c018582ad770e88a"),
@@ -659,6 +660,9 @@ subject_token_type = "jwt"
 actor_token = { env = "A" }
 actor_token_type = "access_token"
 requested_token_type = "access_token"
+dpop = true
+dpop_key = { file = "dpop.pem" }
+dpop_alg = "ES256"
 url = "https://a.example/login"
 method = "PUT"
 fields = { f = "1" }
@@ -845,4 +849,49 @@ fn expiry_unit_is_seconds_by_default_or_milliseconds() {
     // (cached tokens stay valid); set, it changes it.
     assert_eq!(p.fingerprint, "659378165bdb2f68");
     assert_ne!(unit("ms").unwrap().fingerprint, p.fingerprint);
+}
+
+#[test]
+fn dpop_keys_are_checked() {
+    let base =
+        "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/token\"\nclient_id = \"a\"\n";
+    let p = profile(&format!("{base}dpop = true\n"), "p").unwrap();
+    let crate::config::Endpoint::OAuth2(o) = &p.endpoint else {
+        panic!("oauth2")
+    };
+    let d = o.dpop.as_ref().expect("dpop on");
+    assert_eq!(d.alg, crate::config::SigningAlg::ES256);
+    assert!(d.key.is_none());
+    for (bad, want) in [
+        ("dpop_alg = \"ES384\"\n", "only used with dpop = true"),
+        (
+            "dpop = true\ndpop_alg = \"HS256\"\n",
+            "`dpop_alg` is \"HS256\"",
+        ),
+        ("dpop = true\ndpop_alg = \"RS256\"\n", "needs `dpop_key`"),
+    ] {
+        let e = profile(&format!("{base}{bad}"), "p").unwrap_err();
+        assert!(e.message.contains(want), "{bad}: {}", e.message);
+    }
+    let p = profile(
+        &format!("{base}dpop = true\ndpop_alg = \"rs256\"\ndpop_key = {{ file = \"k.pem\" }}\n"),
+        "p",
+    );
+    assert!(p.is_ok());
+    // DPoP on is another token (bound to a key): another cache identity;
+    // a key from a file is among the credentials the record's digest covers.
+    let plain = profile(base, "p").unwrap();
+    let on = profile(&format!("{base}dpop = true\n"), "p").unwrap();
+    assert_ne!(plain.fingerprint, on.fingerprint);
+    let filed = profile(
+        &format!("{base}dpop = true\ndpop_key = {{ file = \"k.pem\" }}\n"),
+        "p",
+    )
+    .unwrap();
+    assert_ne!(filed.fingerprint, on.fingerprint);
+    assert!(
+        filed.credentials.iter().any(|(k, _)| k == "dpop_key"),
+        "{:?}",
+        filed.credentials.iter().map(|(k, _)| k).collect::<Vec<_>>()
+    );
 }

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod logout;
 pub mod opener;
 pub mod reply;

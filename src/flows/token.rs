@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::reply::answer;
-use super::{browser, device, discovery};
+use super::{browser, device, discovery, dpop};
 use crate::config::{Endpoint, Grant, OAuth2, Profile};
 use crate::error::{Failure, Kind};
 use crate::http::{Connect, Transport};
@@ -198,53 +198,37 @@ fn fetch(
         }
         Endpoint::OAuth2(o) => {
             let urls = discovery::endpoints(profile, o, transport)?;
-            let refreshed = match (cached, cached.and_then(|t| t.refresh_token.as_ref())) {
-                (Some(cached), Some(refresh)) => try_refresh(
-                    profile,
-                    o,
-                    &urls.token,
-                    (cached, refresh),
-                    transport,
-                    resolver,
-                    clock,
-                )?,
-                _ => None,
+            let key = match &o.dpop {
+                Some(d) => Some(dpop::key(profile, d, resolver)?),
+                None => None,
             };
-            // An ID token wanted and none fresh after the refresh: the grant.
-            let refreshed = refreshed.filter(|t| {
-                let fresh = !opts.id_token || id_token_fresh(t, clock(), Duration::ZERO);
-                if !fresh {
+            let proving = key
+                .as_ref()
+                .map(|k| dpop::Proving::new(transport, k, &urls.token, clock));
+            let transport: &dyn Transport = match &proving {
+                Some(p) => p,
+                None => transport,
+            };
+            // A refresh token bound to another DPoP key is of no use.
+            let cached = cached.filter(|t| {
+                let other = key
+                    .as_ref()
+                    .is_some_and(|k| t.dpop_jkt.as_deref().is_some_and(|jkt| jkt != k.jkt));
+                if other {
                     crate::log::debug!(
-                        "the refresh brought no fresh ID token for `{}`; running grant \"{}\"",
-                        profile.name,
-                        o.grant.grant_type()
+                        "the cached token of `{}` is bound to another DPoP key; not refreshing it",
+                        profile.name
                     );
                 }
-                fresh
+                !other
             });
-            match (refreshed, &o.grant) {
-                (Some(token), _) => token,
-                (None, grant) if grant.is_interactive() && opts.no_login && !login => {
-                    return Err(no_login(profile, grant).into());
-                }
-                (None, grant) if grant.is_interactive() => {
-                    gate(profile, o, login, locks, clock)?;
-                    let done = match grant {
-                        Grant::DeviceCode => {
-                            device::login(profile, o, &urls, transport, resolver, clock)
-                        }
-                        _ => browser::login(profile, o, &urls, transport, resolver, clock),
-                    };
-                    remember_login(profile, o, &done, locks, clock);
-                    done?
-                }
-                (None, _) => {
-                    let req =
-                        request::oauth2(profile, o, &urls.token, GrantKind::Profile, resolver)?;
-                    let reply = transport.send(&req)?;
-                    answer(profile, &reply, clock())?
-                }
+            let mut token = fetch_oauth2(
+                profile, o, &urls, cached, opts, transport, locks, resolver, clock,
+            )?;
+            if let Some(k) = &key {
+                dpop::bind(profile, &mut token, k);
             }
+            token
         }
     };
     match token.seconds_left(clock()) {
@@ -252,6 +236,67 @@ fn fetch(
         None => crate::log::debug!("the reply states no expiry for `{}`", profile.name),
     }
     Ok(token)
+}
+
+/// The token of an OAuth 2.0 profile from its endpoints: a refresh with
+/// the cached refresh token, else the profile's grant.
+#[allow(clippy::too_many_arguments)]
+fn fetch_oauth2(
+    profile: &Profile,
+    o: &OAuth2,
+    urls: &discovery::Endpoints,
+    cached: Option<&Token>,
+    opts: &Options,
+    transport: &dyn Transport,
+    locks: &dyn Locks,
+    resolver: &mut dyn Resolve,
+    clock: Clock,
+) -> anyhow::Result<Token> {
+    let login = opts.login;
+    let refreshed = match (cached, cached.and_then(|t| t.refresh_token.as_ref())) {
+        (Some(cached), Some(refresh)) => try_refresh(
+            profile,
+            o,
+            &urls.token,
+            (cached, refresh),
+            transport,
+            resolver,
+            clock,
+        )?,
+        _ => None,
+    };
+    // An ID token wanted and none fresh after the refresh: the grant.
+    let refreshed = refreshed.filter(|t| {
+        let fresh = !opts.id_token || id_token_fresh(t, clock(), Duration::ZERO);
+        if !fresh {
+            crate::log::debug!(
+                "the refresh brought no fresh ID token for `{}`; running grant \"{}\"",
+                profile.name,
+                o.grant.grant_type()
+            );
+        }
+        fresh
+    });
+    Ok(match (refreshed, &o.grant) {
+        (Some(token), _) => token,
+        (None, grant) if grant.is_interactive() && opts.no_login && !login => {
+            return Err(no_login(profile, grant).into());
+        }
+        (None, grant) if grant.is_interactive() => {
+            gate(profile, o, login, locks, clock)?;
+            let done = match grant {
+                Grant::DeviceCode => device::login(profile, o, urls, transport, resolver, clock),
+                _ => browser::login(profile, o, urls, transport, resolver, clock),
+            };
+            remember_login(profile, o, &done, locks, clock);
+            done?
+        }
+        (None, _) => {
+            let req = request::oauth2(profile, o, &urls.token, GrantKind::Profile, resolver)?;
+            let reply = transport.send(&req)?;
+            answer(profile, &reply, clock())?
+        }
+    })
 }
 
 /// The refusal of a login under [`Options::no_login`].
@@ -338,6 +383,7 @@ fn self_signed(
     let expires_at = crate::protocol::jwt::expiry(jwt.expose());
     crate::log::debug!("signed a JWT for `{}`; no request is made", profile.name);
     Ok(Token {
+        dpop_jkt: None,
         access_token: jwt,
         token_type: None,
         expires_at,

@@ -76,6 +76,16 @@ pub fn show(s: &Shown) -> String {
             };
             row("endpoint", endpoint);
             row("grant", o.grant.grant_type().to_string());
+            if let Some(d) = &o.dpop {
+                let key = match &d.key {
+                    Some(_) => "`dpop_key`".to_string(),
+                    None => format!(
+                        "secret `{}` (made on first use)",
+                        crate::config::Dpop::stored_name(&p.name)
+                    ),
+                };
+                row("dpop", format!("{} key from {key}", d.alg.name()));
+            }
             if !o.scope.is_empty() {
                 row("scope asked", o.scope.join(" "));
             }
@@ -147,6 +157,9 @@ pub fn show(s: &Shown) -> String {
                 .clone()
                 .unwrap_or_else(|| "(not stated)".into()),
         );
+        if let Some(jkt) = &t.dpop_jkt {
+            row("bound to", format!("the DPoP key with thumbprint {jkt}"));
+        }
         if let Some(scope) = &t.scope {
             row("scope granted", scope.clone());
         }

@@ -14,6 +14,7 @@ fn profile(extra: &str) -> Profile {
 
 fn token(token_type: Option<&str>) -> Token {
     Token {
+        dpop_jkt: None,
         access_token: Secret::new("abc"),
         token_type: token_type.map(str::to_string),
         expires_at: Some(1_000_100),

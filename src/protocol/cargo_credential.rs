@@ -162,6 +162,7 @@ mod tests {
 
     fn token(expires_at: Option<i64>) -> Token {
         Token {
+            dpop_jkt: None,
             access_token: Secret::new("tok"),
             token_type: None,
             expires_at,

@@ -62,6 +62,7 @@ mod tests {
     #[test]
     fn get_answers_server_username_and_secret() {
         let token = Token {
+            dpop_jkt: None,
             access_token: Secret::new("tok"),
             token_type: None,
             expires_at: None,

@@ -175,6 +175,7 @@ mod tests {
     #[test]
     fn answer_has_username_password_and_expiry() {
         let mut token = Token {
+            dpop_jkt: None,
             access_token: Secret::new("tok"),
             token_type: None,
             expires_at: Some(1_700_000_000),

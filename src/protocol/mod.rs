@@ -7,6 +7,7 @@ pub mod assertion;
 pub mod authcode;
 pub mod cargo_credential;
 pub mod docker_credential;
+pub mod dpop;
 pub mod exec_info;
 pub mod git_credential;
 pub mod jwt;

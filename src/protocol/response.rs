@@ -267,6 +267,7 @@ fn read_reply(
         })
         .collect();
     Ok(Token {
+        dpop_jkt: None,
         token_type,
         extra,
         refresh_token: string_at(&doc, map.refresh_token.as_deref()).map(Secret::new),

@@ -16,6 +16,9 @@ pub struct Token {
     pub extra: Vec<(String, String)>,
     /// The OpenID Connect ID token of the reply (a JWT), when it had one.
     pub id_token: Option<Secret>,
+    /// The thumbprint (RFC 7638) of the DPoP key the token is bound to,
+    /// when the endpoint bound it (`token_type` DPoP).
+    pub dpop_jkt: Option<String>,
 }
 
 /// The usual spelling of a token type that is an HTTP auth scheme a token
@@ -61,6 +64,7 @@ impl Token {
     pub fn as_id_token(&self) -> Option<Token> {
         let id = self.id_token.clone()?;
         Some(Token {
+            dpop_jkt: None,
             expires_at: self.id_token_expiry(),
             access_token: id,
             token_type: None,
@@ -84,6 +88,7 @@ mod tests {
     #[test]
     fn printable_tokens_and_types() {
         let token = |at: &str, tt: Option<&str>| Token {
+            dpop_jkt: None,
             access_token: Secret::new(at),
             token_type: tt.map(str::to_string),
             expires_at: None,
@@ -114,6 +119,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_tokens() {
         let token = Token {
+            dpop_jkt: None,
             access_token: Secret::new("at-value-1"),
             token_type: Some("Bearer".into()),
             expires_at: Some(1),

@@ -24,6 +24,19 @@ pub trait Resolve {
 
     /// A fresh unguessable id.
     fn unique_id(&mut self) -> String;
+
+    /// A secret gettoken keeps for itself (a DPoP key it made) under
+    /// `name` among the stored secrets; `Ok(None)` when none is kept.
+    fn kept(&mut self, name: &str) -> anyhow::Result<Option<Secret>> {
+        let _ = name;
+        Ok(None)
+    }
+
+    /// Keeps `value` under `name` among the stored secrets.
+    fn keep(&mut self, name: &str, value: &Secret) -> anyhow::Result<()> {
+        let _ = value;
+        anyhow::bail!("no secret store to keep `{name}` in")
+    }
 }
 
 /// Where `{ keyring = "NAME" }` secrets are kept (`gettoken secret set`):
@@ -32,6 +45,18 @@ pub trait SecretStore {
     /// `Ok(None)` when no such secret is stored; `Err` says why the store
     /// could not be read.
     fn get_secret(&self, name: &str) -> Result<Option<Secret>, String>;
+
+    /// Stores `value` under `name` (as `gettoken secret set` does); `Err`
+    /// says why it could not.
+    fn set_secret(&self, name: &str, value: &str) -> Result<(), String> {
+        let _ = value;
+        Err(format!("no secret store to keep `{name}` in"))
+    }
+
+    /// What to call the store in messages.
+    fn describe_store(&self) -> String {
+        "secret store".into()
+    }
 }
 
 /// Another profile's token, for `{ profile = "NAME" }`: the commands

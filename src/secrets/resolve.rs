@@ -110,6 +110,20 @@ impl Resolve for Resolver<'_> {
     fn unique_id(&mut self) -> String {
         crate::util::random::token()
     }
+
+    fn kept(&mut self, name: &str) -> anyhow::Result<Option<Secret>> {
+        let store = self.secrets.describe_store();
+        self.secrets
+            .get_secret(name)
+            .map_err(|e| anyhow::anyhow!("cannot read `{name}` from the {store}: {e}"))
+    }
+
+    fn keep(&mut self, name: &str, value: &Secret) -> anyhow::Result<()> {
+        let store = self.secrets.describe_store();
+        self.secrets
+            .set_secret(name, value.expose())
+            .map_err(|e| anyhow::anyhow!("cannot keep `{name}` in the {store}: {e}"))
+    }
 }
 
 impl Resolver<'_> {

@@ -95,6 +95,16 @@ impl SecretStore for StoredSecrets<'_> {
             .map_err(|e| e.to_string())?
             .map(Secret::new))
     }
+
+    fn set_secret(&self, name: &str, value: &str) -> Result<(), String> {
+        self.backend()
+            .set(&secret_key(name), value)
+            .map_err(|e| e.to_string())
+    }
+
+    fn describe_store(&self) -> String {
+        self.backend().describe()
+    }
 }
 
 /// The OS keyring of this platform: on Linux the Secret Service when it

@@ -35,6 +35,10 @@ struct Record {
     /// The reply's OpenID Connect ID token; absent in older records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id_token: Option<String>,
+    /// The thumbprint of the DPoP key the token is bound to; absent for
+    /// tokens bound to none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_jkt: Option<String>,
 }
 
 /// A record read back: the token, and the digest of the credentials it
@@ -58,6 +62,7 @@ pub fn encode(token: &Token, fingerprint: &str, credentials: Option<String>) -> 
         credentials,
         extra: token.extra.clone(),
         id_token: token.id_token.as_ref().map(|s| s.expose().to_string()),
+        dpop_jkt: token.dpop_jkt.clone(),
     };
     serde_json::to_string(&record).ok()
 }
@@ -76,6 +81,7 @@ pub fn decode(text: &str, fingerprint: &str) -> Option<Decoded> {
         return None;
     }
     let token = Token {
+        dpop_jkt: record.dpop_jkt,
         access_token: Secret::new(record.access_token),
         token_type: record.token_type,
         expires_at: Some(record.expires_at),
@@ -126,6 +132,7 @@ mod tests {
     #[test]
     fn credentials_round_trip_and_are_left_out_when_none() {
         let t = Token {
+            dpop_jkt: None,
             access_token: Secret::new("a"),
             token_type: None,
             expires_at: Some(100),
@@ -146,6 +153,7 @@ mod tests {
 
     fn token(expires_at: Option<i64>) -> Token {
         Token {
+            dpop_jkt: None,
             access_token: Secret::new("at"),
             token_type: Some("bearer".into()),
             expires_at,

@@ -166,6 +166,154 @@ pub fn thumbprints(pem: &str, what: &str) -> Result<(String, String), String> {
     ))
 }
 
+/// The public half of a PEM private key as a JWK (RFC 7517: `kty`, `crv`,
+/// `x`, `y`; `n`, `e` for RSA), and the algorithm it signs with: `want`
+/// when it fits the key. PKCS#8 keys (any type) and PKCS#1 RSA keys; a
+/// SEC1 EC key is refused with how to convert it. `key` names the key's
+/// setting in messages; the key itself never appears in one.
+pub fn public_jwk(
+    pem: &str,
+    key: &str,
+    want: SigningAlg,
+) -> Result<(SigningAlg, Map<String, Value>), String> {
+    use ring::signature::{self as sig, KeyPair};
+    let der = PrivateKeyDer::from_pem_slice(pem.trim().as_bytes())
+        .map_err(|e| format!("{key} is not a PEM private key (PKCS#8 or PKCS#1): {e}"))?;
+    let b64 = |b: &[u8]| Value::String(URL_SAFE_NO_PAD.encode(b));
+    let rsa = |pair: sig::RsaKeyPair| {
+        let public: ring::rsa::PublicKeyComponents<Vec<u8>> = pair.public().into();
+        let mut jwk = Map::new();
+        jwk.insert("kty".into(), "RSA".into());
+        jwk.insert("n".into(), b64(&public.n));
+        jwk.insert("e".into(), b64(&public.e));
+        jwk
+    };
+    let (alg, jwk) = match &der {
+        PrivateKeyDer::Pkcs1(k) => {
+            let pair = sig::RsaKeyPair::from_der(k.secret_pkcs1_der())
+                .map_err(|e| format!("{key} is not a usable RSA key: {e}"))?;
+            (rsa_alg(want), rsa(pair))
+        }
+        PrivateKeyDer::Sec1(_) => {
+            return Err(format!(
+                "{key} is a SEC1 EC key (BEGIN EC PRIVATE KEY): convert it to PKCS#8 with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY8`"
+            ));
+        }
+        PrivateKeyDer::Pkcs8(k) => {
+            let bytes = k.secret_pkcs8_der();
+            let rng = ring::rand::SystemRandom::new();
+            let ec = |curve: &'static sig::EcdsaSigningAlgorithm, crv: &str, width: usize| {
+                sig::EcdsaKeyPair::from_pkcs8(curve, bytes, &rng)
+                    .ok()
+                    .map(|pair| {
+                        // 0x04 || x || y
+                        let point = pair.public_key().as_ref();
+                        let mut jwk = Map::new();
+                        jwk.insert("kty".into(), "EC".into());
+                        jwk.insert("crv".into(), crv.into());
+                        jwk.insert("x".into(), b64(&point[1..=width]));
+                        jwk.insert("y".into(), b64(&point[1 + width..]));
+                        jwk
+                    })
+            };
+            if let Some(jwk) = ec(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32) {
+                (SigningAlg::ES256, jwk)
+            } else if let Some(jwk) = ec(&sig::ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48) {
+                (SigningAlg::ES384, jwk)
+            } else if let Ok(pair) = sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(bytes) {
+                let mut jwk = Map::new();
+                jwk.insert("kty".into(), "OKP".into());
+                jwk.insert("crv".into(), "Ed25519".into());
+                jwk.insert("x".into(), b64(pair.public_key().as_ref()));
+                (SigningAlg::EdDSA, jwk)
+            } else {
+                let pair = sig::RsaKeyPair::from_pkcs8(bytes).map_err(|e| {
+                    format!("{key} is no P-256, P-384, Ed25519 or RSA private key: {e}")
+                })?;
+                (rsa_alg(want), rsa(pair))
+            }
+        }
+        _ => return Err(format!("{key} is not a PKCS#8 or PKCS#1 private key")),
+    };
+    if alg != want {
+        return Err(format!(
+            "{key} is a key for {}, not for {}: set the algorithm to {} or use another key",
+            alg.name(),
+            want.name(),
+            alg.name()
+        ));
+    }
+    Ok((alg, jwk))
+}
+
+/// The RSA algorithm asked for, else RS256 (the mismatch is then reported).
+fn rsa_alg(want: SigningAlg) -> SigningAlg {
+    match want {
+        SigningAlg::RS256
+        | SigningAlg::RS384
+        | SigningAlg::RS512
+        | SigningAlg::PS256
+        | SigningAlg::PS384
+        | SigningAlg::PS512 => want,
+        _ => SigningAlg::RS256,
+    }
+}
+
+/// The JWK thumbprint of RFC 7638: SHA-256 of the required members in
+/// lexicographic order without white space, base64url.
+pub fn jwk_thumbprint(jwk: &Map<String, Value>) -> String {
+    let members: &[&str] = match jwk.get("kty").and_then(Value::as_str) {
+        Some("EC") => &["crv", "kty", "x", "y"],
+        Some("OKP") => &["crv", "kty", "x"],
+        _ => &["e", "kty", "n"],
+    };
+    let mut canonical = Map::new();
+    for m in members {
+        canonical.insert((*m).into(), jwk.get(*m).cloned().unwrap_or(Value::Null));
+    }
+    // Written member by member, so the order is that of `members`
+    // whatever the map's own order.
+    let body: Vec<String> = members
+        .iter()
+        .map(|m| format!("{}:{}", Value::String((*m).into()), canonical[*m]))
+        .collect();
+    let text = format!("{{{}}}", body.join(","));
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
+}
+
+/// Whether [`generate_pem`] makes keys for `alg`.
+pub fn can_generate(alg: SigningAlg) -> bool {
+    matches!(
+        alg,
+        SigningAlg::ES256 | SigningAlg::ES384 | SigningAlg::EdDSA
+    )
+}
+
+/// A new private key for `alg` as PEM PKCS#8 (ES256, ES384, EdDSA);
+/// `None` for an algorithm whose keys are not made here (RSA).
+pub fn generate_pem(alg: SigningAlg) -> Option<String> {
+    use ring::signature as sig;
+    let rng = ring::rand::SystemRandom::new();
+    let doc = match alg {
+        SigningAlg::ES256 => {
+            sig::EcdsaKeyPair::generate_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).ok()?
+        }
+        SigningAlg::ES384 => {
+            sig::EcdsaKeyPair::generate_pkcs8(&sig::ECDSA_P384_SHA384_FIXED_SIGNING, &rng).ok()?
+        }
+        SigningAlg::EdDSA => sig::Ed25519KeyPair::generate_pkcs8(&rng).ok()?,
+        _ => return None,
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(doc.as_ref());
+    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str("-----END PRIVATE KEY-----\n");
+    Some(pem)
+}
+
 /// An ECDSA signature as DER `SEQUENCE { INTEGER r, INTEGER s }` (what ring
 /// gives TLS) in the JWS form: r and s as fixed-width big-endian numbers.
 fn ecdsa_der_to_jws(der: &[u8], width: usize) -> Option<Vec<u8>> {
@@ -219,6 +367,32 @@ mod tests {
         assert!(ecdsa_der_to_jws(&der[..5], 4).is_none());
         assert!(ecdsa_der_to_jws(&[0x31, 0x00], 4).is_none());
         assert!(ecdsa_der_to_jws(&der, 1).is_none());
+    }
+
+    #[test]
+    fn generated_keys_give_their_jwk_sign_and_have_rfc7638_thumbprints() {
+        for alg in [SigningAlg::ES256, SigningAlg::ES384, SigningAlg::EdDSA] {
+            let pem = generate_pem(alg).unwrap();
+            let (got, jwk) = public_jwk(&pem, "`dpop_key`", alg).unwrap();
+            assert_eq!(got, alg);
+            let jws = sign(&pem, "k", Some(alg), Map::new(), &serde_json::json!({})).unwrap();
+            assert_eq!(jws.split('.').count(), 3);
+            assert_eq!(jwk_thumbprint(&jwk).len(), 43);
+            let err = public_jwk(&pem, "`dpop_key`", SigningAlg::RS256).unwrap_err();
+            assert!(
+                err.contains("`dpop_key`") && !err.contains("PRIVATE"),
+                "{err}"
+            );
+        }
+        assert!(generate_pem(SigningAlg::RS256).is_none());
+        // RFC 7638 section 3.1's example key and thumbprint.
+        let jwk: Map<String, Value> = serde_json::from_str(r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#).unwrap();
+        assert_eq!(
+            jwk_thumbprint(&jwk),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+        let err = public_jwk("hunter2", "`dpop_key`", SigningAlg::ES256).unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

@@ -826,6 +826,22 @@ matrix! {
         after: After::Cached,
         ..Row::default()
     },
+    // ---- DPoP (RFC 9449) ----
+    // A token endpoint that asks for a DPoP nonce again after the one more
+    // try: no loop (the grant, then once more with the nonce), exit 3
+    // with its words; the key and the proofs stay out of every line.
+    dpop_nonce_asked_for_again_is_a_refusal => Row {
+        extra: DPOP_PROFILE_LINES,
+        endpoint: answers(vec![Conduct::Answer(
+            Reply::json(400, json!({"error": "use_dpop_nonce", "error_description": "Authorization server requires nonce in DPoP proof."}))
+                .with_header("DPoP-Nonce", "fault-nonce-1"),
+        )]),
+        code: 3,
+        says: vec!["use_dpop_nonce", "Authorization server requires nonce in DPoP proof."],
+        never_says: vec!["MIGHAgEAMBMGByqGSM49", "BEGIN PRIVATE KEY"],
+        requests: 2,
+        ..Row::default()
+    },
 }
 
 /// The row of a special file at `place`: a clear error at once (or, for the
@@ -2288,3 +2304,11 @@ fn token_type_that_is_not_an_auth_scheme_becomes_bearer() {
         assert_stdout(&out, &format!("Authorization: Token {NEW_TOKEN}\n"));
     }
 }
+
+/// A throwaway P-256 key made for the DPoP row; used nowhere else.
+const DPOP_PROFILE_LINES: &str = "dpop = true\ndpop_key = \"\"\"
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgljABGbAyPvcqfi65
+W3sidE6+/Cwz8wMIhdtebWb5WIyhRANCAAS38okicax97UCGQipEKbQl2BLssnyJ
+YBkmgF9QCx1qvPfvSzt9v+OJcDig6Sz4tltG/XaL1NStupeDUWgO6GVl
+-----END PRIVATE KEY-----\"\"\"";

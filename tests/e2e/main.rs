@@ -16,6 +16,7 @@ mod cache;
 mod chained;
 mod composed;
 mod config_errors;
+mod dpop;
 mod faults;
 mod fuzz_corpus;
 mod google_wif;

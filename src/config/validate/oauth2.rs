@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::{Result, bad, one_of, parse_duration, parse_url};
 use crate::config::model::{
-    ClientAuth, DEVICE_CODE_GRANT, Encoding, Exchange, Grant, JWT_BEARER_GRANT, OAuth2, SigningAlg,
-    TOKEN_EXCHANGE_GRANT, Thumbprint,
+    ClientAuth, DEVICE_CODE_GRANT, Dpop, Encoding, Exchange, Grant, JWT_BEARER_GRANT, OAuth2,
+    SigningAlg, TOKEN_EXCHANGE_GRANT, Thumbprint,
 };
 use crate::config::raw::{RawProfile, Scope};
 use crate::secrets::Text;
@@ -240,7 +240,9 @@ pub(super) fn endpoint(
         Some(Scope::One(s)) => s.split_whitespace().map(str::to_string).collect(),
         Some(Scope::Many(v)) => v.clone(),
     };
+    let dpop = dpop(name, raw)?;
     Ok(OAuth2 {
+        dpop,
         token_url,
         issuer,
         device_url,
@@ -273,6 +275,53 @@ pub(super) fn endpoint(
         body,
         exchange,
     })
+}
+
+/// The algorithms a DPoP key may sign with (asymmetric only, RFC 9449
+/// section 4.2).
+const DPOP_ALGS: [(&str, SigningAlg); 9] = [
+    ("ES256", SigningAlg::ES256),
+    ("ES384", SigningAlg::ES384),
+    ("EdDSA", SigningAlg::EdDSA),
+    ("RS256", SigningAlg::RS256),
+    ("RS384", SigningAlg::RS384),
+    ("RS512", SigningAlg::RS512),
+    ("PS256", SigningAlg::PS256),
+    ("PS384", SigningAlg::PS384),
+    ("PS512", SigningAlg::PS512),
+];
+
+/// `dpop`, `dpop_key`, `dpop_alg`: the key and its algorithm, checked
+/// here; the key is read only when a request is made.
+fn dpop(name: &str, raw: &RawProfile) -> Result<Option<Dpop>> {
+    if raw.dpop != Some(true) {
+        for (key, set) in [
+            ("dpop_key", raw.dpop_key.is_some()),
+            ("dpop_alg", raw.dpop_alg.is_some()),
+        ] {
+            if set {
+                return Err(bad(name, format!("`{key}` is only used with dpop = true")));
+            }
+        }
+        return Ok(None);
+    }
+    let alg = match raw.dpop_alg.as_deref() {
+        Some(v) => one_of(name, "dpop_alg", v, &DPOP_ALGS)?,
+        None => SigningAlg::ES256,
+    };
+    if raw.dpop_key.is_none() && !crate::util::jws::can_generate(alg) {
+        return Err(bad(
+            name,
+            format!(
+                "`dpop_alg` \"{}\" needs `dpop_key`: gettoken makes ES256, ES384 and EdDSA keys only",
+                alg.name()
+            ),
+        ));
+    }
+    Ok(Some(Dpop {
+        key: raw.dpop_key.clone(),
+        alg,
+    }))
 }
 
 /// The short names of RFC 8693 3's token types.

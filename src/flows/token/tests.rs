@@ -142,6 +142,7 @@ impl Locks for FakeLocks {
 
 fn token_of(access: &str, expires_at: i64, refresh: Option<&str>) -> Token {
     Token {
+        dpop_jkt: None,
         access_token: Secret::new(access),
         token_type: Some("Bearer".into()),
         expires_at: Some(expires_at),
