@@ -8,5 +8,6 @@ pub mod device;
 pub mod discovery;
 pub mod logout;
 pub mod opener;
+pub mod refresh;
 pub mod reply;
 pub mod token;

@@ -24,6 +24,13 @@ pub trait Resolve {
 
     /// A fresh unguessable id.
     fn unique_id(&mut self) -> String;
+
+    /// Writes `value` as the `{ keyring = "NAME" }` secret `name` (a
+    /// rotated refresh token going back where it was read from); a later
+    /// read of that source in this run gets `value` too.
+    fn store_secret(&mut self, name: &str, _value: &Secret) -> anyhow::Result<()> {
+        anyhow::bail!("no keyring to store secret `{name}` in")
+    }
 }
 
 /// Where `{ keyring = "NAME" }` secrets are kept (`gettoken secret set`):
@@ -32,6 +39,12 @@ pub trait SecretStore {
     /// `Ok(None)` when no such secret is stored; `Err` says why the store
     /// could not be read.
     fn get_secret(&self, name: &str) -> Result<Option<Secret>, String>;
+
+    /// Stores `value` as secret `name`, as `gettoken secret set` does;
+    /// `Err` says why it could not.
+    fn set_secret(&self, name: &str, _value: &Secret) -> Result<(), String> {
+        Err(format!("secret `{name}` cannot be written here"))
+    }
 }
 
 /// Another profile's token, for `{ profile = "NAME" }`: the commands

@@ -110,6 +110,17 @@ impl Resolve for Resolver<'_> {
     fn unique_id(&mut self) -> String {
         crate::util::random::token()
     }
+
+    fn store_secret(&mut self, name: &str, value: &Secret) -> anyhow::Result<()> {
+        self.secrets
+            .set_secret(name, value)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        redact::register(value);
+        let source = Source::Keyring(name.to_string());
+        self.read.retain(|(s, _)| *s != source);
+        self.read.push((source, value.clone()));
+        Ok(())
+    }
 }
 
 impl Resolver<'_> {

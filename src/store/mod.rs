@@ -95,6 +95,12 @@ impl SecretStore for StoredSecrets<'_> {
             .map_err(|e| e.to_string())?
             .map(Secret::new))
     }
+
+    fn set_secret(&self, name: &str, value: &Secret) -> Result<(), String> {
+        self.backend()
+            .set(&secret_key(name), value.expose())
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// The OS keyring of this platform: on Linux the Secret Service when it
