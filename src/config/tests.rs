@@ -284,6 +284,9 @@ fn every_example_profile_is_valid() {
         "zoho",
         "salesforce",
         "jamf",
+        "me-orders",
+        "me-billing",
+        "jira",
     ] {
         assert!(
             names.contains(&expected),
@@ -541,9 +544,12 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("github-oidc", "0d92faa6b0f48513"),
         ("gitlab-vault", "322f6ad2b60101b6"),
         ("jamf", "2c4d4fa834e52897"),
+        ("jira", "cd25be278acd778d"),
         ("kube-prod", "92e768873fbb078e"),
         ("me", "61e787bb6d329338"),
+        ("me-billing", "7188403d9b617eb7"),
         ("me-browser", "9d02e659059e484f"),
+        ("me-orders", "0783592ff34a5cab"),
         ("mtls", "bb9bf8f26f1e26de"),
         ("openstack", "2f0be664357e0962"),
         ("prod", "7630129b65d5dbb5"),

@@ -11,6 +11,7 @@
 
 use super::*;
 use crate::util::*;
+use serde_json::json;
 
 /// `gettoken ARGS` running a device login, the user played; its stdout.
 fn device_login(env: &Env, config: &std::path::Path, args: &[&str]) -> String {
@@ -272,4 +273,160 @@ fn a_cycle_of_refresh_from_is_refused_with_the_chain() {
         &out,
         "profile `a`: `refresh_from` leads back to a profile on the way: a -> b -> c -> a",
     );
+}
+
+/// Atlassian's token endpoint as its OAuth 2.0 (3LO) documentation
+/// describes it, with rotating refresh tokens: a JSON body with
+/// `grant_type`, `client_id`, `client_secret`, `refresh_token`; a new
+/// refresh token in every reply; a spent or unknown one refused with 403
+/// `invalid_grant`. The live one starts as `first`.
+fn atlassian(first: &str) -> Server {
+    let live = std::sync::Mutex::new((first.to_string(), 0u32));
+    Server::start(move |req, _| {
+        let body = req.json().unwrap_or_default();
+        let mut live = live.lock().unwrap();
+        let sent = body["refresh_token"].as_str().unwrap_or_default();
+        if req.path() != "/oauth/token"
+            || body["grant_type"] != "refresh_token"
+            || body["client_id"] != "atlassian-app-client-id"
+            || body["client_secret"] != "atl-client-secret-5Rt"
+            || sent != live.0
+        {
+            return Reply::json(
+                403,
+                json!({"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}),
+            );
+        }
+        live.1 += 1;
+        live.0 = format!("atl-rt-rotated-{}", live.1);
+        Reply::json(
+            200,
+            json!({"access_token": format!("atl-at-{}", live.1), "token_type": "Bearer", "expires_in": 3600, "refresh_token": live.0, "scope": "read:jira-work offline_access"}),
+        )
+    })
+}
+
+#[test]
+fn example_jira_profile_keeps_its_rotating_refresh_token_in_the_keyring() {
+    let server = atlassian("atl-rt-pasted-0");
+    let env = Env::new();
+    let (client_secret, refresh) = (unique("jira-client-secret"), unique("jira-refresh-token"));
+    let text = include_str!("../../../profiles.example.toml")
+        .replace(
+            "https://auth.atlassian.com/oauth/token",
+            &format!("{}/oauth/token", server.url()),
+        )
+        .replace("\"jira-client-secret\"", &format!("\"{client_secret}\""))
+        .replace("\"jira-refresh-token\"", &format!("\"{refresh}\""));
+    let config = env.write_profiles(&text);
+    for (name, value) in [
+        (&client_secret, "atl-client-secret-5Rt"),
+        (&refresh, "atl-rt-pasted-0"),
+    ] {
+        let set = env
+            .bare_cmd()
+            .args(["secret", "set", name])
+            .write_stdin(format!("{value}\n"))
+            .output()
+            .unwrap();
+        assert_code(&set, 0);
+    }
+    for round in 1..=3 {
+        let out = gettoken(&env, &config, &["jira", "-v"], &[]);
+        assert_code(&out, 0);
+        assert_eq!(stdout(&out).trim(), format!("atl-at-{round}"));
+        assert_no_leak(
+            &out,
+            &[
+                "atl-client-secret-5Rt",
+                "atl-rt-pasted-0",
+                "atl-rt-rotated-1",
+                "atl-rt-rotated-2",
+                "atl-rt-rotated-3",
+            ],
+        );
+        assert_code(&gettoken(&env, &config, &["forget", "jira"], &[]), 0);
+    }
+    let sent: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.json().unwrap()["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        ["atl-rt-pasted-0", "atl-rt-rotated-1", "atl-rt-rotated-2"],
+        "each run sends the live one, never a spent one"
+    );
+    for name in [&client_secret, &refresh] {
+        let _ = env.bare_cmd().args(["secret", "delete", name]).output();
+    }
+}
+
+#[test]
+fn parallel_callers_of_a_keyring_refresh_token_never_send_a_spent_one() {
+    let server = atlassian("atl-rt-pasted-0");
+    let env = Env::new();
+    let (client_secret, refresh) = (unique("par-client-secret"), unique("par-refresh-token"));
+    // Two profiles naming the same secret, with no cache: only the secret's
+    // lock keeps them from spending the same refresh token twice.
+    let profile = |name: &str| {
+        format!(
+            "[profiles.{name}]\nflavour = \"oauth2\"\ntoken_url = \"{}/oauth/token\"\ngrant = \"refresh_token\"\nbody = \"json\"\nclient_auth = \"body\"\nclient_id = \"atlassian-app-client-id\"\nclient_secret = {{ keyring = \"{client_secret}\" }}\nrefresh_token = {{ keyring = \"{refresh}\" }}\ncache = \"none\"\n",
+            server.url()
+        )
+    };
+    let config = env.write_profiles(&format!("{}{}", profile("a"), profile("b")));
+    for (name, value) in [
+        (&client_secret, "atl-client-secret-5Rt"),
+        (&refresh, "atl-rt-pasted-0"),
+    ] {
+        let set = env
+            .bare_cmd()
+            .args(["secret", "set", name])
+            .write_stdin(format!("{value}\n"))
+            .output()
+            .unwrap();
+        assert_code(&set, 0);
+    }
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            let mut cmd = std::process::Command::new(gettoken_bin());
+            env.isolate_std(&mut cmd);
+            cmd.arg("--config")
+                .arg(&config)
+                .arg(if i % 2 == 0 { "a" } else { "b" })
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_code(&out, 0);
+    }
+    // Each exited 0: none was refused. And each sent another one.
+    let mut sent: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.json().unwrap()["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(sent.len(), 6);
+    sent.sort();
+    sent.dedup();
+    assert_eq!(sent.len(), 6, "a refresh token sent twice: {sent:?}");
+    for name in [&client_secret, &refresh] {
+        let _ = env.bare_cmd().args(["secret", "delete", name]).output();
+    }
 }
