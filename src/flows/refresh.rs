@@ -91,13 +91,26 @@ pub fn with_keyring(
     );
     let req = request::oauth2(profile, o, token_url, GrantKind::Profile, resolver)?;
     let reply = transport.send(&req)?;
-    let mut token = answer(profile, &reply, clock())?;
+    let mut token = answer(profile, &reply, clock()).map_err(|f| refused_configured(o, f))?;
     match token.refresh_token.clone() {
         Some(new) if new != sent => write_back(profile, secret, &new, resolver),
         Some(_) => {}
         None => token.refresh_token = Some(sent),
     }
     Ok(token)
+}
+
+/// The hint of a refused configured refresh token.
+const SPENT_HINT: &str = "a refresh token that was used once is refused by servers that rotate them (and one may have expired or been revoked): log in again, store the new one with `gettoken secret set NAME`, and write refresh_token = { keyring = \"NAME\" }, where each rotation is written back";
+
+/// A refusal of grant `refresh_token` (its configured refresh token), with
+/// [`SPENT_HINT`] when the endpoint's reply gave none.
+pub fn refused_configured(o: &OAuth2, f: Failure) -> Failure {
+    if o.grant == Grant::RefreshToken && f.kind == Kind::Refused && f.hint.is_none() {
+        f.with_hint(SPENT_HINT)
+    } else {
+        f
+    }
 }
 
 /// A rotated refresh token written to keyring secret `secret`; a failure

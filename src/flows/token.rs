@@ -289,7 +289,8 @@ fn fetch(
                     let req =
                         request::oauth2(profile, o, &urls.token, GrantKind::Profile, resolver)?;
                     let reply = transport.send(&req)?;
-                    let token = answer(profile, &reply, clock())?;
+                    let token = answer(profile, &reply, clock())
+                        .map_err(|f| refresh::refused_configured(o, f))?;
                     if let (Grant::RefreshToken, Some(configured)) = (&o.grant, &o.refresh_token) {
                         // Read once per run: the value the request sent.
                         let sent = resolver.resolve(configured, "refresh_token")?;

@@ -660,3 +660,33 @@ fn refresh_from_a_refused_login_names_both_profiles_and_the_endpoints_words() {
         Some("rt-login")
     );
 }
+
+#[test]
+fn a_refused_configured_refresh_token_says_how_to_store_a_fresh_one() {
+    let mut w = World::new(&[(
+        403,
+        r#"{"error":"invalid_grant","error_description":"Unknown or invalid refresh token."}"#,
+    )]);
+    w.profile = parsed(KEYRING_RT, "p");
+    let mut keyring = KeyringResolver::holding("rt", "rt-spent");
+    let err = w
+        .run_with(
+            &Options::default(),
+            &mut keyring,
+            &crate::flows::refresh::NoLogins,
+        )
+        .unwrap_err();
+    let f = err.downcast_ref::<Failure>().unwrap();
+    assert_eq!(f.kind, Kind::Refused);
+    assert!(
+        f.message.contains("Unknown or invalid refresh token."),
+        "{}",
+        f.message
+    );
+    assert!(f.hint.unwrap().contains("gettoken secret set NAME"));
+    assert_eq!(
+        keyring.get("rt").as_deref(),
+        Some("rt-spent"),
+        "left as it was"
+    );
+}

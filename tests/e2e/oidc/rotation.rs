@@ -362,6 +362,20 @@ fn example_jira_profile_keeps_its_rotating_refresh_token_in_the_keyring() {
         ["atl-rt-pasted-0", "atl-rt-rotated-1", "atl-rt-rotated-2"],
         "each run sends the live one, never a spent one"
     );
+    // A spent one put back by hand: refused in Atlassian's words, exit 3,
+    // and the hint says how to get out.
+    let set = env
+        .bare_cmd()
+        .args(["secret", "set", &refresh])
+        .write_stdin("atl-rt-pasted-0\n")
+        .output()
+        .unwrap();
+    assert_code(&set, 0);
+    let out = gettoken(&env, &config, &["jira"], &[]);
+    assert_code(&out, 3);
+    assert_stderr_contains(&out, "Unknown or invalid refresh token.");
+    assert_stderr_contains(&out, "gettoken secret set NAME");
+    assert_no_leak(&out, &["atl-client-secret-5Rt", "atl-rt-pasted-0"]);
     for name in [&client_secret, &refresh] {
         let _ = env.bare_cmd().args(["secret", "delete", name]).output();
     }
