@@ -132,7 +132,13 @@ impl Logins for Chain {
             })?;
             let next = match &profile.endpoint {
                 Endpoint::OAuth2(o) => o.refresh_from.clone(),
-                _ => None,
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "profile `{of}`: `refresh_from` names profile `{name}`, which is not flavour \"oauth2\" and has no login to lend ({})",
+                        chain.join(" -> ")
+                    ))
+                    .into());
+                }
             };
             match next {
                 Some(next) => name = next,

@@ -273,6 +273,17 @@ fn a_cycle_of_refresh_from_is_refused_with_the_chain() {
         &out,
         "profile `a`: `refresh_from` leads back to a profile on the way: a -> b -> c -> a",
     );
+    // A login that is no OAuth 2.0 profile has none to lend.
+    let config = env.write_profiles(&format!(
+        "{}[profiles.h]\nflavour = \"http\"\nurl = \"{url}\"\nresponse = {{ token = \"/t\" }}\n",
+        profile("a", "h")
+    ));
+    let out = gettoken(&env, &config, &["a"], &[]);
+    assert_code(&out, 2);
+    assert_stderr_contains(
+        &out,
+        "profile `a`: `refresh_from` names profile `h`, which is not flavour \"oauth2\" and has no login to lend (a -> h)",
+    );
 }
 
 /// Atlassian's token endpoint as its OAuth 2.0 (3LO) documentation
