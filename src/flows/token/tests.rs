@@ -558,15 +558,17 @@ scope = "api:read"
 resource = "https://api.example"
 "#;
 
-/// The login profile `login` of [`LENT`], its record in `store`.
+/// The login profile `login` of [`LENT`] (or of `text`), its record in
+/// `store`.
 struct FakeLogins {
     store: MemoryBackend,
+    text: Option<String>,
 }
 
 impl Logins for FakeLogins {
     fn login(&self, of: &str, from: &str) -> anyhow::Result<crate::flows::refresh::Login> {
         Ok(crate::flows::refresh::Login {
-            profile: parsed(LENT, from),
+            profile: parsed(self.text.as_deref().unwrap_or(LENT), from),
             cache: Some(Cache::new(Box::new(self.store.clone()))),
             chain: vec![of.to_string(), from.to_string()],
         })
@@ -578,6 +580,7 @@ fn lent_world(replies: &[(u16, &str)], login_refresh: Option<&str>) -> (World, F
     w.profile = parsed(LENT, "api");
     let logins = FakeLogins {
         store: MemoryBackend::default(),
+        text: None,
     };
     Cache::new(Box::new(logins.store.clone())).save(
         &parsed(LENT, "login"),
@@ -689,4 +692,28 @@ fn a_refused_configured_refresh_token_says_how_to_store_a_fresh_one() {
         Some("rt-spent"),
         "left as it was"
     );
+}
+
+#[test]
+fn refresh_from_a_login_kept_in_the_keyring_reads_and_writes_the_keyring() {
+    let login = KEYRING_RT.replace("[profiles.p]", "[profiles.login]");
+    let mut w = World::new(&[(200, ROTATED)]);
+    w.profile = parsed(LENT, "api");
+    let logins = FakeLogins {
+        store: MemoryBackend::default(),
+        text: Some(login),
+    };
+    let mut keyring = KeyringResolver::holding("rt", "rt-1");
+    let got = w
+        .run_with(&Options::default(), &mut keyring, &logins)
+        .unwrap();
+    assert_eq!(access(&got), "at-new");
+    let bodies = w.endpoint.bodies();
+    assert!(
+        bodies[0].starts_with("grant_type=refresh_token&refresh_token=rt-1&scope=api%3Aread"),
+        "{}",
+        bodies[0]
+    );
+    assert_eq!(keyring.get("rt").as_deref(), Some("rt-2"), "written back");
+    assert_eq!(*w.locks.taken.borrow(), ["api", "login", "secret/rt"]);
 }
