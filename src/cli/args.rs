@@ -265,6 +265,10 @@ pub enum Command {
     ///
     /// Also ends a login cool-down (`login_cooldown`). Prints nothing on
     /// stdout; for scripts that need the token, `gettoken PROFILE` after it.
+    ///
+    /// One login for many APIs: profiles with `refresh_from = "me"` take the
+    /// refresh token of `me`'s login, each with its own scope or resource;
+    /// `gettoken login me` once, then `gettoken graph`, `gettoken storage`...
     Login {
         /// The profile to log in
         #[arg(value_name = "PROFILE", add = ArgValueCandidates::new(profile_names))]
@@ -456,6 +460,12 @@ pub enum ConfigCommand {
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
     /// Store a secret, read from the terminal without echo (or from stdin when it is not a terminal)
+    ///
+    /// A refresh token stored so (`refresh_token = { keyring = "NAME" }`,
+    /// grant "refresh_token") is the live one: when the endpoint rotates
+    /// it, the new one is written back here.
+    ///
+    /// Example: `gettoken secret set jira-refresh-token < token.txt`
     Set { name: String },
     /// Delete a stored secret
     Delete { name: String },

@@ -9,8 +9,9 @@ use std::sync::OnceLock;
 
 use anyhow::Context;
 
-use crate::config::{CacheKind, Config, Profile};
+use crate::config::{CacheKind, Config, Endpoint, Profile};
 use crate::error::Failure;
+use crate::flows::refresh::{Login, Logins};
 use crate::flows::token::{self, Options, Ports};
 use crate::http::Network;
 use crate::protocol::token::Token;
@@ -68,17 +69,10 @@ impl ProfileTokens for Chain {
             .with_hint("a profile may use another's token only when that one does not lead back to it")
             .into());
         }
-        let path = CONFIG_PATH.get().ok_or_else(|| {
-            Failure::usage(format!(
-                "`{key}`: no profiles file is loaded to find profile `{name}` in"
-            ))
-        })?;
-        let reserved = crate::cli::reserved_names();
-        let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
         let mut chain = self.chain.clone();
         chain.push(name.to_string());
         let context = || format!("profile `{name}` (for `{key}` of `{of}`)");
-        let profile = Config::load(path, &reserved)
+        let profile = loaded(&format!("`{key}`"), name)
             .and_then(|c| c.profile(name))
             .with_context(context)?;
         let opts = Options {
@@ -93,6 +87,71 @@ impl ProfileTokens for Chain {
                 .access_token);
         }
         Ok(token.access_token)
+    }
+}
+
+/// The profiles file of this run, loaded again to find profile `name`
+/// (`what` asks for it, for the message).
+fn loaded(what: &str, name: &str) -> Result<Config, Failure> {
+    let path = CONFIG_PATH.get().ok_or_else(|| {
+        Failure::usage(format!(
+            "{what}: no profiles file is loaded to find profile `{name}` in"
+        ))
+    })?;
+    let reserved = crate::cli::reserved_names();
+    let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
+    Config::load(path, &reserved)
+}
+
+impl Logins for Chain {
+    /// Follows `refresh_from` from `from` to the profile that has none (the
+    /// login), refusing a chain that comes back to a profile in it.
+    fn login(&self, of: &str, from: &str) -> anyhow::Result<Login> {
+        let config = loaded(&format!("`refresh_from` of profile `{of}`"), from)?;
+        let mut chain = self.chain.clone();
+        if chain.last().map(String::as_str) != Some(of) {
+            chain.push(of.to_string());
+        }
+        let mut name = from.to_string();
+        loop {
+            if chain.contains(&name) {
+                chain.push(name);
+                return Err(Failure::usage(format!(
+                    "profile `{of}`: `refresh_from` leads back to a profile on the way: {}",
+                    chain.join(" -> ")
+                ))
+                .with_hint("`refresh_from` names the profile you log in with, one that has no `refresh_from` of its own")
+                .into());
+            }
+            chain.push(name.clone());
+            let profile = config.profile(&name).with_context(|| {
+                format!(
+                    "profile `{name}` (`refresh_from` of `{of}`: {})",
+                    chain.join(" -> ")
+                )
+            })?;
+            let next = match &profile.endpoint {
+                Endpoint::OAuth2(o) => o.refresh_from.clone(),
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "profile `{of}`: `refresh_from` names profile `{name}`, which is not flavour \"oauth2\" and has no login to lend ({})",
+                        chain.join(" -> ")
+                    ))
+                    .into());
+                }
+            };
+            match next {
+                Some(next) => name = next,
+                None => {
+                    let cache = Cache::open(profile.cache);
+                    return Ok(Login {
+                        profile,
+                        cache,
+                        chain,
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -121,6 +180,7 @@ fn chained(profile: &Profile, opts: &Options, chain: Vec<String>) -> anyhow::Res
         locks: &FileLocks,
         connect: &Network,
         resolver: &mut resolver,
+        logins: &others,
         clock: clock::now,
     };
     token::token(profile, opts, ports)

@@ -66,6 +66,16 @@ fn check_config(config: &Config, reserved: &[&str]) -> Report {
                         ca.display()
                     ));
                 }
+                if let super::Endpoint::OAuth2(o) = &profile.endpoint
+                    && let Some(from) = &o.refresh_from
+                    && !names.contains(&from.as_str())
+                {
+                    problems.push(format!(
+                        "profile `{name}`: `refresh_from` names no profile of the file: `{}`{}",
+                        crate::util::text::escape_for_terminal(from),
+                        crate::util::suggest::hint(from, names.iter().copied())
+                    ));
+                }
             }
         }
     }
@@ -120,6 +130,23 @@ ca_file = "/nonexistent/ca.pem"
             assert!(all.contains(&format!("profile `{name}`")), "{all}");
         }
         assert!(!all.contains("`ok`"), "{all}");
+    }
+
+    #[test]
+    fn a_refresh_from_naming_no_profile_is_a_problem() {
+        let text = "[profiles.login]\nflavour = \"oauth2\"\ntoken_url = \"https://a.example/t\"\n[profiles.api]\nflavour = \"oauth2\"\ntoken_url = \"https://a.example/t\"\nrefresh_from = \"logn\"\n";
+        let report = run(text);
+        assert_eq!(
+            report.problems,
+            [
+                "profile `api`: `refresh_from` names no profile of the file: `logn`; did you mean `login`?"
+            ]
+        );
+        assert!(
+            run(&text.replace("\"logn\"", "\"login\""))
+                .problems
+                .is_empty()
+        );
     }
 
     #[test]

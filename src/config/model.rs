@@ -103,6 +103,10 @@ pub struct OAuth2 {
     pub username: Option<Text>,
     pub password: Option<Text>,
     pub refresh_token: Option<Text>,
+    /// `refresh_from = "PROFILE"`: the refresh grant takes the refresh
+    /// token of that profile's login (its cache record), and a rotated one
+    /// goes back there; the grant is `refresh_token`.
+    pub refresh_from: Option<String>,
     pub scope: Vec<String>,
     pub audience: Option<Text>,
     pub resource: Option<Text>,

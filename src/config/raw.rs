@@ -82,6 +82,8 @@ profile_keys! {
         username: Text => OAuth2, Fill, Counts,
         password: Text => OAuth2, Fill, Counts,
         refresh_token: Text => OAuth2, Fill, Counts,
+        // Another profile's login: its refresh token, this profile's scope.
+        refresh_from: String => OAuth2, Own, Counts,
         scope: Scope => OAuth2, Fill, Counts,
         audience: Text => OAuth2, Fill, Counts,
         resource: Text => OAuth2, Fill, Counts,

@@ -289,6 +289,9 @@ fn every_example_profile_is_valid() {
         "gcp-deployer",
         "keycloak-ci",
         "keycloak-orders",
+        "me-orders",
+        "me-billing",
+        "jira",
     ] {
         assert!(
             names.contains(&expected),
@@ -550,11 +553,14 @@ fn fingerprints_of_existing_profiles_never_move() {
         ("github-oidc", "0d92faa6b0f48513"),
         ("gitlab-vault", "322f6ad2b60101b6"),
         ("jamf", "2c4d4fa834e52897"),
+        ("jira", "cd25be278acd778d"),
         ("keycloak-ci", "e997871a06e439fc"),
         ("keycloak-orders", "06afdde25c4854c2"),
         ("kube-prod", "92e768873fbb078e"),
         ("me", "61e787bb6d329338"),
+        ("me-billing", "7188403d9b617eb7"),
         ("me-browser", "9d02e659059e484f"),
+        ("me-orders", "0783592ff34a5cab"),
         ("mtls", "bb9bf8f26f1e26de"),
         ("openstack", "2f0be664357e0962"),
         ("prod", "7630129b65d5dbb5"),
@@ -730,18 +736,27 @@ fn defaults_apply_to_every_key_they_may_hold() {
 }
 
 #[test]
-fn only_flavour_is_refused_in_defaults() {
+fn only_flavour_and_refresh_from_are_refused_in_defaults() {
     use super::raw::RawProfile;
     let own: Vec<&str> = RawProfile::KEYS
         .iter()
         .filter(|k| !k.in_defaults)
         .map(|k| k.name)
         .collect();
-    assert_eq!(own, ["flavour"]);
+    // A `refresh_from` of [defaults] would reach the login profile too,
+    // naming itself.
+    assert_eq!(own, ["flavour", "refresh_from"]);
     let err = parse("[defaults]\nflavour = \"http\"\n").unwrap_err();
     assert_eq!(
         err.message,
         "profiles.toml: `flavour` cannot be set in [defaults]: set it in each profile"
+    );
+    let err = parse("[defaults]\nrefresh_from = \"login\"\n").unwrap_err();
+    assert!(
+        err.message
+            .contains("`refresh_from` cannot be set in [defaults]"),
+        "{}",
+        err.message
     );
 }
 
@@ -894,4 +909,63 @@ fn dpop_keys_are_checked() {
         "{:?}",
         filed.credentials.iter().map(|(k, _)| k).collect::<Vec<_>>()
     );
+}
+
+const REFRESH_FROM: &str = "[profiles.api]\nflavour = \"oauth2\"\nissuer = \"https://id.example\"\nclient_id = \"c\"\nrefresh_from = \"login\"\nscope = \"api:read\"\n";
+
+#[test]
+fn refresh_from_makes_the_grant_refresh_token() {
+    let p = profile(REFRESH_FROM, "api").unwrap();
+    let Endpoint::OAuth2(o) = &p.endpoint else {
+        panic!("oauth2")
+    };
+    assert_eq!(o.grant, Grant::RefreshToken);
+    assert_eq!(o.refresh_from.as_deref(), Some("login"));
+    assert!(o.refresh_token.is_none());
+    let same = REFRESH_FROM.replace("scope", "grant = \"refresh_token\"\nscope");
+    assert!(profile(&same, "api").is_ok());
+}
+
+#[test]
+fn refresh_from_is_refused_beside_another_refresh_token_grant_or_itself() {
+    for (change, want) in [
+        (
+            "refresh_token = \"rt\"\n",
+            "`refresh_from` and `refresh_token` both give the refresh token",
+        ),
+        (
+            "grant = \"device_code\"\n",
+            "`refresh_from` makes the grant \"refresh_token\"; drop grant = \"device_code\"",
+        ),
+    ] {
+        let text = format!("{REFRESH_FROM}{change}");
+        let err = profile(&text, "api").unwrap_err();
+        assert!(err.message.contains(want), "{change}: {}", err.message);
+    }
+    let own = REFRESH_FROM.replace("\"login\"", "\"api\"");
+    let err = profile(&own, "api").unwrap_err();
+    assert!(
+        err.message
+            .contains("`refresh_from` names the profile itself"),
+        "{}",
+        err.message
+    );
+    let empty = REFRESH_FROM.replace("\"login\"", "\"\"");
+    assert!(profile(&empty, "api").is_err());
+    let http =
+        "[profiles.h]\nflavour = \"http\"\nurl = \"https://x/t\"\nrefresh_from = \"login\"\n";
+    assert!(profile(http, "h").is_err(), "an oauth2 key");
+}
+
+#[test]
+fn refresh_from_counts_in_the_fingerprint() {
+    let base = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\nclient_id = \"c\"\ngrant = \"refresh_token\"\nrefresh_token = { keyring = \"rt\" }\n";
+    let a = profile(base, "p").unwrap().fingerprint;
+    let from = "[profiles.p]\nflavour = \"oauth2\"\ntoken_url = \"https://x/t\"\nclient_id = \"c\"\nrefresh_from = \"one\"\n";
+    let b = profile(from, "p").unwrap().fingerprint;
+    let c = profile(&from.replace("\"one\"", "\"two\""), "p")
+        .unwrap()
+        .fingerprint;
+    assert_ne!(a, b);
+    assert_ne!(b, c, "another login is another identity");
 }

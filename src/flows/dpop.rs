@@ -46,7 +46,7 @@ pub fn key(profile: &Profile, dpop: &Dpop, resolver: &mut dyn Resolve) -> anyhow
     })?;
     let pem = Secret::new(pem);
     redact::register(&pem);
-    resolver.keep(&stored, &pem).map_err(|e| {
+    resolver.store_secret(&stored, &pem).map_err(|e| {
         Failure::usage(format!("profile `{name}`: a new DPoP key cannot be kept: {e:#}")).with_hint(
             "give the profile a key of its own: `dpop_key = { file = \"...\" }` (a PEM PKCS#8 private key)",
         )

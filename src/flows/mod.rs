@@ -9,5 +9,6 @@ pub mod discovery;
 pub mod dpop;
 pub mod logout;
 pub mod opener;
+pub mod refresh;
 pub mod reply;
 pub mod token;

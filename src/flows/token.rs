@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::refresh::{self, Logins};
 use super::reply::answer;
 use super::{browser, device, discovery, dpop};
 use crate::config::{Endpoint, Grant, OAuth2, Profile};
@@ -54,6 +55,8 @@ pub struct Ports<'a> {
     pub connect: &'a dyn Connect,
     /// Reads the profile's secrets, on a miss only.
     pub resolver: &'a mut dyn Resolve,
+    /// The logins `refresh_from` profiles take their refresh token from.
+    pub logins: &'a dyn Logins,
     pub clock: Clock,
 }
 
@@ -64,14 +67,21 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         locks,
         connect,
         resolver,
+        logins,
         clock,
     } = ports;
+    let world = World {
+        connect,
+        locks,
+        logins,
+        clock,
+    };
     let min_ttl = opts.min_ttl.unwrap_or(profile.min_ttl);
     if opts.login {
         locks.warm(&profile.name);
     }
     let Some(cache) = cache.filter(|_| !opts.no_cache) else {
-        return fetch(profile, None, opts, connect, locks, resolver, clock);
+        return fetch(profile, None, opts, &world, resolver);
     };
     let usable = |t: &Token| {
         !opts.force
@@ -100,15 +110,7 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
             .as_ref()
             .is_some_and(|t| t.seconds_left(clock()).is_some_and(|left| left > 0));
     let cached = cached.filter(|_| !opts.login);
-    let token = fetch(
-        profile,
-        cached.as_ref(),
-        opts,
-        connect,
-        locks,
-        resolver,
-        clock,
-    )?;
+    let token = fetch(profile, cached.as_ref(), opts, &world, resolver)?;
     cache.save(profile, &token);
     if dropped_valid {
         warn_min_ttl(profile, &token, min_ttl, locks, clock);
@@ -142,10 +144,18 @@ fn warn_min_ttl(
     }
 }
 
+/// The ports a fetch uses besides the cache and the resolver.
+struct World<'a> {
+    connect: &'a dyn Connect,
+    locks: &'a dyn Locks,
+    logins: &'a dyn Logins,
+    clock: Clock,
+}
+
 /// How long to wait for another process fetching the same profile: its
 /// worst case (a refresh and a grant, each with every retry, and the
 /// user's login for an interactive grant), plus slack.
-fn lock_wait(profile: &Profile) -> Duration {
+pub(super) fn lock_wait(profile: &Profile) -> Duration {
     let tries = profile.retries + 1;
     let login = match &profile.endpoint {
         Endpoint::OAuth2(o) if o.grant.is_interactive() => o.login_timeout,
@@ -164,11 +174,15 @@ fn fetch(
     profile: &Profile,
     cached: Option<&Token>,
     opts: &Options,
-    connect: &dyn Connect,
-    locks: &dyn Locks,
+    world: &World<'_>,
     resolver: &mut dyn Resolve,
-    clock: Clock,
 ) -> anyhow::Result<Token> {
+    let World {
+        connect,
+        locks,
+        logins,
+        clock,
+    } = *world;
     let login = opts.login;
     let has_refresh = cached.is_some_and(|t| t.refresh_token.is_some());
     if let Endpoint::OAuth2(o) = &profile.endpoint {
@@ -209,22 +223,47 @@ fn fetch(
                 Some(p) => p,
                 None => transport,
             };
-            // A refresh token bound to another DPoP key is of no use.
-            let cached = cached.filter(|t| {
-                let other = key
-                    .as_ref()
-                    .is_some_and(|k| t.dpop_jkt.as_deref().is_some_and(|jkt| jkt != k.jkt));
-                if other {
-                    crate::log::debug!(
-                        "the cached token of `{}` is bound to another DPoP key; not refreshing it",
-                        profile.name
-                    );
+            let mut token = match (&o.refresh_from, refresh::keyring_home(o)) {
+                (Some(from), _) => refresh::lent(
+                    profile,
+                    o,
+                    from,
+                    &urls.token,
+                    logins,
+                    transport,
+                    resolver,
+                    locks,
+                    clock,
+                )?,
+                (None, Some(secret)) => refresh::with_keyring(
+                    profile,
+                    o,
+                    &urls.token,
+                    secret,
+                    transport,
+                    resolver,
+                    locks,
+                    clock,
+                )?,
+                (None, None) => {
+                    // A refresh token bound to another DPoP key is of no use.
+                    let cached = cached.filter(|t| {
+                        let other = key.as_ref().is_some_and(|k| {
+                            t.dpop_jkt.as_deref().is_some_and(|jkt| jkt != k.jkt)
+                        });
+                        if other {
+                            crate::log::debug!(
+                                "the cached token of `{}` is bound to another DPoP key; not refreshing it",
+                                profile.name
+                            );
+                        }
+                        !other
+                    });
+                    fetch_oauth2(
+                        profile, o, &urls, cached, opts, transport, locks, resolver, clock,
+                    )?
                 }
-                !other
-            });
-            let mut token = fetch_oauth2(
-                profile, o, &urls, cached, opts, transport, locks, resolver, clock,
-            )?;
+            };
             if let Some(k) = &key {
                 dpop::bind(profile, &mut token, k);
             }
@@ -254,15 +293,21 @@ fn fetch_oauth2(
 ) -> anyhow::Result<Token> {
     let login = opts.login;
     let refreshed = match (cached, cached.and_then(|t| t.refresh_token.as_ref())) {
-        (Some(cached), Some(refresh)) => try_refresh(
-            profile,
-            o,
-            &urls.token,
-            (cached, refresh),
-            transport,
-            resolver,
-            clock,
-        )?,
+        (Some(cached), Some(sent)) => {
+            let token = try_refresh(
+                profile,
+                o,
+                &urls.token,
+                (cached, sent),
+                transport,
+                resolver,
+                clock,
+            )?;
+            if let Some(token) = &token {
+                refresh::warn_unwritable(profile, o, sent, token, locks);
+            }
+            token
+        }
         _ => None,
     };
     // An ID token wanted and none fresh after the refresh: the grant.
@@ -294,7 +339,14 @@ fn fetch_oauth2(
         (None, _) => {
             let req = request::oauth2(profile, o, &urls.token, GrantKind::Profile, resolver)?;
             let reply = transport.send(&req)?;
-            answer(profile, &reply, clock())?
+            let token =
+                answer(profile, &reply, clock()).map_err(|f| refresh::refused_configured(o, f))?;
+            if let (Grant::RefreshToken, Some(configured)) = (&o.grant, &o.refresh_token) {
+                // Read once per run: the value the request sent.
+                let sent = resolver.resolve(configured, "refresh_token")?;
+                refresh::warn_unwritable(profile, o, &sent, &token, locks);
+            }
+            token
         }
     })
 }

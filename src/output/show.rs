@@ -165,10 +165,10 @@ pub fn show(s: &Shown) -> String {
         }
         row(
             "refresh token",
-            if t.refresh_token.is_some() {
-                "kept (not shown)".into()
-            } else {
-                "none".into()
+            match (&t.refresh_token, refresh_from(s.profile)) {
+                (Some(_), _) => "kept (not shown)".into(),
+                (None, Some(from)) => format!("the login of `{from}` (refresh_from)"),
+                (None, None) => "none".into(),
             },
         );
         row(
@@ -316,6 +316,14 @@ pub fn show_json(s: &Shown) -> String {
     out.to_string()
 }
 
+/// The login a `refresh_from` profile takes its refresh token from.
+fn refresh_from(p: &Profile) -> Option<&str> {
+    match &p.endpoint {
+        Endpoint::OAuth2(o) => o.refresh_from.as_deref(),
+        _ => None,
+    }
+}
+
 /// How long the cached token is good for, in words.
 fn state(p: &Profile, t: &Token, now: i64) -> String {
     let Some(left) = t.seconds_left(now) else {
@@ -327,6 +335,11 @@ fn state(p: &Profile, t: &Token, now: i64) -> String {
         let next = if t.refresh_token.is_some() {
             format!(
                 "the next `gettoken {}` renews it with the refresh token",
+                p.name
+            )
+        } else if let Some(from) = refresh_from(p) {
+            format!(
+                "the next `gettoken {}` renews it with the refresh token of `{from}`'s login",
                 p.name
             )
         } else {

@@ -190,10 +190,12 @@ pub fn oauth2(
             fields.extend(what_is_asked(&mut b, o, true)?);
         }
     }
+    // A configured refresh token (grant "refresh_token") is spent as much
+    // as a cached one.
     let once = matches!(
         kind,
         GrantKind::Refresh(_) | GrantKind::AuthorizationCode { .. }
-    );
+    ) || (matches!(kind, GrantKind::Profile) && o.grant == Grant::RefreshToken);
     let mut req = client_request(b, profile, o, token_url, token_url, fields)?;
     req.once = once;
     Ok(req)

@@ -32,10 +32,12 @@ pub trait Resolve {
         Ok(None)
     }
 
-    /// Keeps `value` under `name` among the stored secrets.
-    fn keep(&mut self, name: &str, value: &Secret) -> anyhow::Result<()> {
-        let _ = value;
-        anyhow::bail!("no secret store to keep `{name}` in")
+    /// Writes `value` as the `{ keyring = "NAME" }` secret `name` (a
+    /// rotated refresh token going back where it was read from, a DPoP key
+    /// gettoken made); a later read of that source in this run gets
+    /// `value` too.
+    fn store_secret(&mut self, name: &str, _value: &Secret) -> anyhow::Result<()> {
+        anyhow::bail!("no keyring to store secret `{name}` in")
     }
 }
 
@@ -46,11 +48,10 @@ pub trait SecretStore {
     /// could not be read.
     fn get_secret(&self, name: &str) -> Result<Option<Secret>, String>;
 
-    /// Stores `value` under `name` (as `gettoken secret set` does); `Err`
-    /// says why it could not.
-    fn set_secret(&self, name: &str, value: &str) -> Result<(), String> {
-        let _ = value;
-        Err(format!("no secret store to keep `{name}` in"))
+    /// Stores `value` as secret `name`, as `gettoken secret set` does;
+    /// `Err` says why it could not.
+    fn set_secret(&self, name: &str, _value: &Secret) -> Result<(), String> {
+        Err(format!("secret `{name}` cannot be written here"))
     }
 
     /// What to call the store in messages.

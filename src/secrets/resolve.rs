@@ -118,11 +118,16 @@ impl Resolve for Resolver<'_> {
             .map_err(|e| anyhow::anyhow!("cannot read `{name}` from the {store}: {e}"))
     }
 
-    fn keep(&mut self, name: &str, value: &Secret) -> anyhow::Result<()> {
+    fn store_secret(&mut self, name: &str, value: &Secret) -> anyhow::Result<()> {
         let store = self.secrets.describe_store();
         self.secrets
-            .set_secret(name, value.expose())
-            .map_err(|e| anyhow::anyhow!("cannot keep `{name}` in the {store}: {e}"))
+            .set_secret(name, value)
+            .map_err(|e| anyhow::anyhow!("cannot write `{name}` to the {store}: {e}"))?;
+        redact::register(value);
+        let source = Source::Keyring(name.to_string());
+        self.read.retain(|(s, _)| *s != source);
+        self.read.push((source, value.clone()));
+        Ok(())
     }
 }
 

@@ -96,9 +96,9 @@ impl SecretStore for StoredSecrets<'_> {
             .map(Secret::new))
     }
 
-    fn set_secret(&self, name: &str, value: &str) -> Result<(), String> {
+    fn set_secret(&self, name: &str, value: &Secret) -> Result<(), String> {
         self.backend()
-            .set(&secret_key(name), value)
+            .set(&secret_key(name), value.expose())
             .map_err(|e| e.to_string())
     }
 

@@ -25,6 +25,11 @@
 //   device-gate, device-flood, device-logout   like `device`, for unattended.rs
 //   cc-short                client_credentials whose access tokens live 4 seconds
 //   device-idtoken          like device-refresh, for id_token.rs
+//   device-rotate, device-lend, device-envrt   like `device`, for rotation.rs (a refresh
+//                           token in the keyring; refresh_from; one in the environment)
+// Refresh tokens rotate (rotateRefreshToken): each refresh spends the one
+// sent, and a spent one sent again is refused (invalid_grant) and revokes
+// the whole grant, as Atlassian and other rotating servers do.
 // Revocation (RFC 7009, /token/revocation) and introspection (RFC 7662,
 // /token/introspection; any confidential client may introspect any token)
 // are on.
@@ -123,6 +128,10 @@ const clients = [
   deviceClient('device-logout'),
   // tests/e2e/oidc/id_token.rs: like device-refresh (5-second access tokens).
   deviceClient('device-idtoken'),
+  // tests/e2e/oidc/rotation.rs.
+  deviceClient('device-rotate'),
+  deviceClient('device-lend'),
+  deviceClient('device-envrt'),
   ccClient('cc-short', 'client_secret_basic'),
   {
     client_id: 'browser',

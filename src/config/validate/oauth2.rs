@@ -57,7 +57,13 @@ pub(super) fn endpoint(
         .as_deref()
         .map(|u| parse_url(name, "revocation_url", u, insecure))
         .transpose()?;
-    let grant = match raw.grant.as_deref().unwrap_or("client_credentials") {
+    let refresh_from = refresh_from(name, raw)?;
+    let default_grant = if refresh_from.is_some() {
+        "refresh_token"
+    } else {
+        "client_credentials"
+    };
+    let grant = match raw.grant.as_deref().unwrap_or(default_grant) {
         "" => return Err(bad(name, "`grant` is empty")),
         "client_credentials" => Grant::ClientCredentials,
         "password" => Grant::Password,
@@ -83,7 +89,19 @@ pub(super) fn endpoint(
             need("username", &raw.username)?;
             need("password", &raw.password)?;
         }
-        Grant::RefreshToken => need("refresh_token", &raw.refresh_token)?,
+        Grant::RefreshToken if refresh_from.is_none() => {
+            need("refresh_token", &raw.refresh_token)?;
+        }
+        Grant::RefreshToken => {}
+        _ if refresh_from.is_some() => {
+            return Err(bad(
+                name,
+                format!(
+                    "`refresh_from` makes the grant \"refresh_token\"; drop grant = \"{}\"",
+                    grant_name(&grant)
+                ),
+            ));
+        }
         Grant::TokenExchange => need("subject_token", &raw.subject_token)?,
         Grant::DeviceCode => {
             need("client_id", &raw.client_id)?;
@@ -268,6 +286,7 @@ pub(super) fn endpoint(
         username: raw.username.clone(),
         password: raw.password.clone(),
         refresh_token: raw.refresh_token.clone(),
+        refresh_from,
         scope,
         audience: raw.audience.clone(),
         resource: raw.resource.clone(),
@@ -322,6 +341,35 @@ fn dpop(name: &str, raw: &RawProfile) -> Result<Option<Dpop>> {
         key: raw.dpop_key.clone(),
         alg,
     }))
+}
+
+/// `refresh_from`: another profile's name, not this one's, and no
+/// `refresh_token` of its own beside it.
+fn refresh_from(name: &str, raw: &RawProfile) -> Result<Option<String>> {
+    let Some(from) = &raw.refresh_from else {
+        return Ok(None);
+    };
+    if from.is_empty() {
+        return Err(bad(
+            name,
+            "`refresh_from` is empty: name the profile you log in with",
+        ));
+    }
+    if from == name {
+        return Err(bad(
+            name,
+            "`refresh_from` names the profile itself: name the profile you log in with",
+        ));
+    }
+    if raw.refresh_token.is_some() {
+        return Err(bad(
+            name,
+            format!(
+                "`refresh_from` and `refresh_token` both give the refresh token: keep `refresh_from` to use the login of `{from}`, or `refresh_token`"
+            ),
+        ));
+    }
+    Ok(Some(from.clone()))
 }
 
 /// The short names of RFC 8693 3's token types.

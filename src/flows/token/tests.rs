@@ -128,6 +128,8 @@ impl Held for FakeHeld {}
 struct FakeLocks {
     taken: RefCell<Vec<String>>,
     meanwhile: RefCell<Option<Box<dyn FnOnce()>>>,
+    /// Warnings said once: (name, text).
+    notices: RefCell<Vec<(String, String)>>,
 }
 
 impl Locks for FakeLocks {
@@ -137,6 +139,13 @@ impl Locks for FakeLocks {
             other();
         }
         Ok(Some(Box::new(FakeHeld)))
+    }
+
+    fn first_notice(&self, name: &str, text: &str) -> bool {
+        let said = (name.to_string(), text.to_string());
+        let first = !self.notices.borrow().contains(&said);
+        self.notices.borrow_mut().push(said);
+        first
     }
 }
 
@@ -181,11 +190,21 @@ impl World {
     }
 
     fn run(&self, opts: &Options) -> anyhow::Result<Token> {
+        self.run_with(opts, &mut FakeResolver, &crate::flows::refresh::NoLogins)
+    }
+
+    fn run_with(
+        &self,
+        opts: &Options,
+        resolver: &mut dyn Resolve,
+        logins: &dyn Logins,
+    ) -> anyhow::Result<Token> {
         let ports = Ports {
             cache: Some(&self.cache),
             locks: &self.locks,
             connect: &self.endpoint,
-            resolver: &mut FakeResolver,
+            resolver,
+            logins,
             clock: fixed,
         };
         token(&self.profile, opts, ports)
@@ -366,4 +385,336 @@ client_secret = "cs-1"
             "https://id.example/token"
         ]
     );
+}
+
+/// Plain secrets as written, and `{ keyring = ... }` ones from a map that
+/// `store_secret` writes.
+#[derive(Default)]
+struct KeyringResolver {
+    keyring: RefCell<std::collections::BTreeMap<String, String>>,
+}
+
+impl KeyringResolver {
+    fn holding(name: &str, value: &str) -> Self {
+        let r = KeyringResolver::default();
+        r.keyring
+            .borrow_mut()
+            .insert(name.to_string(), value.to_string());
+        r
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.keyring.borrow().get(name).cloned()
+    }
+}
+
+impl Resolve for KeyringResolver {
+    fn resolve(&mut self, text: &Text, key: &str) -> anyhow::Result<Secret> {
+        match text {
+            Text::Plain(v) => Ok(Secret::new(v.clone())),
+            Text::From(crate::secrets::Source::Keyring(name)) => self
+                .get(name)
+                .map(Secret::new)
+                .ok_or_else(|| anyhow::anyhow!("`{key}`: no secret `{name}`")),
+            Text::From(_) => panic!("`{key}`: plain or keyring secrets only"),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        NOW
+    }
+
+    fn unique_id(&mut self) -> String {
+        "fake-id".into()
+    }
+
+    fn store_secret(&mut self, name: &str, value: &Secret) -> anyhow::Result<()> {
+        self.keyring
+            .borrow_mut()
+            .insert(name.to_string(), value.expose().to_string());
+        Ok(())
+    }
+}
+
+fn parsed(text: &str, name: &str) -> Profile {
+    Config::parse(Path::new("t.toml"), text, &[])
+        .unwrap()
+        .profile(name)
+        .unwrap()
+}
+
+const KEYRING_RT: &str = r#"[profiles.p]
+flavour = "oauth2"
+token_url = "https://a.example/token"
+client_id = "cli"
+grant = "refresh_token"
+refresh_token = { keyring = "rt" }
+"#;
+
+const ROTATED: &str = r#"{"access_token":"at-new","expires_in":3600,"refresh_token":"rt-2"}"#;
+
+#[test]
+fn a_keyring_refresh_token_is_the_one_sent_and_a_rotated_one_goes_back() {
+    let mut w = World::new(&[(200, ROTATED)]);
+    w.profile = parsed(KEYRING_RT, "p");
+    // An older record's refresh token is not the live one: the keyring's is.
+    let w = w.cached(&token_of("at-old", NOW - 10, Some("rt-old")));
+    let mut keyring = KeyringResolver::holding("rt", "rt-1");
+    let got = w
+        .run_with(
+            &Options::default(),
+            &mut keyring,
+            &crate::flows::refresh::NoLogins,
+        )
+        .unwrap();
+    assert_eq!(access(&got), "at-new");
+    let bodies = w.endpoint.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(
+        bodies[0].starts_with("grant_type=refresh_token&refresh_token=rt-1"),
+        "{}",
+        bodies[0]
+    );
+    assert_eq!(keyring.get("rt").as_deref(), Some("rt-2"), "written back");
+    assert_eq!(w.stored().as_ref().and_then(refresh), Some("rt-2"));
+    assert_eq!(*w.locks.taken.borrow(), ["p", "secret/rt"]);
+}
+
+#[test]
+fn after_forget_the_keyring_holds_the_live_refresh_token() {
+    let mut w = World::new(&[(200, ROTATED), (200, FRESH)]);
+    w.profile = parsed(KEYRING_RT, "p");
+    let mut keyring = KeyringResolver::holding("rt", "rt-1");
+    w.run_with(
+        &Options::default(),
+        &mut keyring,
+        &crate::flows::refresh::NoLogins,
+    )
+    .unwrap();
+    assert!(w.cache.forget("p").unwrap());
+    // A new run reads the keyring afresh.
+    let mut again = KeyringResolver::holding("rt", &keyring.get("rt").unwrap());
+    let got = w
+        .run_with(
+            &Options::default(),
+            &mut again,
+            &crate::flows::refresh::NoLogins,
+        )
+        .unwrap();
+    let bodies = w.endpoint.bodies();
+    assert!(bodies[1].contains("refresh_token=rt-2"), "{}", bodies[1]);
+    assert!(
+        !bodies[1].contains("rt-1"),
+        "the spent one is never sent again"
+    );
+    // A reply that rotates none keeps the keyring's, in the keyring and the record.
+    assert_eq!(again.get("rt").as_deref(), Some("rt-2"));
+    assert_eq!(refresh(&got), Some("rt-2"));
+}
+
+#[test]
+fn a_rotation_of_a_refresh_token_gettoken_cannot_write_is_said_once() {
+    let text = KEYRING_RT.replace(r#"{ keyring = "rt" }"#, r#""rt-written""#);
+    let mut w = World::new(&[(200, ROTATED)]);
+    w.profile = parsed(&text, "p");
+    w.run(&Options::default()).unwrap();
+    let notices = w.locks.notices.borrow();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].0, "p/rotation");
+    assert!(
+        notices[0]
+            .1
+            .contains("is written out in the profiles file, which gettoken cannot write"),
+        "{}",
+        notices[0].1
+    );
+    assert!(!notices[0].1.contains("rt-"), "no token in the warning");
+    // The cache holds the live one.
+    assert_eq!(w.stored().as_ref().and_then(refresh), Some("rt-2"));
+}
+
+#[test]
+fn a_reply_that_rotates_nothing_says_nothing() {
+    let text = KEYRING_RT.replace(r#"{ keyring = "rt" }"#, r#""rt-written""#);
+    let mut w = World::new(&[(200, FRESH)]);
+    w.profile = parsed(&text, "p");
+    w.run(&Options::default()).unwrap();
+    assert!(w.locks.notices.borrow().is_empty());
+}
+
+const LENT: &str = r#"[profiles.login]
+flavour = "oauth2"
+token_url = "https://a.example/token"
+client_id = "cli"
+grant = "device_code"
+device_url = "https://a.example/device"
+scope = "openid offline_access"
+
+[profiles.api]
+flavour = "oauth2"
+token_url = "https://a.example/token"
+client_id = "cli"
+refresh_from = "login"
+scope = "api:read"
+resource = "https://api.example"
+"#;
+
+/// The login profile `login` of [`LENT`] (or of `text`), its record in
+/// `store`.
+struct FakeLogins {
+    store: MemoryBackend,
+    text: Option<String>,
+}
+
+impl Logins for FakeLogins {
+    fn login(&self, of: &str, from: &str) -> anyhow::Result<crate::flows::refresh::Login> {
+        Ok(crate::flows::refresh::Login {
+            profile: parsed(self.text.as_deref().unwrap_or(LENT), from),
+            cache: Some(Cache::new(Box::new(self.store.clone()))),
+            chain: vec![of.to_string(), from.to_string()],
+        })
+    }
+}
+
+fn lent_world(replies: &[(u16, &str)], login_refresh: Option<&str>) -> (World, FakeLogins) {
+    let mut w = World::new(replies);
+    w.profile = parsed(LENT, "api");
+    let logins = FakeLogins {
+        store: MemoryBackend::default(),
+        text: None,
+    };
+    Cache::new(Box::new(logins.store.clone())).save(
+        &parsed(LENT, "login"),
+        &token_of("at-login", NOW + 3600, login_refresh),
+    );
+    (w, logins)
+}
+
+fn login_record(logins: &FakeLogins) -> Option<Token> {
+    Cache::new(Box::new(logins.store.clone())).load(&parsed(LENT, "login"))
+}
+
+#[test]
+fn refresh_from_sends_the_logins_refresh_token_with_its_own_scope() {
+    let (w, logins) = lent_world(&[(200, ROTATED)], Some("rt-login"));
+    let got = w
+        .run_with(&Options::default(), &mut FakeResolver, &logins)
+        .unwrap();
+    assert_eq!(access(&got), "at-new");
+    let bodies = w.endpoint.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(
+        bodies[0].starts_with(
+            "grant_type=refresh_token&refresh_token=rt-login&scope=api%3Aread&resource=https%3A%2F%2Fapi.example"
+        ),
+        "{}",
+        bodies[0]
+    );
+    // Its own token under its own name, no refresh token of its own.
+    assert_eq!(w.stored().as_ref().map(access), Some("at-new"));
+    assert_eq!(w.stored().as_ref().and_then(refresh), None);
+    // The rotated one back in the login's record, its access token kept.
+    let login = login_record(&logins).unwrap();
+    assert_eq!(refresh(&login), Some("rt-2"));
+    assert_eq!(access(&login), "at-login");
+    assert_eq!(*w.locks.taken.borrow(), ["api", "login"]);
+}
+
+#[test]
+fn refresh_from_a_login_without_a_refresh_token_says_to_log_in() {
+    let (w, logins) = lent_world(&[], None);
+    let err = w
+        .run_with(&Options::default(), &mut FakeResolver, &logins)
+        .unwrap_err();
+    let f = err.downcast_ref::<Failure>().unwrap();
+    assert_eq!(f.kind, Kind::Refused);
+    assert_eq!(
+        f.message,
+        "profile `api` takes its refresh token from the login of profile `login` (api -> login), which holds none: run `gettoken login login`"
+    );
+    assert_eq!(w.endpoint.connects.get(), 1, "no request is sent");
+    assert!(w.endpoint.bodies().is_empty());
+}
+
+#[test]
+fn refresh_from_a_refused_login_names_both_profiles_and_the_endpoints_words() {
+    let (w, logins) = lent_world(
+        &[(
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+        )],
+        Some("rt-login"),
+    );
+    let err = w
+        .run_with(&Options::default(), &mut FakeResolver, &logins)
+        .unwrap_err();
+    let f = err.downcast_ref::<Failure>().unwrap();
+    assert_eq!(f.kind, Kind::Refused);
+    assert!(
+        f.message.starts_with(
+            "profile `api`: the refresh token of profile `login`'s login (api -> login) was refused: "
+        ) && f.message.contains("grant request is invalid")
+            && f.message.contains("run `gettoken login login`"),
+        "{}",
+        f.message
+    );
+    // The login's record is left as it was.
+    assert_eq!(
+        login_record(&logins).as_ref().and_then(refresh),
+        Some("rt-login")
+    );
+}
+
+#[test]
+fn a_refused_configured_refresh_token_says_how_to_store_a_fresh_one() {
+    let mut w = World::new(&[(
+        403,
+        r#"{"error":"invalid_grant","error_description":"Unknown or invalid refresh token."}"#,
+    )]);
+    w.profile = parsed(KEYRING_RT, "p");
+    let mut keyring = KeyringResolver::holding("rt", "rt-spent");
+    let err = w
+        .run_with(
+            &Options::default(),
+            &mut keyring,
+            &crate::flows::refresh::NoLogins,
+        )
+        .unwrap_err();
+    let f = err.downcast_ref::<Failure>().unwrap();
+    assert_eq!(f.kind, Kind::Refused);
+    assert!(
+        f.message.contains("Unknown or invalid refresh token."),
+        "{}",
+        f.message
+    );
+    assert!(f.hint.unwrap().contains("gettoken secret set NAME"));
+    assert_eq!(
+        keyring.get("rt").as_deref(),
+        Some("rt-spent"),
+        "left as it was"
+    );
+}
+
+#[test]
+fn refresh_from_a_login_kept_in_the_keyring_reads_and_writes_the_keyring() {
+    let login = KEYRING_RT.replace("[profiles.p]", "[profiles.login]");
+    let mut w = World::new(&[(200, ROTATED)]);
+    w.profile = parsed(LENT, "api");
+    let logins = FakeLogins {
+        store: MemoryBackend::default(),
+        text: Some(login),
+    };
+    let mut keyring = KeyringResolver::holding("rt", "rt-1");
+    let got = w
+        .run_with(&Options::default(), &mut keyring, &logins)
+        .unwrap();
+    assert_eq!(access(&got), "at-new");
+    let bodies = w.endpoint.bodies();
+    assert!(
+        bodies[0].starts_with("grant_type=refresh_token&refresh_token=rt-1&scope=api%3Aread"),
+        "{}",
+        bodies[0]
+    );
+    assert_eq!(keyring.get("rt").as_deref(), Some("rt-2"), "written back");
+    assert_eq!(*w.locks.taken.borrow(), ["api", "login", "secret/rt"]);
 }

@@ -15,6 +15,7 @@ mod client_credentials;
 mod device;
 mod id_token;
 mod refresh;
+mod rotation;
 mod unattended;
 
 use std::collections::BTreeMap;
