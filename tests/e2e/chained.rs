@@ -364,7 +364,7 @@ fn the_readme_shows_the_tested_example_profiles_verbatim() {
     let section = readme
         .split("### One profile's token as another's input")
         .nth(1)
-        .and_then(|rest| rest.split("### ID tokens").next())
+        .and_then(|rest| rest.split("\n### ").next())
         .unwrap();
     let blocks: Vec<&str> = section
         .split("```toml\n")
