@@ -24,6 +24,8 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
+use document::Lines;
+
 use super::raw::File;
 use crate::error::Failure;
 use crate::util::text::escape_for_terminal;
@@ -135,6 +137,7 @@ pub fn check_text(
     shadowing: &[&str],
 ) -> Result<Report, Failure> {
     let doc = DeTable::parse(text).map_err(|e| super::parse_error(path, text, &e))?;
+    let text = &Lines::new(text);
     let span = doc.span();
     let doc = doc.into_inner();
     let names: Vec<String> = document::table(&doc, &["profiles"])
@@ -145,7 +148,7 @@ pub fn check_text(
         let name = key.get_ref();
         if shadowing.contains(&name.as_ref()) {
             warnings.push(Finding::new(
-                Some(document::position(text, document::start(key, value))),
+                Some(text.position(document::start(key, value))),
                 &["profiles".to_string(), name.to_string()],
                 format!(
                     "the profile has the name of the command `gettoken {n}`: get its token with `gettoken get {n}`",
@@ -182,7 +185,7 @@ pub fn check_text(
 }
 
 /// Every profile validated, each on its own.
-fn profile_problems(path: &Path, text: &str, doc: &DeTable<'_>) -> Vec<Finding> {
+fn profile_problems(path: &Path, text: &Lines<'_>, doc: &DeTable<'_>) -> Vec<Finding> {
     let defaults = doc
         .get("defaults")
         .and_then(|d| Some((d.get_ref().as_table()?, d.span())));
@@ -207,14 +210,19 @@ fn profile_problems(path: &Path, text: &str, doc: &DeTable<'_>) -> Vec<Finding> 
 }
 
 /// `[consumers.TOOL]` entries that name no profile of the file.
-fn consumer_problems(text: &str, doc: &DeTable<'_>, file: &File, names: &[String]) -> Vec<Finding> {
+fn consumer_problems(
+    text: &Lines<'_>,
+    doc: &DeTable<'_>,
+    file: &File,
+    names: &[String],
+) -> Vec<Finding> {
     let mut found = Vec::new();
     for (tool, host, profile) in file.consumers.entries() {
         if names.iter().any(|n| n == profile) {
             continue;
         }
         let position = document::entry(doc, &["consumers", tool, host])
-            .map(|(key, _)| document::position(text, key.span().start));
+            .map(|(key, _)| text.position(key.span().start));
         found.push(Finding::new(
             position,
             &["consumers".to_string(), tool.to_string(), host.to_string()],
@@ -230,7 +238,12 @@ fn consumer_problems(text: &str, doc: &DeTable<'_>, file: &File, names: &[String
 
 /// A warning for each secret written out in a file that other users can
 /// read.
-fn written_out_secrets(path: &Path, text: &str, doc: &DeTable<'_>, file: &File) -> Vec<Finding> {
+fn written_out_secrets(
+    path: &Path,
+    text: &Lines<'_>,
+    doc: &DeTable<'_>,
+    file: &File,
+) -> Vec<Finding> {
     let tables = file
         .defaults
         .iter()
@@ -248,8 +261,8 @@ fn written_out_secrets(path: &Path, text: &str, doc: &DeTable<'_>, file: &File) 
             let mut full = table.clone();
             full.extend(written.split('.').map(str::to_string));
             let lookup: Vec<&str> = full.iter().map(String::as_str).collect();
-            let position = document::entry(doc, &lookup)
-                .map(|(_, value)| document::position(text, value.span().start));
+            let position =
+                document::entry(doc, &lookup).map(|(_, value)| text.position(value.span().start));
             let mut at = table.clone();
             at.push(key);
             found.push(Finding::new(
@@ -408,6 +421,52 @@ signing_alg = "RS1"
             !all.iter()
                 .any(|l| l.contains("needs `token_url` or `issuer`")),
             "{all:#?}"
+        );
+    }
+
+    #[test]
+    fn what_a_key_needs_is_stood_in_so_the_keys_after_it_are_checked_in_context() {
+        let text = r#"[profiles.a]
+flavour = "oauth2"
+token_url = "https://a.example/t"
+client_id = "c"
+client_auth = "private_key_jwt"
+signing_alg = "XX"
+client_cert = "x"
+basic_username = "u"
+"#;
+        let all = lines(&run(text).problems);
+        assert_eq!(all.len(), 4, "{all:#?}");
+        assert!(all[0].starts_with("p.toml:5:15: profile `a`: key `client_auth`: \"private_key_jwt\" needs `private_key`"), "{all:#?}");
+        assert!(
+            all[1].starts_with(
+                "p.toml:6:15: profile `a`: key `signing_alg`: is \"XX\"; it must be one of"
+            ),
+            "{all:#?}"
+        );
+        assert!(
+            all[2].starts_with("p.toml:7:15: profile `a`: key `client_cert`: needs `client_key`"),
+            "{all:#?}"
+        );
+        assert!(
+            all[3].starts_with(
+                "p.toml:8:18: profile `a`: key `basic_username`: is a key of flavour \"http\""
+            ),
+            "{all:#?}"
+        );
+    }
+
+    #[test]
+    fn both_spellings_of_flavour_leave_the_rest_checked() {
+        let text = "[profiles.a]\nflavour = \"oauth2\"\nflavor = \"http\"\ntimeout = \"0s\"\n[profiles.b]\nflavour = \"oauth2\"\ntoken_url = \"https://a.example/t\"\nclient_id = \"c\"\nmin_ttl = \"x\"\n";
+        assert_eq!(
+            lines(&run(text).problems),
+            [
+                "p.toml:1:1: profile `a`: key `token_url`: flavour \"oauth2\" needs `token_url` or `issuer`",
+                "p.toml:3:1: profile `a`: key `flavor`: the same key as `flavour`, written again: keep one",
+                "p.toml:4:11: profile `a`: key `timeout`: must be more than 0s",
+                "p.toml:9:11: profile `b`: key `min_ttl`: duration `x` must start with a whole number, as in \"90s\"",
+            ]
         );
     }
 

@@ -11,6 +11,29 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 /// A dotted path of keys from the top of the document.
 pub type Path = Vec<String>;
 
+/// A text and where its lines begin, for positions of many offsets.
+pub struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// As [`position`], without reading the text before the line.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let (_, column) = position(&self.text[start..], offset - start);
+        (line, column)
+    }
+}
+
 /// The 1-based line and column (in characters) of byte `offset`.
 pub fn position(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
@@ -168,6 +191,10 @@ mod tests {
         assert_eq!(position("é = 1\nx", 3), (1, 3));
         assert_eq!(position("é = 1\nx", 1), (1, 1));
         assert_eq!(position("ab", 99), (1, 3));
+        let lines = Lines::new(TEXT);
+        for offset in 0..TEXT.len() + 3 {
+            assert_eq!(lines.position(offset), position(TEXT, offset), "{offset}");
+        }
     }
 
     #[test]

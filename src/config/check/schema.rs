@@ -4,12 +4,15 @@
 //! unknown key, a wrong type or an unknown value in one table never hides
 //! the next one.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
-use toml::de::DeTable;
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::Finding;
-use super::document::{self, position};
+use super::document::{self, Lines};
 use crate::config::raw::{File, RawProfile};
 
 /// More than any real file has; past it the rest is not read.
@@ -19,7 +22,7 @@ pub const MOST: usize = 500;
 /// fault, the `File` read from it (`None` when a failure could not be
 /// placed), and a finding for each entry taken out.
 pub fn clean<'i>(
-    text: &str,
+    text: &Lines<'_>,
     mut doc: DeTable<'i>,
     span: Range<usize>,
     reserved: &[&str],
@@ -27,45 +30,113 @@ pub fn clean<'i>(
     let mut findings = Vec::new();
     refuse_own_keys_in_defaults(text, &mut doc, &mut findings);
     refuse_reserved_names(text, &doc, reserved, &mut findings);
-    for _ in 0..MOST {
-        let err = match document::read::<File>(&doc, span.clone()) {
-            Ok(file) => return (doc, Some(file), findings),
+    // Table by table first, so that a failure costs a read of its table.
+    if let Some(value) = doc.get_mut("defaults") {
+        let span = value.span();
+        if let DeValue::Table(table) = value.get_mut() {
+            let path = ["defaults".to_string()];
+            if !clean_table::<RawProfile>(text, table, span, &path, &mut findings) {
+                doc.remove("defaults");
+            }
+        }
+    }
+    for top in ["profiles", "consumers"] {
+        let Some(DeValue::Table(tables)) = doc.get_mut(top).map(Spanned::get_mut) else {
+            continue;
+        };
+        let mut unread = Vec::new();
+        for (name, value) in tables.iter_mut() {
+            let span = value.span();
+            let path = [top.to_string(), name.get_ref().to_string()];
+            let DeValue::Table(table) = value.get_mut() else {
+                continue;
+            };
+            let read = if top == "profiles" {
+                clean_table::<RawProfile>(text, table, span, &path, &mut findings)
+            } else {
+                // `[consumers.TOOL]`: host to profile name.
+                clean_table::<BTreeMap<String, String>>(text, table, span, &path, &mut findings)
+            };
+            if !read {
+                unread.push(name.get_ref().to_string());
+            }
+        }
+        // A table that does not read at all is left out; the others are
+        // still checked.
+        for name in unread {
+            tables.remove(name.as_str());
+        }
+    }
+    // Then the file as a whole: its top level, tables of the wrong type.
+    if findings.len() < MOST
+        && clean_table::<File>(text, &mut doc, span.clone(), &[], &mut findings)
+    {
+        let file = document::read::<File>(&doc, span).ok();
+        return (doc, file, findings);
+    }
+    (doc, None, findings)
+}
+
+/// Reads `T` from `table` (at `path` in the file) again and again, each
+/// failure reported and its entry taken out, until it reads; `false` when a
+/// failure could not be placed, or there were too many.
+fn clean_table<T: DeserializeOwned>(
+    text: &Lines<'_>,
+    table: &mut DeTable<'_>,
+    span: Range<usize>,
+    path: &[String],
+    findings: &mut Vec<Finding>,
+) -> bool {
+    while findings.len() < MOST {
+        let err = match document::read::<T>(table, span.clone()) {
+            Ok(_) => return true,
             Err(err) => err,
         };
         let message = message(err.message());
         let Some(at) = err.span() else {
-            findings.push(Finding::new(None, &[], message));
-            return (doc, None, findings);
+            findings.push(Finding::new(None, path, message));
+            return false;
         };
-        let Some(mut path) = document::locate(&doc, &at) else {
-            findings.push(Finding::new(Some(position(text, at.start)), &[], message));
-            return (doc, None, findings);
-        };
+        // Not in an entry: about the table itself.
+        let mut below = document::locate(table, &at).unwrap_or_default();
         let mut at = at.start;
+        let mut message = message;
         if let Some(field) = duplicate(err.message())
-            && let Some((key, offset)) = second_spelling(&doc, &path, field)
+            && let Some((key, offset)) = second_spelling(table, &below, field)
         {
             // `flavour` and `flavor` both written: the second goes.
-            path.push(key);
+            below.push(key);
             at = offset;
+            message = format!("the same key as `{field}`, written again: keep one");
         }
-        let message = without_key(message, path.last().map(String::as_str));
-        findings.push(Finding::new(Some(position(text, at)), &path, message));
-        let path: Vec<&str> = path.iter().map(String::as_str).collect();
-        if !document::remove(&mut doc, &path) {
-            return (doc, None, findings);
+        if below.is_empty() {
+            findings.push(Finding::new(Some(text.position(at)), path, message));
+            return false;
+        }
+        let message = without_key(message, below.last().map(String::as_str));
+        let full: Vec<String> = path.iter().chain(&below).cloned().collect();
+        findings.push(Finding::new(Some(text.position(at)), &full, message));
+        let below: Vec<&str> = below.iter().map(String::as_str).collect();
+        if !document::remove(table, &below) {
+            return false;
         }
     }
-    findings.push(Finding::new(
-        None,
-        &[],
-        format!("more than {MOST} problems: the rest of the file was not read"),
-    ));
-    (doc, None, findings)
+    if !findings.iter().any(|f| f.message.starts_with("more than")) {
+        findings.push(Finding::new(
+            None,
+            &[],
+            format!("more than {MOST} problems: the rest of the file was not read"),
+        ));
+    }
+    false
 }
 
 /// `flavour` in `[defaults]`: a key each profile sets itself.
-fn refuse_own_keys_in_defaults(text: &str, doc: &mut DeTable<'_>, findings: &mut Vec<Finding>) {
+fn refuse_own_keys_in_defaults(
+    text: &Lines<'_>,
+    doc: &mut DeTable<'_>,
+    findings: &mut Vec<Finding>,
+) {
     let Some(defaults) = document::table(doc, &["defaults"]) else {
         return;
     };
@@ -81,7 +152,7 @@ fn refuse_own_keys_in_defaults(text: &str, doc: &mut DeTable<'_>, findings: &mut
         .collect();
     for (key, at) in own {
         findings.push(Finding::new(
-            Some(position(text, at)),
+            Some(text.position(at)),
             &["defaults".to_string(), key.clone()],
             "cannot be set in [defaults]: set it in each profile".to_string(),
         ));
@@ -91,7 +162,7 @@ fn refuse_own_keys_in_defaults(text: &str, doc: &mut DeTable<'_>, findings: &mut
 
 /// A profile named like a command of the first release.
 fn refuse_reserved_names(
-    text: &str,
+    text: &Lines<'_>,
     doc: &DeTable<'_>,
     reserved: &[&str],
     findings: &mut Vec<Finding>,
@@ -103,7 +174,7 @@ fn refuse_reserved_names(
         let name = key.get_ref();
         if reserved.contains(&name.as_ref()) {
             findings.push(Finding::new(
-                Some(position(text, document::start(key, value))),
+                Some(text.position(document::start(key, value))),
                 &["profiles".to_string(), name.to_string()],
                 format!(
                     "the name is a gettoken command: rename [profiles.{}]",
@@ -175,7 +246,8 @@ mod tests {
     fn run(text: &str) -> (Option<File>, Vec<String>) {
         let doc = DeTable::parse(text).unwrap();
         let span = doc.span();
-        let (_, file, findings) = clean(text, doc.into_inner(), span, &["list"]);
+        let lines = Lines::new(text);
+        let (_, file, findings) = clean(&lines, doc.into_inner(), span, &["list"]);
         let lines = findings
             .iter()
             .map(|f| f.render(Path::new("p.toml")))
@@ -214,7 +286,7 @@ flavour = "oauth2"
                 "p.toml:6:9: profile `a`: key `cache`: unknown value `keyrnig`; did you mean `keyring`?",
                 "p.toml:7:1: profile `a`: key `tokn_url`: unknown key; did you mean `token_url`?",
                 "p.toml:8:11: profile `a`: key `retries`: invalid value: expected u32",
-                "p.toml:12:1: profile `b`: key `flavor`: duplicate key `flavour`",
+                "p.toml:12:1: profile `b`: key `flavor`: the same key as `flavour`, written again: keep one",
                 "p.toml:13:10: profile `b`: key `response.tokne`: unknown key; did you mean one of `token`, `token_type`?",
                 "p.toml:18:2: key `profile`: unknown key; did you mean `profiles`?",
             ]

@@ -10,14 +10,14 @@ use std::ops::Range;
 use toml::de::DeTable;
 
 use super::Finding;
-use super::document::{self, position};
+use super::document::{self, Lines};
 use crate::config::Config;
 use crate::config::raw::{File, RawProfile};
 
 /// The parts of the file a profile is validated with.
 pub struct Context<'a, 'i> {
     pub path: &'a std::path::Path,
-    pub text: &'a str,
+    pub text: &'a Lines<'a>,
     /// `[defaults]` and its span, if the file has one.
     pub defaults: Option<(&'a DeTable<'i>, Range<usize>)>,
 }
@@ -95,7 +95,7 @@ pub fn check(
         path.extend(key.split('.').filter(|k| !k.is_empty()).map(str::to_string));
         let key = (!key.is_empty()).then_some(key);
         findings.push(Finding::new(
-            Some(position(cx.text, at)),
+            Some(cx.text.position(at)),
             &path,
             without_key(&message, key.as_ref()),
         ));
@@ -103,9 +103,34 @@ pub fn check(
             break;
         };
         taken.push(canonical(&key).to_string());
+
+        // Get past it: first with a stand-in for a key it says is missing
+        // ("`client_cert` needs `client_key`"), keeping what is written in
+        // its context; else with a stand-in for its value; else without it.
+        let mut next = None;
+        if !matches!(written, Written::Missing) {
+            for missing in keys
+                .iter()
+                .filter(|k| written_at(cx, &tables, std::slice::from_ref(*k), &span).is_none())
+            {
+                let mut also = taken.clone();
+                also.push(canonical(missing).to_string());
+                let path: Vec<&str> = missing.split('.').collect();
+                if let Some(got) =
+                    stand_in(cx, name, &tables, &span, Written::Missing, &path, &also)
+                {
+                    taken = also;
+                    next = Some(got);
+                    break;
+                }
+            }
+        }
         let key: Vec<&str> = key.split('.').collect();
-        match stand_in(cx, name, &tables, &span, written, &key, &taken) {
-            Some((tried, next)) => (tables, outcome) = (tried, next),
+        if next.is_none() {
+            next = stand_in(cx, name, &tables, &span, written, &key, &taken);
+        }
+        match next {
+            Some((tried, then)) => (tables, outcome) = (tried, then),
             None => {
                 let removed = match written {
                     Written::Own => document::remove(&mut tables.own, &key),
@@ -267,7 +292,7 @@ fn unreadable_ca_file(
     let (_, at) = document::entry(table, &["ca_file"])?;
     path.push("ca_file".to_string());
     Some(Finding::new(
-        Some(position(cx.text, at.span().start)),
+        Some(cx.text.position(at.span().start)),
         &path,
         format!("{} cannot be read: {err}", file.display()),
     ))
@@ -299,6 +324,22 @@ pub fn keys_named(message: &str) -> Vec<String> {
         let top = key.split('.').next().unwrap_or("");
         if RawProfile::KEYS.iter().any(|k| k.name == canonical(top)) && !keys.contains(&key) {
             keys.push(key);
+        }
+    }
+    // Keys named outside quotes, as in "only used with grant = \"jwt_bearer\"".
+    for piece in pieces.iter().step_by(2) {
+        for (at, _) in piece.match_indices(" = \"") {
+            let word: String = piece[..at]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if RawProfile::KEYS.iter().any(|k| k.name == word) && !keys.contains(&word) {
+                keys.push(word);
+            }
         }
     }
     keys
@@ -378,6 +419,11 @@ mod tests {
             ),
             ("`fields.a.b` is not a finite number", vec!["fields.a.b"]),
             ("no such thing as `nonsense`", vec![]),
+            (
+                "`signing_alg` is only used with client_auth = \"private_key_jwt\" or grant = \"jwt_bearer\"",
+                vec!["signing_alg", "client_auth", "grant"],
+            ),
+            ("`body` is \"x\" (key = \"y\")", vec!["body"]),
         ] {
             assert_eq!(keys_named(message), keys, "{message}");
         }
