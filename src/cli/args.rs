@@ -452,6 +452,11 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate every profile offline; list every problem; exit 2 if there is any
+    ///
+    /// Every problem of every table in one run, one line each, as
+    /// FILE:LINE:COL: profile `NAME`: key `KEY`: MESSAGE; warnings (a secret
+    /// written out in a file others can read) counted apart, exit 0 when
+    /// they are all there is. Example: `gettoken config check && gettoken prod`
     Check,
     /// Print the path of the profiles file that would be used
     Path,

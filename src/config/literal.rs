@@ -49,7 +49,7 @@ pub fn find(file: &File) -> Vec<Literal> {
 }
 
 /// The keys of `raw` that hold a written-out secret.
-fn in_profile(raw: &RawProfile) -> Vec<String> {
+pub(super) fn in_profile(raw: &RawProfile) -> Vec<String> {
     let mut keys = Vec::new();
     if let Ok(Value::Object(map)) = serde_json::to_value(raw) {
         for (key, value) in &map {

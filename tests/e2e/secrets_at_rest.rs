@@ -106,18 +106,31 @@ fn config_check_reports_a_written_out_secret_others_can_read() {
     );
     let config = env.write_profiles_mode(&text, 0o644);
     let out = env.run_config(&config, &["config", "check"], &[]);
+    // A warning is no problem (exit 0), but counted, one per key, each
+    // where the secret is written.
     assert_stdout(
         &out,
-        &format!("{}: 1 profile, no problems\n", config.display()),
+        &format!("{}: 1 profile, no problems, 2 warnings\n", config.display()),
     );
     let lines = warnings(&out);
-    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let at = |place: &str| {
+        format!(
+            "gettoken: warning: {}:{place}: a secret written out, and other users can read the file: run `chmod 600 {}`",
+            config.display(),
+            config.display()
+        )
+    };
     assert!(
-        lines[0].contains("`password` of [defaults], and 1 more"),
+        lines[0].starts_with(&at("2:12: [defaults]: key `password`")),
         "{}",
         lines[0]
     );
-    assert!(lines[0].contains("chmod 600"), "{}", lines[0]);
+    assert!(
+        lines[1].starts_with(&at("8:17: profile `ci`: key `client_secret`")),
+        "{}",
+        lines[1]
+    );
     assert_no_leak(&out, &[SECRET]);
 
     let config = env.write_profiles_mode(&text, 0o600);
