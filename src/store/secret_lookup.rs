@@ -79,7 +79,11 @@ pub fn lookup(service: &str, username: &str) -> Lookup {
 /// The read itself, on the session bus. Everything runs on this thread:
 /// the connection's executor (which reads the socket) is ticked here too.
 async fn read(bus: Bus, service: &str, username: &str) -> Result<Lookup, String> {
+    // A peer-to-peer connection to zbus: it sends no `Hello` of its own
+    // (which it would send with `BEGIN` and await before anything else
+    // could go out); `read_on` sends it, with the property read behind it.
     let conn = zbus::connection::Builder::socket(bus)
+        .p2p()
         .internal_executor(false)
         .build()
         .await
@@ -94,17 +98,28 @@ async fn read(bus: Bus, service: &str, username: &str) -> Result<Lookup, String>
 
 async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Result<Lookup, String> {
     let failed = |e: &dyn std::fmt::Display| format!("Secret Service: {e}");
-    // The harmless first call (see the module doc), answered before
+    // `Hello` (the bus's due first message), and behind it the harmless
+    // first call (see the module doc): one round trip, answered before
     // anything that needs the daemon's client record goes out.
-    conn.call_method(
-        Some(SECRETS),
-        SECRETS_PATH,
-        Some("org.freedesktop.DBus.Properties"),
-        "Get",
-        &(SERVICE_IFACE, "Collections"),
+    let (hello, greet) = futures_lite::future::zip(
+        conn.call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus"),
+            "Hello",
+            &(),
+        ),
+        conn.call_method(
+            Some(SECRETS),
+            SECRETS_PATH,
+            Some("org.freedesktop.DBus.Properties"),
+            "Get",
+            &(SERVICE_IFACE, "Collections"),
+        ),
     )
-    .await
-    .map_err(|e| failed(&e))?;
+    .await;
+    hello.map_err(|e| format!("session bus: {e}"))?;
+    greet.map_err(|e| failed(&e))?;
     // The session and the search go out together: one round trip.
     let attributes = HashMap::from([("service", service), ("username", username)]);
     let (ss, found) = futures_lite::future::zip(
