@@ -8,14 +8,16 @@
 //! process of the user that could read the secret off it could as well ask
 //! the Secret Service for it.
 //!
-//! Four round trips: the authentication; `BEGIN` and `Hello` (zbus
-//! sends them together); a property read; the crate's `OpenSession`
-//! together with `SearchItems` (a plain zbus call, as the crate's
-//! `search_items` would make it after the session); the crate's
-//! `GetSecret`. Five, counting the authentication's. All on the calling
-//! thread, no thread started: zbus's executor is ticked here, and the
-//! socket under it is `bus_socket`'s, which waits in `poll(2)` only when
-//! nothing else can move.
+//! Four round trips: the authentication (zbus's `AUTH EXTERNAL`); `BEGIN`,
+//! `Hello` and a property read, written together (the connection is a
+//! zbus `p2p` one, so zbus neither sends `Hello` itself nor waits for its
+//! answer before anything else goes out: the bus needs it first, and gets
+//! it first); the crate's `OpenSession` together with `SearchItems` (a
+//! plain zbus call, as the crate's `search_items` would make it after the
+//! session); the crate's `GetSecret`. All on the calling thread, no thread
+//! started: zbus's executor is ticked here, and the socket under it is
+//! `bus_socket`'s, which waits in `poll(2)` only when nothing else can
+//! move.
 //!
 //! gnome-keyring 42 admits a new client from an idle callback that its
 //! message filter schedules, and a method handled before that callback ran
