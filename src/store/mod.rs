@@ -5,6 +5,8 @@
 //!
 //! Keys are `token/PROFILE` and `secret/NAME`, all under one service name.
 
+#[cfg(target_os = "linux")]
+mod bus_socket;
 pub mod cache;
 pub mod chunked;
 pub mod cooldown;

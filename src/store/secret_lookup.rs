@@ -8,11 +8,16 @@
 //! process of the user that could read the secret off it could as well ask
 //! the Secret Service for it.
 //!
-//! Four round trips: `Hello` (zbus, on connecting); a property read; the
-//! crate's `OpenSession` together with `SearchItems` (a plain zbus call, as
-//! the crate's `search_items` would make it after the session); the
-//! crate's `GetSecret`. All on the calling thread: zbus's executor is
-//! ticked here rather than on a thread of its own.
+//! Four round trips: the authentication (zbus's `AUTH EXTERNAL`); `BEGIN`,
+//! `Hello` and a property read, written together (the connection is a
+//! zbus `p2p` one, so zbus neither sends `Hello` itself nor waits for its
+//! answer before anything else goes out: the bus needs it first, and gets
+//! it first); the crate's `OpenSession` together with `SearchItems` (a
+//! plain zbus call, as the crate's `search_items` would make it after the
+//! session); the crate's `GetSecret`. All on the calling thread, no thread
+//! started: zbus's executor is ticked here, and the socket under it is
+//! `bus_socket`'s, which waits in `poll(2)` only when nothing else can
+//! move.
 //!
 //! gnome-keyring 42 admits a new client from an idle callback that its
 //! message filter schedules, and a method handled before that callback ran
@@ -25,19 +30,23 @@
 //! daemon frees a client's sessions when the client leaves the bus); every
 //! reply is awaited before the connection ends.
 //!
-//! The whole read runs on a thread bounded by `keyring::LIMIT`: a bus or a
-//! service that never answers costs one wait, answered [`Lookup::TimedOut`].
-//! Anything out of the ordinary (a locked or ambiguous item, an error
-//! reply, a secret that is not UTF-8) answers [`Lookup::Unsure`], and the
-//! caller asks the full client, which knows how to unlock and report.
+//! The whole read, connecting included, ends by `keyring::LIMIT` (every
+//! wait on the socket is bounded by what is left of it): a bus or a
+//! service that never answers costs one wait, answered
+//! [`Lookup::TimedOut`]. Anything out of the ordinary (a bus that is not a
+//! Unix socket, a locked or ambiguous item, an error reply, a secret that
+//! is not UTF-8) answers [`Lookup::Unsure`], and the caller asks the full
+//! client, which knows how to unlock and report.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use secret_service::EncryptionType;
 use secret_service::SecretService;
 use zeroize::Zeroizing;
 
-use super::keyring::bounded;
+use super::bus_socket::{Bus, Failure};
+use super::keyring::LIMIT;
 
 pub enum Lookup {
     Found(Zeroizing<String>),
@@ -55,47 +64,64 @@ const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
 /// Looks up the item with these attributes, taking at most
 /// `keyring::LIMIT`.
 pub fn lookup(service: &str, username: &str) -> Lookup {
-    let (service, username) = (service.to_string(), username.to_string());
-    match bounded("Secret Service", move || read(&service, &username)) {
+    let deadline = Instant::now() + LIMIT;
+    let bus = match Bus::connect(deadline) {
+        Ok(bus) => bus,
+        Err(Failure::TimedOut) => return Lookup::TimedOut,
+        Err(Failure::Other(why)) => return Lookup::Unsure(why),
+    };
+    match bus.block_on(read(bus.clone(), service, username)) {
         Ok(Ok(found)) => found,
-        Ok(Err(why)) => Lookup::Unsure(why),
-        Err(_) => Lookup::TimedOut,
+        Ok(Err(_)) | Err(Failure::TimedOut) if bus.expired() => Lookup::TimedOut,
+        Ok(Err(why)) | Err(Failure::Other(why)) => Lookup::Unsure(why),
+        Err(Failure::TimedOut) => Lookup::TimedOut,
     }
 }
 
-/// The read itself, on the session bus; blocks. Everything runs on this
-/// thread: the connection's executor (which reads the socket) is ticked
-/// here too, so no reply has to wake another thread.
-fn read(service: &str, username: &str) -> Result<Lookup, String> {
-    async_io::block_on(async {
-        let conn = zbus::connection::Builder::session()
-            .map(|b| b.internal_executor(false))
-            .map_err(|e| format!("session bus: {e}"))?
-            .build()
-            .await
-            .map_err(|e| format!("session bus: {e}"))?;
-        let ticking = async {
-            loop {
-                conn.executor().tick().await;
-            }
-        };
-        futures_lite::future::or(read_on(&conn, service, username), ticking).await
-    })
+/// The read itself, on the session bus. Everything runs on this thread:
+/// the connection's executor (which reads the socket) is ticked here too.
+async fn read(bus: Bus, service: &str, username: &str) -> Result<Lookup, String> {
+    // A peer-to-peer connection to zbus: it sends no `Hello` of its own
+    // (which it would send with `BEGIN` and await before anything else
+    // could go out); `read_on` sends it, with the property read behind it.
+    let conn = zbus::connection::Builder::socket(bus)
+        .p2p()
+        .internal_executor(false)
+        .build()
+        .await
+        .map_err(|e| format!("session bus: {e}"))?;
+    let ticking = async {
+        loop {
+            conn.executor().tick().await;
+        }
+    };
+    futures_lite::future::or(read_on(&conn, service, username), ticking).await
 }
 
 async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Result<Lookup, String> {
     let failed = |e: &dyn std::fmt::Display| format!("Secret Service: {e}");
-    // The harmless first call (see the module doc), answered before
+    // `Hello` (the bus's due first message), and behind it the harmless
+    // first call (see the module doc): one round trip, answered before
     // anything that needs the daemon's client record goes out.
-    conn.call_method(
-        Some(SECRETS),
-        SECRETS_PATH,
-        Some("org.freedesktop.DBus.Properties"),
-        "Get",
-        &(SERVICE_IFACE, "Collections"),
+    let (hello, greet) = futures_lite::future::zip(
+        conn.call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus"),
+            "Hello",
+            &(),
+        ),
+        conn.call_method(
+            Some(SECRETS),
+            SECRETS_PATH,
+            Some("org.freedesktop.DBus.Properties"),
+            "Get",
+            &(SERVICE_IFACE, "Collections"),
+        ),
     )
-    .await
-    .map_err(|e| failed(&e))?;
+    .await;
+    hello.map_err(|e| format!("session bus: {e}"))?;
+    greet.map_err(|e| failed(&e))?;
     // The session and the search go out together: one round trip.
     let attributes = HashMap::from([("service", service), ("username", username)]);
     let (ss, found) = futures_lite::future::zip(
