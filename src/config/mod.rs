@@ -11,6 +11,7 @@ mod literal;
 mod model;
 mod overrides;
 mod raw;
+mod scan;
 pub mod starter;
 mod urls;
 mod validate;
@@ -59,10 +60,48 @@ impl Config {
     /// Reads and parses the file at `path`. `reserved` are the names no
     /// profile may take (the subcommands).
     pub fn load(path: &Path, reserved: &[&str]) -> Result<Config, Failure> {
-        let (text, shared) = read(path)?;
+        let (bytes, shared) = read(path)?;
+        Config::from_bytes(path, bytes, shared, reserved)
+    }
+
+    fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        shared: bool,
+        reserved: &[&str],
+    ) -> Result<Config, Failure> {
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read_failure(
+                path,
+                &std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                ),
+            )
+        })?;
         let mut config = Config::parse(path, &text, reserved)?;
         config.shared = shared;
         Ok(config)
+    }
+
+    /// The profile `name` of the file at `path`, as
+    /// `Config::load(path, reserved)?.profile(name)` gives it, parsing only
+    /// the tables it needs when the file allows (config/scan.rs); the
+    /// exposure warning is said here. A file others may read is parsed
+    /// whole: the warning looks at every table.
+    pub fn load_profile(path: &Path, name: &str, reserved: &[&str]) -> Result<Profile, Failure> {
+        let (bytes, shared) = read(path)?;
+        if !shared
+            && let Some(text) = scan::tables_of(&bytes, name, reserved)
+            && let Ok(config) = Config::parse(path, &text, reserved)
+        {
+            return config.profile(name);
+        }
+        let config = Config::from_bytes(path, bytes, shared, reserved)?;
+        if let Some(warning) = config.exposure_warning() {
+            crate::log::warn(warning);
+        }
+        config.profile(name)
     }
 
     pub fn parse(path: &Path, text: &str, reserved: &[&str]) -> Result<Config, Failure> {
@@ -183,30 +222,26 @@ impl Config {
 /// The most of a profiles file gettoken reads: far more than any real one.
 pub const PROFILES_CAP: u64 = 16 * 1024 * 1024;
 
-/// The text of the profiles file, and whether users other than its owner
+/// The bytes of the profiles file, and whether users other than its owner
 /// may read it (the mode of the file as opened: no second look-up).
-fn read(path: &Path) -> Result<(String, bool), Failure> {
+fn read(path: &Path) -> Result<(Vec<u8>, bool), Failure> {
     use crate::util::fs::{Links, open_regular, read_capped};
-    let failed = |e: std::io::Error| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            " (create one with `gettoken init`, or pass --config PATH)"
-        } else {
-            ""
-        };
-        Failure::usage(format!(
-            "cannot read profiles file {}: {e}{hint}",
-            path.display()
-        ))
-    };
+    let failed = |e: std::io::Error| read_failure(path, &e);
     let (file, meta) = open_regular(path, Links::Follow).map_err(failed)?;
     let bytes = read_capped(file, &meta, PROFILES_CAP).map_err(failed)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        failed(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        ))
-    })?;
-    Ok((text, readable_by_others(&meta)))
+    Ok((bytes, readable_by_others(&meta)))
+}
+
+fn read_failure(path: &Path, e: &std::io::Error) -> Failure {
+    let hint = if e.kind() == std::io::ErrorKind::NotFound {
+        " (create one with `gettoken init`, or pass --config PATH)"
+    } else {
+        ""
+    };
+    Failure::usage(format!(
+        "cannot read profiles file {}: {e}{hint}",
+        path.display()
+    ))
 }
 
 #[cfg(unix)]
