@@ -128,6 +128,8 @@ impl Held for FakeHeld {}
 struct FakeLocks {
     taken: RefCell<Vec<String>>,
     meanwhile: RefCell<Option<Box<dyn FnOnce()>>>,
+    /// Another process holding the lock, done when `wait_for_fetch` returns.
+    fetching: RefCell<Option<Box<dyn FnOnce()>>>,
 }
 
 impl Locks for FakeLocks {
@@ -137,6 +139,16 @@ impl Locks for FakeLocks {
             other();
         }
         Ok(Some(Box::new(FakeHeld)))
+    }
+
+    fn wait_for_fetch(&self, _name: &str, _wait: Duration) -> Result<bool, Failure> {
+        Ok(match self.fetching.borrow_mut().take() {
+            Some(other) => {
+                other();
+                true
+            }
+            None => false,
+        })
     }
 }
 
@@ -365,4 +377,24 @@ client_secret = "cs-1"
             "https://id.example/token"
         ]
     );
+}
+
+#[test]
+fn a_process_that_waited_for_another_fetch_takes_its_token_without_the_lock() {
+    let w = World::new(&[(200, FRESH)]);
+    let other = Cache::new(Box::new(w.store.clone()));
+    let profile = w.profile.clone();
+    *w.locks.fetching.borrow_mut() = Some(Box::new(move || {
+        other.save(&profile, &token_of("at-other", NOW + 3600, None));
+    }));
+    let got = w.run(&Options::default()).unwrap();
+    assert_eq!(access(&got), "at-other");
+    assert!(w.locks.taken.borrow().is_empty(), "no lock taken");
+    assert_eq!(w.endpoint.connects.get(), 0);
+    // The other process failed: this one takes the lock and fetches.
+    let w = World::new(&[(200, FRESH)]);
+    *w.locks.fetching.borrow_mut() = Some(Box::new(|| {}));
+    let got = w.run(&Options::default()).unwrap();
+    assert_eq!(access(&got), "at-new");
+    assert_eq!(*w.locks.taken.borrow(), ["p"]);
 }
