@@ -90,13 +90,20 @@ impl Config {
     /// exposure warning is said here. A file others may read is parsed
     /// whole: the warning looks at every table.
     pub fn load_profile(path: &Path, name: &str, reserved: &[&str]) -> Result<Profile, Failure> {
-        let (bytes, shared) = read(path)?;
+        use crate::util::fs::{Links, open_regular, read_capped};
+        let failed = |e: std::io::Error| read_failure(path, &e);
+        let (mut file, meta) = open_regular(path, Links::Follow).map_err(failed)?;
+        let shared = readable_by_others(&meta);
         if !shared
-            && let Some(text) = scan::tables_of(&bytes, name, reserved)
+            && meta.len() <= PROFILES_CAP
+            && let Some(text) = scan_file(&mut file, name, reserved)
             && let Ok(config) = Config::parse(path, &text, reserved)
         {
             return config.profile(name);
         }
+        use std::io::Seek as _;
+        file.rewind().map_err(failed)?;
+        let bytes = read_capped(file, &meta, PROFILES_CAP).map_err(failed)?;
         let config = Config::from_bytes(path, bytes, shared, reserved)?;
         if let Some(warning) = config.exposure_warning() {
             crate::log::warn(warning);
@@ -230,6 +237,43 @@ fn read(path: &Path) -> Result<(Vec<u8>, bool), Failure> {
     let (file, meta) = open_regular(path, Links::Follow).map_err(failed)?;
     let bytes = read_capped(file, &meta, PROFILES_CAP).map_err(failed)?;
     Ok((bytes, readable_by_others(&meta)))
+}
+
+/// The tables of profile `name` of `file` (config/scan.rs), read through a
+/// buffer of 64 KiB: a large file is neither held whole nor faulted into
+/// memory page by page. `None` to parse the whole file (a read error
+/// included: the full read says what it is); at most [`PROFILES_CAP`]
+/// bytes are read.
+fn scan_file(file: &mut std::fs::File, name: &str, reserved: &[&str]) -> Option<String> {
+    use std::io::Read as _;
+    const PIECE: usize = 64 * 1024;
+    let mut scan = scan::Scan::new(name, reserved);
+    let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
+    let mut total = 0u64;
+    loop {
+        let filled = buf.len();
+        buf.resize(filled + PIECE, 0);
+        let n = loop {
+            match file.read(&mut buf[filled..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other.ok()?,
+            }
+        };
+        buf.truncate(filled + n);
+        total += n as u64;
+        if total > PROFILES_CAP {
+            return None;
+        }
+        if n == 0 {
+            scan.feed(&buf)?;
+            return scan.finish();
+        }
+        // Whole lines to the scan; a line begun stays for the next read.
+        if let Some(end) = memchr::memrchr(b'\n', &buf) {
+            scan.feed(&buf[..=end])?;
+            buf.drain(..=end);
+        }
+    }
 }
 
 fn read_failure(path: &Path, e: &std::io::Error) -> Failure {

@@ -2,7 +2,7 @@
 //! file: a cache hit with 5,000 profiles in the file costs about what it
 //! costs with one (BENCHMARKS.md).
 //!
-//! [`tables_of`] cuts the file at its table headers and keeps, in file
+//! [`Scan`] cuts the file at its table headers and keeps, in file
 //! order, the `[defaults]` tables and the profile's own (`[profiles.NAME]`,
 //! `[profiles.NAME.response]`, ...); the caller parses that text as it would
 //! the whole file. It gives up (`None`: parse the whole file) on anything
@@ -26,51 +26,92 @@
 
 /// The text of the `[defaults]` and `[profiles.NAME]` tables (and their
 /// sub-tables) of `bytes`, in file order; `None` when the whole file must
-/// be parsed (see the module's comment).
+/// be parsed (see the module's comment). (The reading of a file feeds a
+/// [`Scan`] as it reads; the tests use this.)
+#[cfg(test)]
 pub fn tables_of(bytes: &[u8], name: &str, reserved: &[&str]) -> Option<String> {
-    if memchr::memmem::find(bytes, b"\"\"\"").is_some()
-        || memchr::memmem::find(bytes, b"'''").is_some()
-    {
-        return None;
+    let mut scan = Scan::new(name, reserved);
+    scan.feed(bytes)?;
+    scan.finish()
+}
+
+/// [`tables_of`] fed piece by piece (so that a large file is read through
+/// a small buffer): each piece whole lines, but for the file's last.
+pub struct Scan<'a> {
+    name: &'a [u8],
+    reserved: &'a [&'a str],
+    kept: Vec<u8>,
+    found: bool,
+    /// Whether the table being read is kept; `None` before the first
+    /// header.
+    open: Option<bool>,
+}
+
+impl<'a> Scan<'a> {
+    pub fn new(name: &'a str, reserved: &'a [&'a str]) -> Scan<'a> {
+        Scan {
+            name: name.as_bytes(),
+            reserved,
+            kept: Vec::new(),
+            found: false,
+            open: None,
+        }
     }
-    let mut kept: Vec<u8> = Vec::new();
-    let mut found = false;
-    // The start of the table being read, and whether it is kept.
-    let mut open: Option<(usize, bool)> = None;
-    for at in memchr::memchr_iter(b'[', bytes) {
-        let Some(line) = line_start(bytes, at) else {
-            continue;
-        };
-        match open {
-            Some((start, keep)) => {
-                if keep {
-                    kept.extend_from_slice(&bytes[start..line]);
+
+    /// Reads `lines` (whole lines, or the end of the file); `None` when the
+    /// whole file must be parsed.
+    pub fn feed(&mut self, lines: &[u8]) -> Option<()> {
+        if memchr::memmem::find(lines, b"\"\"\"").is_some()
+            || memchr::memmem::find(lines, b"'''").is_some()
+        {
+            return None;
+        }
+        // Where the text not yet given to the open table starts.
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'[', lines) {
+            let Some(line) = line_start(lines, at) else {
+                continue;
+            };
+            self.take(&lines[from..line])?;
+            let keep = match header(lines, at, self.name)? {
+                Table::Defaults => true,
+                Table::Profile(n) if n == self.name => {
+                    self.found = true;
+                    true
                 }
-            }
+                Table::Profile(n) if self.reserved.iter().any(|r| r.as_bytes() == n) => {
+                    return None;
+                }
+                Table::Profile(_) | Table::Consumers => false,
+            };
+            self.open = Some(keep);
+            from = line;
+        }
+        self.take(&lines[from..])
+    }
+
+    /// `text` for the open table: kept, dropped, or before the first
+    /// header (blank lines and comments only).
+    fn take(&mut self, text: &[u8]) -> Option<()> {
+        match self.open {
+            Some(true) => self.kept.extend_from_slice(text),
+            Some(false) => {}
             None => {
-                if !blank_or_comments(&bytes[..line]) {
+                if !blank_or_comments(text) {
                     return None;
                 }
             }
         }
-        let keep = match header(bytes, at)? {
-            Table::Defaults => true,
-            Table::Profile(n) if n == name.as_bytes() => {
-                found = true;
-                true
-            }
-            Table::Profile(n) if reserved.iter().any(|r| r.as_bytes() == n) => return None,
-            Table::Profile(_) | Table::Consumers => false,
-        };
-        open = Some((line, keep));
+        Some(())
     }
-    if let Some((start, true)) = open {
-        kept.extend_from_slice(&bytes[start..]);
+
+    /// The text kept; `None` when the profile has no table.
+    pub fn finish(self) -> Option<String> {
+        if !self.found {
+            return None;
+        }
+        String::from_utf8(self.kept).ok()
     }
-    if !found {
-        return None;
-    }
-    String::from_utf8(kept).ok()
 }
 
 /// The start of the line holding `at` when only blanks come before it on
@@ -105,19 +146,45 @@ enum Table<'a> {
 }
 
 /// The header whose `[` is at `at`; `None` for one to leave to the parser.
-fn header(bytes: &[u8], at: usize) -> Option<Table<'_>> {
-    let mut i = at + 1;
-    if bytes.get(i) == Some(&b'[') {
+/// `name` is the profile asked for.
+fn header<'b>(bytes: &'b [u8], at: usize, name: &[u8]) -> Option<Table<'b>> {
+    // The common case first, `[profiles.OTHER` with OTHER bare: another
+    // profile's header needs no more reading (a mistake in the rest of its
+    // line is the full parse's to find, when that profile is asked for).
+    const PROFILES: &[u8] = b"[profiles.";
+    if bytes[at..].starts_with(PROFILES) {
+        let from = at + PROFILES.len();
+        let len = bytes[from..]
+            .iter()
+            .position(|b| !is_bare(*b))
+            .unwrap_or(bytes.len() - from);
+        let other = &bytes[from..from + len];
+        if len > 0 && other != name && matches!(bytes.get(from + len), Some(b']' | b'.')) {
+            return Some(Table::Profile(other));
+        }
+    }
+    full_header(bytes, at)
+}
+
+/// Any header, read key by key.
+fn full_header(bytes: &[u8], at: usize) -> Option<Table<'_>> {
+    if bytes.get(at + 1) == Some(&b'[') {
         return None;
     }
-    let mut keys: Vec<(&[u8], bool)> = Vec::new();
+    // The first key, bare; for `profiles`, the second; then any more.
+    let (first, quoted, mut i) = key(bytes, skip_blanks(bytes, at + 1))?;
+    if quoted {
+        return None;
+    }
+    let mut second = None;
     loop {
         i = skip_blanks(bytes, i);
-        let (key, quoted, next) = key(bytes, i)?;
-        keys.push((key, quoted));
-        i = skip_blanks(bytes, next);
         match bytes.get(i)? {
-            b'.' => i += 1,
+            b'.' => {
+                let (k, _, next) = key(bytes, skip_blanks(bytes, i + 1))?;
+                second = second.or(Some(k));
+                i = next;
+            }
             b']' => break,
             _ => return None,
         }
@@ -128,12 +195,17 @@ fn header(bytes: &[u8], at: usize) -> Option<Table<'_>> {
         Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => {}
         Some(_) => return None,
     }
-    match keys.as_slice() {
-        [(b"defaults", false), ..] => Some(Table::Defaults),
-        [(b"consumers", false), ..] => Some(Table::Consumers),
-        [(b"profiles", false), (name, _), ..] => Some(Table::Profile(name)),
+    match (first, second) {
+        (b"defaults", _) => Some(Table::Defaults),
+        (b"consumers", _) => Some(Table::Consumers),
+        (b"profiles", Some(name)) => Some(Table::Profile(name)),
         _ => None,
     }
+}
+
+/// A character of a bare key.
+fn is_bare(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
 fn skip_blanks(bytes: &[u8], mut i: usize) -> usize {
@@ -159,7 +231,7 @@ fn key(bytes: &[u8], i: usize) -> Option<(&[u8], bool, usize)> {
         _ => {
             let len = bytes[i..]
                 .iter()
-                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'))
+                .position(|b| !is_bare(*b))
                 .unwrap_or(bytes.len() - i);
             (len > 0).then(|| (&bytes[i..i + len], false, i + len))
         }
@@ -215,8 +287,8 @@ mod tests {
             "[profiles.a]\nx = '''\n'''\n",
             // a header it cannot read
             "[profiles.a]\nx = 1\n[profiles.\"b\\u0041\"]\n",
-            "[profiles.a]\nx = 1\n[profiles.b] x\n",
-            "[profiles.a]\nx = 1\n[profiles.b\n",
+            "[profiles.a] x\nx = 1\n",
+            "[profiles.a\nx = 1\n",
             // a reserved name elsewhere (the full parse refuses the file)
             "[profiles.a]\nx = 1\n[profiles.list]\n",
         ] {
@@ -226,6 +298,23 @@ mod tests {
         assert_eq!(
             of("[profiles.a]\nscope = [\"a\", \"b\"]\nh = \"[x]\"\n", "a").unwrap(),
             "[profiles.a]\nscope = [\"a\", \"b\"]\nh = \"[x]\"\n"
+        );
+        // Another profile's header is not read past its name: a mistake
+        // in it is the full parse's to find when that profile is asked for.
+        assert_eq!(
+            of("[profiles.a]\nx = 1\n[profiles.b] x\n", "a").unwrap(),
+            "[profiles.a]\nx = 1\n"
+        );
+        // Fed line by line, as read through a small buffer: the same.
+        let text = "# c\n[defaults]\nx = 1\n[profiles.ab]\ny = 2\n[profiles.a]\nz = 3\n[profiles.a.response]\nt = \"/t\"";
+        let mut scan = super::Scan::new("a", RESERVED);
+        for line in text.split_inclusive('\n') {
+            scan.feed(line.as_bytes()).unwrap();
+        }
+        assert_eq!(scan.finish(), of(text, "a"));
+        assert_eq!(
+            of(text, "a").unwrap(),
+            "[defaults]\nx = 1\n[profiles.a]\nz = 3\n[profiles.a.response]\nt = \"/t\""
         );
         // Invalid UTF-8 in a kept table: the full parse reports it.
         assert_eq!(
