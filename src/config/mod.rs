@@ -251,15 +251,9 @@ fn scan_file(file: &mut std::fs::File, name: &str, reserved: &[&str]) -> Option<
     let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
     let mut total = 0u64;
     loop {
-        let filled = buf.len();
-        buf.resize(filled + PIECE, 0);
-        let n = loop {
-            match file.read(&mut buf[filled..]) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                other => break other.ok()?,
-            }
-        };
-        buf.truncate(filled + n);
+        // (read_to_end fills the spare room without zeroing it first)
+        buf.reserve(PIECE);
+        let n = (&mut *file).take(PIECE as u64).read_to_end(&mut buf).ok()?;
         total += n as u64;
         if total > PROFILES_CAP {
             return None;
