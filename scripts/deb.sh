@@ -92,7 +92,9 @@ EOF
 
 # The shared libraries the binary links (none for a static build).
 depends=
-if command -v dpkg-query >/dev/null && ldd "$bin" >/dev/null 2>&1; then
+# (ldd lists a dynamic binary's libraries as `NAME => PATH`; of a static
+# one it says "statically linked", and may still exit 0)
+if command -v dpkg-query >/dev/null && ldd "$bin" 2>/dev/null | grep -q '=>'; then
     libc=$(dpkg-query -W -f='${Version}' libc6 2>/dev/null | sed 's/-.*//' || true)
     [[ -n $libc ]] && depends="libc6 (>= $libc)"
 fi
