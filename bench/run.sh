@@ -507,6 +507,7 @@ ir_oidc=$(ir_of '`oidc-token` (cached; the agent not counted)')
 ir_skernel=$(ir_of 'gettoken static (musl), kernel keyring hit')
 ir_sfile=$(ir_of 'gettoken static (musl), file cache hit')
 ir_sbig=$(ir_of 'gettoken static (musl), file cache hit, 5,000 profiles')
+ir_true=$(ir_of '`true`')
 mib() { LC_ALL=C awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 cpu_of() { jq -r --arg n "$2" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$tmp/$1.json"; }
@@ -601,7 +602,7 @@ callgrind on the static binary built with its symbols (\`cargo build
 --profile profiling --target x86_64-unknown-linux-musl\`: the release
 build, not stripped); a function's count includes what it calls, and fat
 LTO has inlined much into its callers. The floor, \`true\`, is
-$(ir_of '\`true\`') instructions.
+$ir_true instructions.
 
 $where_rows
 
