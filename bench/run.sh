@@ -637,7 +637,11 @@ the first start to the last exit, including the shell's forks.
 gettoken (the static binary) × the floor: **$(ratio "$gt_wall" "$floor_wall")**. On a desktop
 session the one call that fetches also proves and writes the Secret
 Service; the other 49 wait until the profile's lock is let go (a shared
-lock, granted to all at once), then read the new token side by side.
+lock, granted to all at once), then read the new token side by side. Where
+the time goes: $parallel processes that each read the Secret Service, whose
+hit above costs $(fmt "$(cpu_of hit 'gettoken, Secret Service')") ms of CPU (\`true\`: $(fmt "$(cpu_of hit 'true')") ms), that is about
+$(LC_ALL=C awk -v c="$(cpu_of hit 'gettoken, Secret Service')" -v t="$(cpu_of hit 'true')" -v n="$parallel" -v k="$(nproc)" 'BEGIN { printf "%.0f", (c - t) * n / k }') ms more than the floor on $(nproc) cores before gnome-keyring's own
+work for each; then one fetch and one write to the Secret Service.
 
 ## Memory and size
 
