@@ -4,9 +4,16 @@
 # --dir`) and the bash, zsh and fish completions.
 #
 # Usage: scripts/deb.sh [OUT_DIR]      (default target/deb)
-#   GETTOKEN_BIN=PATH   the binary to package (default target/release/gettoken,
-#                       built with `cargo build --release` when missing); a
-#                       static musl build goes here the same way.
+#   GETTOKEN_BIN=PATH   the binary to package. Default on amd64: the static
+#                       binary, the Linux release artifact
+#                       (target/x86_64-unknown-linux-musl/release/gettoken,
+#                       built with `cargo build --release --target
+#                       x86_64-unknown-linux-musl` when missing: it needs
+#                       `rustup target add x86_64-unknown-linux-musl` and
+#                       Debian's musl-tools); on other architectures the
+#                       dynamic target/release/gettoken (`cargo build
+#                       --release`). GETTOKEN_BIN=target/release/gettoken
+#                       packages the dynamic build on amd64 too.
 #   GETTOKEN_DEB_ARCH   the package's architecture (default: dpkg's own)
 # Prints the path of the .deb on its last stdout line.
 set -euo pipefail
@@ -14,8 +21,17 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-bin=${GETTOKEN_BIN:-target/release/gettoken}
 out_dir=${1:-target/deb}
+arch=${GETTOKEN_DEB_ARCH:-$(dpkg --print-architecture 2>/dev/null || echo amd64)}
+musl=x86_64-unknown-linux-musl
+if [[ $arch == amd64 ]]; then
+    default_bin=target/$musl/release/gettoken
+    build=(cargo build --release --target "$musl" --bin gettoken)
+else
+    default_bin=target/release/gettoken
+    build=(cargo build --release --bin gettoken)
+fi
+bin=${GETTOKEN_BIN:-$default_bin}
 
 for tool in dpkg-deb dpkg gzip; do
     command -v "$tool" >/dev/null 2>&1 || {
@@ -28,12 +44,19 @@ if [[ ! -x $bin ]]; then
         echo "deb.sh: GETTOKEN_BIN=$bin is not an executable" >&2
         exit 2
     fi
-    echo "deb.sh: building $bin (cargo build --release)" >&2
-    cargo build --release --bin gettoken
+    if [[ $bin == "$default_bin" && $arch == amd64 ]]; then
+        if ! rustup target list --installed 2>/dev/null | grep -qx "$musl" || ! command -v musl-gcc >/dev/null; then
+            echo "deb.sh: the static binary needs the musl target and C compiler:" \
+                "rustup target add $musl; apt-get install musl-tools" \
+                "(or GETTOKEN_BIN=target/release/gettoken for the dynamic build)" >&2
+            exit 2
+        fi
+    fi
+    echo "deb.sh: building $bin (${build[*]})" >&2
+    "${build[@]}"
 fi
 
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
-arch=${GETTOKEN_DEB_ARCH:-$(dpkg --print-architecture)}
 description=$(sed -n 's/^description = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 package=gettoken_${version}_${arch}
 
@@ -69,7 +92,9 @@ EOF
 
 # The shared libraries the binary links (none for a static build).
 depends=
-if command -v dpkg-query >/dev/null && ldd "$bin" >/dev/null 2>&1; then
+# (ldd lists a dynamic binary's libraries as `NAME => PATH`; of a static
+# one it says "statically linked", and may still exit 0)
+if command -v dpkg-query >/dev/null && ldd "$bin" 2>/dev/null | grep -q '=>'; then
     libc=$(dpkg-query -W -f='${Version}' libc6 2>/dev/null | sed 's/-.*//' || true)
     [[ -n $libc ]] && depends="libc6 (>= $libc)"
 fi

@@ -9,7 +9,8 @@ use gettoken::{commands, error, log};
 fn main() {
     gettoken::util::no_dump::forbid_core_dumps();
     complete::answer_if_asked();
-    let cli = cli::Cli::parse_from(cli::by_name::args_by_name(std::env::args_os().collect()));
+    let args = cli::by_name::args_by_name(std::env::args_os().collect());
+    let cli = cli::fast::parse(&args).unwrap_or_else(|| cli::Cli::parse_from(args));
     if let Err(err) = commands::run(cli) {
         log::error(format!("{err:#}"));
         if let Some(hint) = error::hint(&err) {

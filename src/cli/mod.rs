@@ -5,6 +5,7 @@ mod args;
 pub mod by_name;
 mod candidates;
 pub mod complete;
+pub mod fast;
 pub mod man;
 
 pub use args::*;

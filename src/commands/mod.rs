@@ -165,9 +165,15 @@ pub(super) fn load(flag: &Option<PathBuf>) -> Result<Config, Failure> {
     Ok(config)
 }
 
-/// The named profile of the file.
+/// The named profile of the file, as `load(flag)?.profile(name)` gives it
+/// (the exposure warning included), from only the tables it needs when the
+/// file allows.
 pub(super) fn load_profile(flag: &Option<PathBuf>, name: &str) -> Result<Profile, Failure> {
-    load(flag)?.profile(name)
+    let path = crate::config::locate(flag.as_deref())?;
+    let reserved = crate::cli::RESERVED;
+    let profile = Config::load_profile(&path, name, &reserved);
+    ports::remember_config(&path);
+    profile
 }
 
 /// The profile's token, cached or fetched as `options` allow.

@@ -124,7 +124,7 @@ impl Report {
 /// the commands a profile may be named like, then reached only with
 /// `gettoken get NAME`.
 pub fn check(path: &Path, reserved: &[&str], shadowing: &[&str]) -> Result<Report, Failure> {
-    let (text, shared) = super::read(path)?;
+    let (text, shared) = super::read_text(path)?;
     check_text(path, &text, shared, reserved, shadowing)
 }
 

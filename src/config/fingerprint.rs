@@ -123,7 +123,8 @@ fn collect(value: &Value, at: &str, secret_key: bool, found: &mut Vec<(String, T
                 }
                 return;
             }
-            for (k, v) in map {
+            // (an unset key holds nothing: not even asked about)
+            for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
                 if k != "response" {
                     let path = if at.is_empty() {
                         k.clone()
@@ -157,7 +158,7 @@ fn mask_secrets(value: &mut Value, secret_key: bool) {
                 }
                 return;
             }
-            for (k, v) in map.iter_mut() {
+            for (k, v) in map.iter_mut().filter(|(_, v)| !v.is_null()) {
                 // `response` holds paths into the reply, not values.
                 if k != "response" {
                     mask_secrets(v, secret_key || is_credential_key(k));

@@ -11,6 +11,7 @@ mod literal;
 mod model;
 mod overrides;
 mod raw;
+mod scan;
 pub mod starter;
 mod urls;
 mod validate;
@@ -59,10 +60,47 @@ impl Config {
     /// Reads and parses the file at `path`. `reserved` are the names no
     /// profile may take (the subcommands).
     pub fn load(path: &Path, reserved: &[&str]) -> Result<Config, Failure> {
-        let (text, shared) = read(path)?;
+        let (bytes, shared) = read(path)?;
+        Config::from_bytes(path, bytes, shared, reserved)
+    }
+
+    fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        shared: bool,
+        reserved: &[&str],
+    ) -> Result<Config, Failure> {
+        let text = utf8(path, bytes)?;
         let mut config = Config::parse(path, &text, reserved)?;
         config.shared = shared;
         Ok(config)
+    }
+
+    /// The profile `name` of the file at `path`, as
+    /// `Config::load(path, reserved)?.profile(name)` gives it, parsing only
+    /// the tables it needs when the file allows (config/scan.rs); the
+    /// exposure warning is said here. A file others may read is parsed
+    /// whole: the warning looks at every table.
+    pub fn load_profile(path: &Path, name: &str, reserved: &[&str]) -> Result<Profile, Failure> {
+        use crate::util::fs::{Links, open_regular, read_capped};
+        let failed = |e: std::io::Error| read_failure(path, &e);
+        let (mut file, meta) = open_regular(path, Links::Follow).map_err(failed)?;
+        let shared = readable_by_others(&meta);
+        if !shared
+            && meta.len() <= PROFILES_CAP
+            && let Some(text) = scan_file(&mut file, name, reserved)
+            && let Ok(config) = Config::parse(path, &text, reserved)
+        {
+            return config.profile(name);
+        }
+        use std::io::Seek as _;
+        file.rewind().map_err(failed)?;
+        let bytes = read_capped(file, &meta, PROFILES_CAP).map_err(failed)?;
+        let config = Config::from_bytes(path, bytes, shared, reserved)?;
+        if let Some(warning) = config.exposure_warning() {
+            crate::log::warn(warning);
+        }
+        config.profile(name)
     }
 
     pub fn parse(path: &Path, text: &str, reserved: &[&str]) -> Result<Config, Failure> {
@@ -183,30 +221,76 @@ impl Config {
 /// The most of a profiles file gettoken reads: far more than any real one.
 pub const PROFILES_CAP: u64 = 16 * 1024 * 1024;
 
-/// The text of the profiles file, and whether users other than its owner
+/// The bytes of the profiles file, and whether users other than its owner
 /// may read it (the mode of the file as opened: no second look-up).
-fn read(path: &Path) -> Result<(String, bool), Failure> {
+fn read(path: &Path) -> Result<(Vec<u8>, bool), Failure> {
     use crate::util::fs::{Links, open_regular, read_capped};
-    let failed = |e: std::io::Error| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            " (create one with `gettoken init`, or pass --config PATH)"
-        } else {
-            ""
-        };
-        Failure::usage(format!(
-            "cannot read profiles file {}: {e}{hint}",
-            path.display()
-        ))
-    };
+    let failed = |e: std::io::Error| read_failure(path, &e);
     let (file, meta) = open_regular(path, Links::Follow).map_err(failed)?;
     let bytes = read_capped(file, &meta, PROFILES_CAP).map_err(failed)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        failed(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        ))
-    })?;
-    Ok((text, readable_by_others(&meta)))
+    Ok((bytes, readable_by_others(&meta)))
+}
+
+/// The text of the file at `path`, and whether others can read it.
+fn read_text(path: &Path) -> Result<(String, bool), Failure> {
+    let (bytes, shared) = read(path)?;
+    Ok((utf8(path, bytes)?, shared))
+}
+
+/// `bytes` read from `path` as text.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, Failure> {
+    String::from_utf8(bytes).map_err(|_| {
+        read_failure(
+            path,
+            &std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ),
+        )
+    })
+}
+
+/// The tables of profile `name` of `file` (config/scan.rs), read through a
+/// buffer of 64 KiB: a large file is neither held whole nor faulted into
+/// memory page by page. `None` to parse the whole file (a read error
+/// included: the full read says what it is); at most [`PROFILES_CAP`]
+/// bytes are read.
+fn scan_file(file: &mut std::fs::File, name: &str, reserved: &[&str]) -> Option<String> {
+    use std::io::Read as _;
+    const PIECE: usize = 64 * 1024;
+    let mut scan = scan::Scan::new(name, reserved);
+    let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
+    let mut total = 0u64;
+    loop {
+        // (read_to_end fills the spare room without zeroing it first)
+        buf.reserve(PIECE);
+        let n = (&mut *file).take(PIECE as u64).read_to_end(&mut buf).ok()?;
+        total += n as u64;
+        if total > PROFILES_CAP {
+            return None;
+        }
+        if n == 0 {
+            scan.feed(&buf)?;
+            return scan.finish();
+        }
+        // Whole lines to the scan; a line begun stays for the next read.
+        if let Some(end) = memchr::memrchr(b'\n', &buf) {
+            scan.feed(&buf[..=end])?;
+            buf.drain(..=end);
+        }
+    }
+}
+
+fn read_failure(path: &Path, e: &std::io::Error) -> Failure {
+    let hint = if e.kind() == std::io::ErrorKind::NotFound {
+        " (create one with `gettoken init`, or pass --config PATH)"
+    } else {
+        ""
+    };
+    Failure::usage(format!(
+        "cannot read profiles file {}: {e}{hint}",
+        path.display()
+    ))
 }
 
 #[cfg(unix)]

@@ -969,3 +969,30 @@ fn refresh_from_counts_in_the_fingerprint() {
     assert_ne!(a, b);
     assert_ne!(b, c, "another login is another identity");
 }
+
+/// The one profile from only its tables (config/scan.rs) is the profile of
+/// the whole file, its fingerprint included, for every profile of the
+/// example file, the golden fingerprints' file and this file's samples;
+/// and a file the scan is unsure of goes to the full parse.
+#[test]
+fn a_profile_from_its_own_tables_is_the_profile_of_the_whole_file() {
+    let files = [
+        include_str!("../../profiles.example.toml"),
+        include_str!("testdata/fingerprints.toml"),
+        OAUTH,
+    ];
+    let mut compared = 0;
+    for text in files {
+        let whole = parse(text).unwrap();
+        for name in whole.names() {
+            let Some(part) = scan::tables_of(text.as_bytes(), name, &RESERVED) else {
+                continue;
+            };
+            let part = parse(&part).unwrap();
+            let (a, b) = (whole.profile(name), part.profile(name));
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "profile `{name}`");
+            compared += 1;
+        }
+    }
+    assert!(compared > 20, "only {compared} profiles compared");
+}

@@ -93,6 +93,17 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
         crate::log::debug!("cache hit for `{}`", profile.name);
         return Ok(token);
     }
+    // Another process fetching: its token, once it is done (the waiters of a
+    // stampede read it side by side, not one after another under the lock).
+    if locks.wait_for_fetch(&profile.cache_name(), lock_wait(profile))?
+        && let Some(token) = cache.load(profile).filter(usable)
+    {
+        crate::log::debug!(
+            "cache hit for `{}` (fetched by another gettoken)",
+            profile.name
+        );
+        return Ok(token);
+    }
     let _lock = locks.acquire(&profile.cache_name(), lock_wait(profile))?;
     // Another process may have fetched while this one waited for the lock.
     let cached = cache.load(profile);

@@ -37,8 +37,7 @@ pub fn is_public_key(key: &str) -> bool {
 /// fingerprint (a narrow list: everything else decides which token comes
 /// back and must count).
 pub fn is_credential_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    if is_address_key(&k) {
+    if is_address_key(key) {
         return false;
     }
     [
@@ -54,9 +53,18 @@ pub fn is_credential_key(key: &str) -> bool {
         "private_key",
     ]
     .iter()
-    .any(|w| k.contains(w))
-        || k == "refresh_token"
-        || k == "client_key"
+    .any(|w| contains_ignoring_case(key, w))
+        || key.eq_ignore_ascii_case("refresh_token")
+        || key.eq_ignore_ascii_case("client_key")
+}
+
+/// Whether `text` holds `word` (lowercase ASCII), whatever the case of its
+/// ASCII letters: `to_ascii_lowercase().contains(word)` without the copy
+/// (every key of a profile is asked on every call, hits included).
+fn contains_ignoring_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
 }
 
 /// Key names that look secret in a reply or a log line (broad: redaction
@@ -85,10 +93,15 @@ pub fn is_secret_key(key: &str) -> bool {
 /// Keys that name an address (`authorization_url`, `token_uri`): never a
 /// secret, whatever else their name holds (`authorization`, `token`).
 pub fn is_address_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["url", "uri", "endpoint"]
-        .iter()
-        .any(|w| k == *w || k.ends_with(&format!("_{w}")))
+    // (`k == w || k.ends_with("_w")` of the lowercase key, without the copy)
+    let k = key.as_bytes();
+    ["url", "uri", "endpoint"].iter().any(|w| {
+        let w = w.as_bytes();
+        k.eq_ignore_ascii_case(w)
+            || k.len() > w.len()
+                && k[k.len() - w.len() - 1] == b'_'
+                && k[k.len() - w.len()..].eq_ignore_ascii_case(w)
+    })
 }
 
 #[cfg(test)]

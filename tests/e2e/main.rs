@@ -34,6 +34,7 @@ mod integrations_npm;
 mod integrations_show;
 mod integrations_terraform;
 mod jwt_flavour;
+mod large_file;
 mod layers;
 mod mtls;
 mod oauth2_standard;

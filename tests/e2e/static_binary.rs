@@ -203,6 +203,7 @@ fn the_suites_tls_cache_and_config_tests_pass_against_the_static_binary() {
             "cache::",
             "config_errors::",
             "oauth2_standard::",
+            "large_file::",
             "--test-threads=2",
         ])
         .timeout(Duration::from_secs(600));

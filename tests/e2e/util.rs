@@ -731,19 +731,22 @@ impl Env {
 
     /// Writes the profiles file (see `profiles_text`) and returns its path.
     pub fn write_config(&self, profiles: &str) -> PathBuf {
-        self.write_file("profiles.toml", &Env::profiles_text(profiles))
+        self.write_profiles(&Env::profiles_text(profiles))
     }
 
     /// Writes `text` as it is (no `[defaults]` added, unlike
-    /// [`Env::write_config`]) to `profiles.toml` and returns its path.
+    /// [`Env::write_config`]) to `profiles.toml` and returns its path. The
+    /// file is the user's own (mode 0600), as `gettoken init` makes it: a
+    /// run then reads only the tables it needs (config/scan.rs), where a
+    /// file others may read is parsed whole (`write_profiles_mode`).
     pub fn write_profiles(&self, text: &str) -> PathBuf {
-        self.write_file("profiles.toml", text)
+        self.write_profiles_mode(text, 0o600)
     }
 
-    /// [`Env::write_profiles`], then sets the file's mode.
+    /// Writes `text` as the profiles file, then sets the file's mode.
     pub fn write_profiles_mode(&self, text: &str, mode: u32) -> PathBuf {
         use std::os::unix::fs::PermissionsExt as _;
-        let path = self.write_profiles(text);
+        let path = self.write_file("profiles.toml", text);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
         path
     }

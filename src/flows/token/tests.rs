@@ -130,6 +130,8 @@ struct FakeLocks {
     meanwhile: RefCell<Option<Box<dyn FnOnce()>>>,
     /// Warnings said once: (name, text).
     notices: RefCell<Vec<(String, String)>>,
+    /// Another process holding the lock, done when `wait_for_fetch` returns.
+    fetching: RefCell<Option<Box<dyn FnOnce()>>>,
 }
 
 impl Locks for FakeLocks {
@@ -146,6 +148,16 @@ impl Locks for FakeLocks {
         let first = !self.notices.borrow().contains(&said);
         self.notices.borrow_mut().push(said);
         first
+    }
+
+    fn wait_for_fetch(&self, _name: &str, _wait: Duration) -> Result<bool, Failure> {
+        Ok(match self.fetching.borrow_mut().take() {
+            Some(other) => {
+                other();
+                true
+            }
+            None => false,
+        })
     }
 }
 
@@ -717,4 +729,24 @@ fn refresh_from_a_login_kept_in_the_keyring_reads_and_writes_the_keyring() {
     );
     assert_eq!(keyring.get("rt").as_deref(), Some("rt-2"), "written back");
     assert_eq!(*w.locks.taken.borrow(), ["api", "login", "secret/rt"]);
+}
+
+#[test]
+fn a_process_that_waited_for_another_fetch_takes_its_token_without_the_lock() {
+    let w = World::new(&[(200, FRESH)]);
+    let other = Cache::new(Box::new(w.store.clone()));
+    let profile = w.profile.clone();
+    *w.locks.fetching.borrow_mut() = Some(Box::new(move || {
+        other.save(&profile, &token_of("at-other", NOW + 3600, None));
+    }));
+    let got = w.run(&Options::default()).unwrap();
+    assert_eq!(access(&got), "at-other");
+    assert!(w.locks.taken.borrow().is_empty(), "no lock taken");
+    assert_eq!(w.endpoint.connects.get(), 0);
+    // The other process failed: this one takes the lock and fetches.
+    let w = World::new(&[(200, FRESH)]);
+    *w.locks.fetching.borrow_mut() = Some(Box::new(|| {}));
+    let got = w.run(&Options::default()).unwrap();
+    assert_eq!(access(&got), "at-new");
+    assert_eq!(*w.locks.taken.borrow(), ["p"]);
 }
