@@ -128,11 +128,13 @@ impl Transport for Proving<'_> {
         if req.method != reqwest::Method::POST || req.url != self.token_url {
             return self.inner.send(req);
         }
-        let reply = self.inner.send(&self.proven(req)?)?;
+        // A proof of its own for each try the transport makes.
+        let proven = |r: &TokenRequest| self.proven(r);
+        let reply = self.inner.send_each(req, &proven)?;
         let gave = self.remember_nonce(&reply);
         if gave && dpop::asks_for_nonce(reply.status, &reply.body) {
             crate::log::debug!("the token endpoint asks for a DPoP nonce; sending again with it");
-            let reply = self.inner.send(&self.proven(req)?)?;
+            let reply = self.inner.send_each(req, &proven)?;
             self.remember_nonce(&reply);
             return Ok(reply);
         }

@@ -60,6 +60,12 @@ pub trait Transport {
     /// to read (the endpoint cannot be reached, the request is malformed).
     fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply>;
 
+    /// Sends what `prepare` makes of `req`, made anew for each try: a DPoP
+    /// proof is good for one request only (RFC 9449 section 11.1).
+    fn send_each(&self, req: &TokenRequest, prepare: Prepare<'_>) -> anyhow::Result<Reply> {
+        self.send(&prepare(req)?)
+    }
+
     /// A GET for a JSON document (OpenID discovery).
     fn get_json(&self, url: &str) -> anyhow::Result<Reply> {
         self.send(&TokenRequest {
@@ -73,9 +79,16 @@ pub trait Transport {
     }
 }
 
+/// What [`Transport::send_each`] sends of a request, each try.
+pub type Prepare<'a> = &'a dyn Fn(&TokenRequest) -> anyhow::Result<TokenRequest>;
+
 impl<T: Transport + ?Sized> Transport for &T {
     fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
         (**self).send(req)
+    }
+
+    fn send_each(&self, req: &TokenRequest, prepare: Prepare<'_>) -> anyhow::Result<Reply> {
+        (**self).send_each(req, prepare)
     }
 
     fn get_json(&self, url: &str) -> anyhow::Result<Reply> {
@@ -174,6 +187,10 @@ impl Transport for HttpTransport {
     /// so nothing reached the server. Any reply that is not retried, or the
     /// last one, is returned for the caller to read.
     fn send(&self, req: &TokenRequest) -> anyhow::Result<Reply> {
+        self.send_each(req, &|r| Ok(r.clone()))
+    }
+
+    fn send_each(&self, req: &TokenRequest, prepare: Prepare<'_>) -> anyhow::Result<Reply> {
         let url = reqwest::Url::parse(&req.url).map_err(|e| {
             Failure::usage(format!("`{}` is not a URL: {e}", redact::scrub(&req.url)))
         })?;
@@ -185,16 +202,20 @@ impl Transport for HttpTransport {
         let mut attempt = 0;
         let tries = self.retries.saturating_add(1);
         loop {
-            log_request(req, &shown, attempt);
+            let sent = prepare(req)?;
+            for secret in &sent.secrets {
+                redact::register(secret);
+            }
+            log_request(&sent, &shown, attempt);
             let outcome = if attempt == 0 {
                 said_if_slow(
-                    || self.once(req, &url),
+                    || self.once(&sent, &url),
                     || {
                         crate::log::waiting(format!("waiting for {shown}..."));
                     },
                 )
             } else {
-                self.once(req, &url)
+                self.once(&sent, &url)
             };
             let retry_wait = match outcome {
                 Ok(reply) if retryable(reply.status) => {

@@ -484,3 +484,68 @@ fn dpop_failures_say_what_and_keep_the_key_and_proofs_out() {
     assert_failed_with(&out, 2);
     assert_eq!(unused.count(), 0);
 }
+
+/// A try the transport makes again (503) carries a proof of its own: the
+/// endpoint saw the first proof's `jti` and refuses it a second time, as
+/// RFC 9449 section 11.1 lets it.
+#[test]
+fn a_request_tried_again_carries_a_new_proof() {
+    let env = Env::new();
+    let seen = Arc::new(Mutex::new(HashSet::new()));
+    let tries = Arc::new(Mutex::new(0u32));
+    let okta = Server::start(move |req, _| {
+        let host = req.header("host").unwrap_or("");
+        let htu = format!("http://{host}/token");
+        let (_, jkt) = match check_proof(req.header("dpop"), "POST", &htu, &seen) {
+            Ok(ok) => ok,
+            Err(why) => {
+                return Reply::json(
+                    400,
+                    json!({"error": "invalid_dpop_proof", "error_description": why}),
+                );
+            }
+        };
+        let mut n = tries.lock().unwrap();
+        *n += 1;
+        if *n == 1 {
+            return Reply::json(503, json!({"error": "temporarily_unavailable"}));
+        }
+        let body = URL_SAFE_NO_PAD.encode(json!({"cnf": {"jkt": jkt}}).to_string());
+        Reply::json(
+            200,
+            json!({"token_type": "DPoP", "access_token": format!("eyJhbGciOiJub25lIn0.{body}.c2ln"), "expires_in": 3600}),
+        )
+    });
+    let name = unique("dpopretry");
+    let text = profile(&name, &okta, "");
+    let out = env.run(&text, &[&name, "-H"]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).starts_with("Authorization: DPoP "),
+        "{}",
+        stdout(&out)
+    );
+    let jtis: HashSet<String> = okta
+        .requests()
+        .iter()
+        .map(|r| {
+            let claims = r
+                .header("dpop")
+                .unwrap()
+                .split('.')
+                .nth(1)
+                .unwrap()
+                .to_string();
+            b64json(&claims).unwrap()["jti"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(okta.count(), 2);
+    assert_eq!(jtis.len(), 2, "a proof of its own for each try");
+    let _ = env
+        .bare_cmd()
+        .args(["secret", "delete", &format!("dpop/{name}")])
+        .output();
+}
