@@ -168,7 +168,7 @@ fn supervise(
             None => Duration::from_secs(1),
         };
         let timeout = libc::timespec {
-            tv_sec: wait.as_secs() as libc::time_t,
+            tv_sec: wait.as_secs() as _, // (libc::time_t is deprecated on musl)
             tv_nsec: if wait.is_zero() { 10_000_000 } else { 0 },
         };
         // SAFETY: `set` and `timeout` are valid; no siginfo is asked for.
