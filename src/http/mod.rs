@@ -122,11 +122,12 @@ impl Connect for Network {
 
 /// The HTTP side of one profile: its clients and its retry budget.
 pub struct HttpTransport {
-    /// Through the proxies the environment names.
-    client: Client,
-    /// Never through a proxy: for loopback hosts, built on first use.
-    direct: std::sync::OnceLock<Client>,
-    /// `ca_file`'s certificates, for the direct client.
+    /// Each built on first use, indexed by [`Route`]: through the proxies
+    /// the environment names or never (loopback hosts), for https or for
+    /// plain http (a client without TLS roots: loading the system's
+    /// certificates is most of a cold fetch's work, and http needs none).
+    clients: [std::sync::OnceLock<Client>; 4],
+    /// `ca_file`'s certificates.
     roots: Vec<reqwest::Certificate>,
     /// The client certificate and key (`client_cert`, `client_key`).
     identity: Option<reqwest::Identity>,
@@ -167,10 +168,8 @@ impl HttpTransport {
             Some((cert, key)) => Some(client_identity::load(cert, key, resolver)?),
             None => None,
         };
-        let client = build_client(profile.timeout, &roots, identity.as_ref(), false)?;
         Ok(HttpTransport {
-            client,
-            direct: std::sync::OnceLock::new(),
+            clients: Default::default(),
             roots,
             identity,
             timeout: profile.timeout,
@@ -284,17 +283,22 @@ impl Transport for HttpTransport {
 
 impl HttpTransport {
     /// The client for `url`: a loopback host is never reached through a
-    /// proxy, which would carry the plain-http request off the machine.
+    /// proxy, which would carry the plain-http request off the machine;
+    /// a plain-http loopback URL gets a client that loads no TLS roots.
     fn client_for(&self, url: &reqwest::Url) -> Result<&Client, ReadError> {
-        if !bypasses_proxies(url) {
-            return Ok(&self.client);
+        let direct = bypasses_proxies(url);
+        let route = Route {
+            direct,
+            // (through a proxy, the proxy itself may be https)
+            plain: direct && url.scheme() == "http",
+        };
+        let slot = &self.clients[usize::from(route.direct) * 2 + usize::from(route.plain)];
+        if let Some(client) = slot.get() {
+            return Ok(client);
         }
-        if let Some(direct) = self.direct.get() {
-            return Ok(direct);
-        }
-        let built = build_client(self.timeout, &self.roots, self.identity.as_ref(), true)
+        let built = build_client(self.timeout, &self.roots, self.identity.as_ref(), route)
             .map_err(ReadError::Setup)?;
-        Ok(self.direct.get_or_init(|| built))
+        Ok(slot.get_or_init(|| built))
     }
 
     fn once(&self, req: &TokenRequest, url: &reqwest::Url) -> Result<Reply, ReadError> {
@@ -362,11 +366,20 @@ fn said_if_slow<T>(work: impl FnOnce() -> T, notice: impl FnOnce() + Send) -> T 
 }
 
 /// A client set up on purpose; `direct`: never through a proxy.
+/// How a request goes: [`HttpTransport::client_for`].
+#[derive(Clone, Copy)]
+struct Route {
+    /// Never through a proxy.
+    direct: bool,
+    /// Plain http, direct: no TLS, so no roots and no client certificate.
+    plain: bool,
+}
+
 fn build_client(
     timeout: Duration,
     roots: &[reqwest::Certificate],
     identity: Option<&reqwest::Identity>,
-    direct: bool,
+    route: Route,
 ) -> anyhow::Result<Client> {
     let mut builder = Client::builder()
         .user_agent(USER_AGENT)
@@ -374,14 +387,17 @@ fn build_client(
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .tls_backend_rustls();
-    if direct {
+    if route.direct {
         builder = builder.no_proxy();
     }
-    for cert in roots {
-        builder = builder.add_root_certificate(cert.clone());
-    }
-    if let Some(identity) = identity {
-        builder = builder.identity(identity.clone());
+    if route.plain {
+        // No TLS on this client's requests (redirects are not followed).
+        builder = builder.tls_certs_only(std::iter::empty());
+    } else {
+        builder = builder.tls_certs_merge(roots.iter().cloned());
+        if let Some(identity) = identity {
+            builder = builder.identity(identity.clone());
+        }
     }
     Ok(builder.build().map_err(|e| {
         Failure::unreachable(format!("cannot set up the HTTP client: {}", chain(&e)))
