@@ -168,8 +168,7 @@ pub fn check_text(
     }
     if let Some(file) = &file {
         problems.extend(profile_problems(path, text, &doc));
-        problems.extend(consumer_problems(text, &doc, file, &names));
-        problems.extend(refresh_from_problems(text, &doc, file, &names));
+        problems.extend(unknown_profile_names(text, &doc, file, &names));
         if shared {
             warnings.extend(written_out_secrets(path, text, &doc, file));
         }
@@ -210,66 +209,43 @@ fn profile_problems(path: &Path, text: &Lines<'_>, doc: &DeTable<'_>) -> Vec<Fin
     found
 }
 
-/// `[consumers.TOOL]` entries that name no profile of the file.
-fn consumer_problems(
+/// Names of profiles that are not in the file: `[consumers.TOOL]` entries
+/// (placed at their key) and `refresh_from` (placed at its value; empty
+/// or naming itself is validation's to say).
+fn unknown_profile_names(
     text: &Lines<'_>,
     doc: &DeTable<'_>,
     file: &File,
     names: &[String],
 ) -> Vec<Finding> {
-    let mut found = Vec::new();
-    for (tool, host, profile) in file.consumers.entries() {
-        if names.iter().any(|n| n == profile) {
-            continue;
-        }
-        let position = document::entry(doc, &["consumers", tool, host])
-            .map(|(key, _)| text.position(key.span().start));
-        found.push(Finding::new(
-            position,
-            &["consumers".to_string(), tool.to_string(), host.to_string()],
-            format!(
-                "names no profile of the file: `{}`{}",
-                escape_for_terminal(profile),
-                crate::util::suggest::hint(profile, names.iter().map(String::as_str))
-            ),
-        ));
-    }
-    found
-}
-
-/// `refresh_from` naming no profile of the file.
-fn refresh_from_problems(
-    text: &Lines<'_>,
-    doc: &DeTable<'_>,
-    file: &File,
-    names: &[String],
-) -> Vec<Finding> {
-    let mut found = Vec::new();
-    for (name, raw) in &file.profiles {
-        let Some(from) = &raw.refresh_from else {
-            continue;
-        };
-        if from.is_empty() || from == name || names.iter().any(|n| n == from) {
-            // Empty or itself: validation says so.
-            continue;
-        }
-        let position = document::entry(doc, &["profiles", name, "refresh_from"])
-            .map(|(_, value)| text.position(value.span().start));
-        found.push(Finding::new(
-            position,
-            &[
-                "profiles".to_string(),
-                name.to_string(),
-                "refresh_from".to_string(),
-            ],
-            format!(
-                "names no profile of the file: `{}`{}",
-                escape_for_terminal(from),
-                crate::util::suggest::hint(from, names.iter().map(String::as_str))
-            ),
-        ));
-    }
-    found
+    let consumers = file.consumers.entries().into_iter().map(
+        |(tool, host, profile)| -> ([&str; 3], &str, bool) {
+            (["consumers", tool, host], profile, true)
+        },
+    );
+    let lenders = file.profiles.iter().filter_map(|(name, raw)| {
+        let from = raw.refresh_from.as_deref()?;
+        let path: [&str; 3] = ["profiles", name, "refresh_from"];
+        (!from.is_empty() && from != name).then_some((path, from, false))
+    });
+    consumers
+        .chain(lenders)
+        .filter(|(_, named, _)| !names.iter().any(|n| n == named))
+        .map(|(path, named, at_key)| {
+            let position = document::entry(doc, &path).map(|(key, value)| {
+                text.position(if at_key { key.span() } else { value.span() }.start)
+            });
+            Finding::new(
+                position,
+                &path.map(str::to_string),
+                format!(
+                    "names no profile of the file: `{}`{}",
+                    escape_for_terminal(named),
+                    crate::util::suggest::hint(named, names.iter().map(String::as_str))
+                ),
+            )
+        })
+        .collect()
 }
 
 /// A warning for each secret written out in a file that other users can

@@ -296,20 +296,6 @@ pub(super) fn endpoint(
     })
 }
 
-/// The algorithms a DPoP key may sign with (asymmetric only, RFC 9449
-/// section 4.2).
-const DPOP_ALGS: [(&str, SigningAlg); 9] = [
-    ("ES256", SigningAlg::ES256),
-    ("ES384", SigningAlg::ES384),
-    ("EdDSA", SigningAlg::EdDSA),
-    ("RS256", SigningAlg::RS256),
-    ("RS384", SigningAlg::RS384),
-    ("RS512", SigningAlg::RS512),
-    ("PS256", SigningAlg::PS256),
-    ("PS384", SigningAlg::PS384),
-    ("PS512", SigningAlg::PS512),
-];
-
 /// `dpop`, `dpop_key`, `dpop_alg`: the key and its algorithm, checked
 /// here; the key is read only when a request is made.
 fn dpop(name: &str, raw: &RawProfile) -> Result<Option<Dpop>> {
@@ -325,7 +311,7 @@ fn dpop(name: &str, raw: &RawProfile) -> Result<Option<Dpop>> {
         return Ok(None);
     }
     let alg = match raw.dpop_alg.as_deref() {
-        Some(v) => one_of(name, "dpop_alg", v, &DPOP_ALGS)?,
+        Some(v) => one_of(name, "dpop_alg", v, &SigningAlg::CHOICES)?,
         None => SigningAlg::ES256,
     };
     if raw.dpop_key.is_none() && !crate::util::jws::can_generate(alg) {
