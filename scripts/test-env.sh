@@ -350,6 +350,14 @@ _gte_in_userns() {
     unshare --user sh -c 'n=0; while [ -z "$(cat /proc/self/uid_map)" ] && [ $n -lt 500 ]; do
         sleep 0.01; n=$((n + 1)); done; exec "$@"' sh "$@" &
     pid=$!
+    # Only once `unshare` has made its namespace: before that, newuidmap
+    # would write to ours, fail, and the suite would run without nobody.
+    local own n=0
+    own=$(readlink /proc/self/ns/user)
+    while [[ $(readlink "/proc/$pid/ns/user" 2>/dev/null || echo "$own") == "$own" ]] && ((n < 500)); do
+        sleep 0.01
+        n=$((n + 1))
+    done
     if ! newuidmap "$pid" "$uid" "$uid" 1 65534 65534 1 2>/dev/null ||
         ! newgidmap "$pid" "$gid" "$gid" 1 65534 65534 1 2>/dev/null; then
         kill "$pid" 2>/dev/null
