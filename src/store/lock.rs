@@ -9,7 +9,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use crate::error::Failure;
 use crate::util::fs::{check_trusted_dir, file_name, is_untrusted, trusted_dir};
@@ -155,7 +156,7 @@ fn open_lock_file(path: &std::path::Path) -> std::io::Result<File> {
     Ok(file)
 }
 
-/// [`Locks::wait_for_fetch`]: polls for a shared lock (granted to every
+/// [`Locks::wait_for_fetch`]: waits for a shared lock (granted to every
 /// waiter at once when the fetcher lets go), then lets go of it. Silent,
 /// and `false`, whenever the lock file is not there to wait on: the lock
 /// taken next says why.
@@ -179,39 +180,66 @@ pub fn wait_for_fetch(name: &str, wait: Duration) -> Result<bool, Failure> {
     let Ok(file) = open_lock_file(&path) else {
         return Ok(false);
     };
-    let started = Instant::now();
-    let mut waited = false;
-    loop {
-        match file.try_lock_shared() {
-            Ok(()) => {
-                let _ = file.unlock();
-                return Ok(waited);
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                if started.elapsed() >= wait {
-                    return Err(gave_up(wait, &path));
-                }
-                if !waited {
-                    crate::log::debug!("waiting for another gettoken fetching `{name}`");
-                    waited = true;
-                }
-                pause(started);
-            }
-            Err(std::fs::TryLockError::Error(_)) => return Ok(false),
+    match lock_within(&file, Kind::Shared, wait, name) {
+        Ok(waited) => {
+            let _ = file.unlock();
+            Ok(waited)
         }
+        Err(Wait::TimedOut) => Err(gave_up(wait, &path)),
+        Err(Wait::Failed(_)) => Ok(false),
     }
 }
 
-/// A poll's pause: short while a fetch may still be quick (the waiters of a
-/// stampede take the lock, or read, milliseconds apart), then longer (a
-/// login may take minutes).
-fn pause(started: Instant) {
-    let ms = if started.elapsed() < Duration::from_millis(500) {
-        2
-    } else {
-        20
+/// A lock of one kind or the other.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Many holders at once: the waiters of a stampede.
+    Shared,
+    /// One holder: the fetcher.
+    Exclusive,
+}
+
+/// Why [`lock_within`] has no lock.
+enum Wait {
+    TimedOut,
+    Failed(std::io::Error),
+}
+
+/// Locks `file` within `wait`; whether it had to wait. A lock held by
+/// another process is waited for in flock(2), on a thread of its own, so
+/// the waiter wakes the moment the holder lets go (of 50 waiters, none
+/// polls), while this thread gives up after `wait`. The thread locks a
+/// duplicate of `file`, which shares its open file description, so the lock
+/// it takes is `file`'s; given up on, it closes the duplicate, and with
+/// `file` gone too any lock it got is let go.
+fn lock_within(file: &File, kind: Kind, wait: Duration, name: &str) -> Result<bool, Wait> {
+    let tried = match kind {
+        Kind::Shared => file.try_lock_shared(),
+        Kind::Exclusive => file.try_lock(),
     };
-    std::thread::sleep(Duration::from_millis(ms));
+    match tried {
+        Ok(()) => return Ok(false),
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(e)) => return Err(Wait::Failed(e)),
+    }
+    crate::log::debug!("waiting for another gettoken fetching `{name}`");
+    let duplicate = file.try_clone().map_err(Wait::Failed)?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("lock".into())
+        .spawn(move || {
+            let locked = match kind {
+                Kind::Shared => duplicate.lock_shared(),
+                Kind::Exclusive => duplicate.lock(),
+            };
+            let _ = tx.send(locked);
+        })
+        .map_err(Wait::Failed)?;
+    match rx.recv_timeout(wait) {
+        Ok(Ok(())) => Ok(true),
+        Ok(Err(e)) => Err(Wait::Failed(e)),
+        Err(_) => Err(Wait::TimedOut),
+    }
 }
 
 fn gave_up(wait: Duration, path: &std::path::Path) -> Failure {
@@ -247,31 +275,91 @@ pub fn acquire(name: &str, wait: Duration) -> Result<Option<ProfileLock>, Failur
             return Ok(None);
         }
     };
-    let started = Instant::now();
-    let mut announced = false;
-    loop {
-        match file.try_lock() {
-            Ok(()) => break,
-            Err(std::fs::TryLockError::WouldBlock) => {
-                if started.elapsed() >= wait {
-                    return Err(gave_up(wait, &path));
-                }
-                if !announced {
-                    crate::log::debug!("waiting for another gettoken fetching `{name}`");
-                    announced = true;
-                }
-                pause(started);
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                crate::log::debug!(
-                    "cannot lock {}: {e}; fetching without a lock",
-                    path.display()
-                );
-                return Ok(None);
-            }
+    match lock_within(&file, Kind::Exclusive, wait, name) {
+        Ok(_) => {}
+        Err(Wait::TimedOut) => return Err(gave_up(wait, &path)),
+        Err(Wait::Failed(e)) => {
+            crate::log::debug!(
+                "cannot lock {}: {e}; fetching without a lock",
+                path.display()
+            );
+            return Ok(None);
         }
     }
     let _ = file.set_len(0);
     let _ = writeln!(file, "{}", std::process::id());
     Ok(Some(ProfileLock { _file: file }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    /// Two opens of one file: flock(2) locks of the one conflict with the
+    /// other's as another process's would.
+    fn two_opens() -> (tempfile::TempDir, File, File) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.lock");
+        let holder = open_lock_file(&path).unwrap();
+        let waiter = open_lock_file(&path).unwrap();
+        (dir, holder, waiter)
+    }
+
+    #[test]
+    fn a_free_lock_is_taken_at_once() {
+        let (_dir, _holder, waiter) = two_opens();
+        assert!(matches!(
+            lock_within(&waiter, Kind::Exclusive, Duration::ZERO, "p"),
+            Ok(false)
+        ));
+    }
+
+    #[test]
+    fn a_waiter_gets_the_lock_when_the_holder_lets_go() {
+        for kind in [Kind::Shared, Kind::Exclusive] {
+            let (dir, holder, waiter) = two_opens();
+            holder.lock().unwrap();
+            let started = Instant::now();
+            let letting_go = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(150));
+                holder.unlock().unwrap();
+                Instant::now()
+            });
+            let waited = lock_within(&waiter, kind, Duration::from_secs(20), "p");
+            let woke = Instant::now();
+            let let_go = letting_go.join().unwrap();
+            assert!(matches!(waited, Ok(true)));
+            assert!(woke >= let_go && started.elapsed() >= Duration::from_millis(150));
+            // The lock is the waiter's own file's (not only its duplicate's,
+            // which is closed): a third open cannot take it exclusively.
+            let third = open_lock_file(&dir.path().join("p.lock")).unwrap();
+            assert!(matches!(
+                third.try_lock(),
+                Err(std::fs::TryLockError::WouldBlock)
+            ));
+        }
+    }
+
+    #[test]
+    fn a_lock_never_let_go_is_given_up_after_the_wait() {
+        let (dir, holder, waiter) = two_opens();
+        holder.lock().unwrap();
+        let started = Instant::now();
+        let waited = lock_within(&waiter, Kind::Shared, Duration::from_millis(200), "p");
+        assert!(matches!(waited, Err(Wait::TimedOut)));
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(200) && took < Duration::from_secs(10));
+        // Given up on, the waiter's lock (when its thread gets it) goes
+        // with the waiter's file.
+        drop(waiter);
+        drop(holder);
+        let third = open_lock_file(&dir.path().join("p.lock")).unwrap();
+        let free = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            third.try_lock().is_ok()
+        });
+        assert!(free, "a lock given up on is let go");
+    }
 }
