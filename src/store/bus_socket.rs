@@ -1,5 +1,5 @@
 //! The session bus socket under the cache hit's Secret Service read
-//! (`secret_lookup`): connected here, handed to zbus as its transport
+//! (`secret_direct`): connected here, handed to zbus as its transport
 //! (`zbus::connection::Builder::socket`), and driven on the calling thread
 //! by [`Bus::block_on`], which waits on the socket itself, never past a
 //! deadline.

@@ -8,7 +8,7 @@
 use std::cell::{Cell, OnceCell};
 
 use super::keyring::{KeyringBackend, LIMIT, bounded};
-use super::secret_lookup::{self, Lookup};
+use super::secret_direct::{self, Lookup, Written};
 use super::{Backend, SERVICE, StoreError};
 
 const SECRET_SERVICE: &str = "Secret Service";
@@ -92,7 +92,7 @@ impl LinuxKeyring {
         })
     }
 
-    /// A read through the light Secret Service client (`secret_lookup`: a
+    /// A read through the light Secret Service client (`secret_direct`: a
     /// plain session, no Diffie-Hellman):
     /// `Some(answer)` when it is sure, `None` when the full client must be
     /// asked. A read that timed out marks the Secret Service dead, so a
@@ -101,7 +101,7 @@ impl LinuxKeyring {
         if self.ss_dead.get() || !session_bus_configured() {
             return None;
         }
-        match secret_lookup::lookup(SERVICE, key) {
+        match secret_direct::lookup(SERVICE, key) {
             Lookup::Found(v) => {
                 crate::log::debug!("found in the Secret Service (direct lookup)");
                 Some(Some(v.to_string()))
@@ -115,6 +115,32 @@ impl LinuxKeyring {
                 crate::log::debug!("Secret Service did not answer within {}s", LIMIT.as_secs());
                 self.ss_dead.set(true);
                 None
+            }
+        }
+    }
+
+    /// A write through the light client (see [`Self::quick_ss_get`]):
+    /// whether the value is in the Secret Service now, read back. That is
+    /// the proof the full client's probe gives, so none is made after it;
+    /// when it is not sure, the probe and the full client have their say.
+    fn quick_ss_set(&self, key: &str, value: &str) -> bool {
+        if self.ss_dead.get() || !session_bus_configured() {
+            return false;
+        }
+        match secret_direct::write(SERVICE, key, value) {
+            Written::Done => {
+                crate::log::debug!("written to the Secret Service (direct)");
+                let _ = self.probed.set(true);
+                true
+            }
+            Written::Unsure(why) => {
+                crate::log::debug!("Secret Service quick write: {why}; asking the full client");
+                false
+            }
+            Written::TimedOut => {
+                crate::log::debug!("Secret Service did not answer within {}s", LIMIT.as_secs());
+                self.ss_dead.set(true);
+                false
             }
         }
     }
@@ -170,6 +196,10 @@ impl Backend for LinuxKeyring {
     }
 
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        if self.quick_ss_set(key, value) {
+            let _ = self.kernel().delete(key);
+            return Ok(());
+        }
         if self.secret_service_works()
             && let Some(Ok(())) = self.on_ss(|ss| ss.set(key, value))
         {

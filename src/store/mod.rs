@@ -20,7 +20,7 @@ pub mod memory;
 pub mod notice;
 pub mod record;
 #[cfg(target_os = "linux")]
-mod secret_lookup;
+mod secret_direct;
 
 use std::cell::OnceCell;
 

@@ -1,7 +1,10 @@
-//! A read from the Secret Service for the cache hit, through the
-//! `secret-service` crate on a `plain` session: one connection to the
-//! session bus, `SearchItems` by the attributes the keyring store writes
-//! (`service`, `username`; gettoken sets no `target`), then `GetSecret`.
+//! The Secret Service read of a cache hit, and the write after a fetch,
+//! through the `secret-service` crate on a `plain` session: one connection
+//! to the session bus, `SearchItems` by the attributes the keyring store
+//! writes (`service`, `username`; gettoken sets no `target`), then
+//! `GetSecret` (a read), or `SetSecret` on the one item found or
+//! `CreateItem` in the default collection, and `GetSecret` to see it took
+//! (a write: the item is the keyring store's, label included).
 //! The keyring store's own client negotiates a Diffie-Hellman session,
 //! which is most of the 10-20 ms it takes. A plain session hides nothing
 //! worth hiding: the session bus is a local socket of this user, and any
@@ -34,9 +37,12 @@
 //! wait on the socket is bounded by what is left of it): a bus or a
 //! service that never answers costs one wait, answered
 //! [`Lookup::TimedOut`]. Anything out of the ordinary (a bus that is not a
-//! Unix socket, a locked or ambiguous item, an error reply, a secret that
-//! is not UTF-8) answers [`Lookup::Unsure`], and the caller asks the full
-//! client, which knows how to unlock and report.
+//! Unix socket, a locked or ambiguous item, a locked or missing default
+//! collection, an error reply, a secret that is not UTF-8, a write that
+//! reads back otherwise) answers [`Lookup::Unsure`], and the caller asks
+//! the full client, which knows how to unlock and report. A write the full
+//! client makes costs 20-25 ms (its Diffie-Hellman session, and the probe
+//! before it); the 49 waiters of a stampede wait for it.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -64,13 +70,43 @@ const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
 /// Looks up the item with these attributes, taking at most
 /// `keyring::LIMIT`.
 pub fn lookup(service: &str, username: &str) -> Lookup {
+    on_bus(|conn| async move { read_on(&conn, service, username).await })
+}
+
+/// What became of a write.
+pub enum Written {
+    /// In the store, and read back.
+    Done,
+    /// Ask the full client: the reason, for `-v`.
+    Unsure(String),
+    /// The bus or the service did not answer in time: do not wait again.
+    TimedOut,
+}
+
+/// Writes `value` as the item with these attributes, taking at most
+/// `keyring::LIMIT`.
+pub fn write(service: &str, username: &str, value: &str) -> Written {
+    match on_bus(|conn| async move { write_on(&conn, service, username, value).await }) {
+        Lookup::Found(_) => Written::Done,
+        Lookup::Absent => Written::Unsure("the item written is not there".into()),
+        Lookup::Unsure(why) => Written::Unsure(why),
+        Lookup::TimedOut => Written::TimedOut,
+    }
+}
+
+/// Runs `job` on a connection to the session bus, all of it within
+/// `keyring::LIMIT`.
+fn on_bus<F>(job: impl FnOnce(zbus::Connection) -> F) -> Lookup
+where
+    F: std::future::Future<Output = Result<Lookup, String>>,
+{
     let deadline = Instant::now() + LIMIT;
     let bus = match Bus::connect(deadline) {
         Ok(bus) => bus,
         Err(Failure::TimedOut) => return Lookup::TimedOut,
         Err(Failure::Other(why)) => return Lookup::Unsure(why),
     };
-    match bus.block_on(read(bus.clone(), service, username)) {
+    match bus.block_on(run(bus.clone(), job)) {
         Ok(Ok(found)) => found,
         Ok(Err(_)) | Err(Failure::TimedOut) if bus.expired() => Lookup::TimedOut,
         Ok(Err(why)) | Err(Failure::Other(why)) => Lookup::Unsure(why),
@@ -78,12 +114,15 @@ pub fn lookup(service: &str, username: &str) -> Lookup {
     }
 }
 
-/// The read itself, on the session bus. Everything runs on this thread:
-/// the connection's executor (which reads the socket) is ticked here too.
-async fn read(bus: Bus, service: &str, username: &str) -> Result<Lookup, String> {
+/// `job` on the session bus. Everything runs on this thread: the
+/// connection's executor (which reads the socket) is ticked here too.
+async fn run<F>(bus: Bus, job: impl FnOnce(zbus::Connection) -> F) -> Result<Lookup, String>
+where
+    F: std::future::Future<Output = Result<Lookup, String>>,
+{
     // A peer-to-peer connection to zbus: it sends no `Hello` of its own
     // (which it would send with `BEGIN` and await before anything else
-    // could go out); `read_on` sends it, with the property read behind it.
+    // could go out); `open` sends it, with the property read behind it.
     let conn = zbus::connection::Builder::socket(bus)
         .p2p()
         .internal_executor(false)
@@ -95,11 +134,25 @@ async fn read(bus: Bus, service: &str, username: &str) -> Result<Lookup, String>
             conn.executor().tick().await;
         }
     };
-    futures_lite::future::or(read_on(&conn, service, username), ticking).await
+    futures_lite::future::or(job(conn.clone()), ticking).await
 }
 
-async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Result<Lookup, String> {
-    let failed = |e: &dyn std::fmt::Display| format!("Secret Service: {e}");
+fn failed(e: &dyn std::fmt::Display) -> String {
+    format!("Secret Service: {e}")
+}
+
+/// What the search by these attributes found, on a session: the
+/// connection greeted, the session opened.
+struct Opened<'c> {
+    ss: SecretService<'c>,
+    unlocked: Paths,
+    locked: Paths,
+}
+
+async fn open<'c>(
+    conn: &zbus::Connection,
+    attributes: &HashMap<&str, &str>,
+) -> Result<Opened<'c>, String> {
     // `Hello` (the bus's due first message), and behind it the harmless
     // first call (see the module doc): one round trip, answered before
     // anything that needs the daemon's client record goes out.
@@ -123,14 +176,27 @@ async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Resu
     hello.map_err(|e| format!("session bus: {e}"))?;
     greet.map_err(|e| failed(&e))?;
     // The session and the search go out together: one round trip.
-    let attributes = HashMap::from([("service", service), ("username", username)]);
     let (ss, found) = futures_lite::future::zip(
         SecretService::connect_with_existing(EncryptionType::Plain, conn.clone()),
-        search(conn, &attributes),
+        search(conn, attributes),
     )
     .await;
     let ss = ss.map_err(|e| failed(&e))?;
     let (unlocked, locked) = found.map_err(|e| failed(&e))?;
+    Ok(Opened {
+        ss,
+        unlocked,
+        locked,
+    })
+}
+
+async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Result<Lookup, String> {
+    let attributes = HashMap::from([("service", service), ("username", username)]);
+    let Opened {
+        ss,
+        unlocked,
+        locked,
+    } = open(conn, &attributes).await?;
     match next_step(unlocked.len(), locked.len()) {
         Step::Absent => Ok(Lookup::Absent),
         Step::Ask(why) => Ok(Lookup::Unsure(why)),
@@ -147,6 +213,81 @@ async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Resu
             Ok(decoded(secret))
         }
     }
+}
+
+/// The content type and label the keyring store gives the items it makes.
+const CONTENT_TYPE: &str = "application/octet-stream";
+
+fn label(service: &str, username: &str) -> String {
+    format!("keyring:{username}@{service}")
+}
+
+async fn write_on(
+    conn: &zbus::Connection,
+    service: &str,
+    username: &str,
+    value: &str,
+) -> Result<Lookup, String> {
+    let attributes = HashMap::from([("service", service), ("username", username)]);
+    let Opened {
+        ss,
+        unlocked,
+        locked,
+    } = open(conn, &attributes).await?;
+    match next_step(unlocked.len(), locked.len()) {
+        Step::Ask(why) => Ok(Lookup::Unsure(why)),
+        Step::Read => {
+            let item = ss
+                .get_item_by_path(unlocked[0].clone())
+                .await
+                .map_err(|e| failed(&e))?;
+            item.set_secret(value.as_bytes(), CONTENT_TYPE)
+                .await
+                .map_err(|e| failed(&e))?;
+            read_back(&item, value).await
+        }
+        Step::Absent => {
+            let collection = match ss.get_default_collection().await {
+                Ok(c) => c,
+                Err(secret_service::Error::NoResult) => {
+                    return Ok(Lookup::Unsure("no default collection".into()));
+                }
+                Err(e) => return Err(failed(&e)),
+            };
+            // Unlocked, it takes the item without a prompt (a prompt is the
+            // full client's to show).
+            if collection.is_locked().await.map_err(|e| failed(&e))? {
+                return Ok(Lookup::Unsure("the default collection is locked".into()));
+            }
+            let item = collection
+                .create_item(
+                    &label(service, username),
+                    attributes,
+                    value.as_bytes(),
+                    true,
+                    CONTENT_TYPE,
+                )
+                .await
+                .map_err(|e| failed(&e))?;
+            read_back(&item, value).await
+        }
+    }
+}
+
+/// The item's secret read back: a store that takes a write and answers
+/// something else is not used (the full client's probe asks the same).
+async fn read_back(item: &secret_service::Item<'_>, value: &str) -> Result<Lookup, String> {
+    let back = item
+        .get_secret()
+        .await
+        .map(Zeroizing::new)
+        .map_err(|e| failed(&e))?;
+    if back.as_slice() != value.as_bytes() {
+        return Ok(Lookup::Unsure(
+            "the item written reads back otherwise".into(),
+        ));
+    }
+    Ok(decoded(back))
 }
 
 type Paths = Vec<zbus::zvariant::OwnedObjectPath>;

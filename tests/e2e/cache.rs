@@ -346,6 +346,109 @@ fn fifty_parallel_calls_make_one_request_kernel_keyring() {
     stampede("keyring", &[]);
 }
 
+/// On a desktop: the waiters wait for the fetcher's shared lock, then read
+/// the Secret Service side by side.
+#[test]
+fn fifty_parallel_calls_make_one_request_secret_service() {
+    let Some(bus) = secret_service_bus() else {
+        return;
+    };
+    stampede("keyring", &[("DBUS_SESSION_BUS_ADDRESS", bus.as_str())]);
+}
+
+/// The items the Secret Service holds for `name`: (label, secret).
+fn secret_service_items(bus: &str, name: &str) -> Vec<(String, String)> {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", "gettoken"])
+        .args(["username", &format!("token/{name}")])
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .output()
+        .expect("secret-tool");
+    // secret-tool prints the attributes on stderr, the rest on stdout.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut items = Vec::new();
+    let mut label = None;
+    for line in text.lines() {
+        if let Some(l) = line.strip_prefix("label = ") {
+            label = Some(l.to_string());
+        } else if let Some(s) = line.strip_prefix("secret = ") {
+            items.push((label.take().unwrap_or_default(), s.to_string()));
+        }
+    }
+    items
+}
+
+/// A fetch writes the Secret Service through the light client: one item,
+/// the keyring store's label and attributes, updated in place by the next
+/// fetch, and an item an older gettoken (the full client) made is the one
+/// updated.
+#[test]
+fn a_fetch_writes_one_secret_service_item_and_updates_it() {
+    let Some(bus) = secret_service_bus() else {
+        return;
+    };
+    let env = Env::new();
+    let server = token_server(3600);
+    let name = unique("ssw");
+    let profiles = profile(&name, &server, "keyring", "");
+    let vars = [("DBUS_SESSION_BUS_ADDRESS", bus.as_str())];
+    let label = format!("keyring:token/{name}@gettoken");
+    let token_of = |items: &[(String, String)]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(l, s)| {
+                let record: serde_json::Value = serde_json::from_str(s).expect("a JSON record");
+                (
+                    l.clone(),
+                    record["access_token"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let first = env.run_as_is(&profiles, &[&name, "-v"], &vars);
+    assert_eq!(ok_stdout(&first), "tok-0\n");
+    assert_stderr_contains(&first, "written to the Secret Service (direct)");
+    assert_stderr_contains(&first, "cached in the Secret Service");
+    assert!(
+        !stderr(&first).contains("asking the full client"),
+        "{}",
+        stderr(&first)
+    );
+    assert_eq!(
+        token_of(&secret_service_items(&bus, &name)),
+        [(label.clone(), "tok-0".to_string())]
+    );
+    let again = env.run_as_is(&profiles, &[&name, "--force", "-v"], &vars);
+    assert_eq!(ok_stdout(&again), "tok-1\n");
+    assert_stderr_contains(&again, "written to the Secret Service (direct)");
+    assert_eq!(
+        token_of(&secret_service_items(&bus, &name)),
+        [(label.clone(), "tok-1".to_string())]
+    );
+    // An item made otherwise (by the full client, or by hand) under the
+    // same attributes is the one written.
+    assert_code(&env.run_as_is(&profiles, &["forget", &name], &vars), 0);
+    let mut store = Command::new("secret-tool")
+        .args(["store", "--label=made by hand", "service", "gettoken"])
+        .args(["username", &format!("token/{name}")])
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("secret-tool");
+    use std::io::Write as _;
+    store.stdin.take().unwrap().write_all(b"{}").unwrap();
+    assert!(store.wait().unwrap().success());
+    let third = env.run_as_is(&profiles, &[&name, "-v"], &vars);
+    assert_eq!(ok_stdout(&third), "tok-2\n");
+    assert_stderr_contains(&third, "written to the Secret Service (direct)");
+    assert_eq!(
+        token_of(&secret_service_items(&bus, &name)),
+        [("made by hand".to_string(), "tok-2".to_string())]
+    );
+    assert_code(&env.run_as_is(&profiles, &["forget", &name], &vars), 0);
+    assert!(secret_service_items(&bus, &name).is_empty());
+}
+
 fn env_profiles(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }

@@ -1508,6 +1508,11 @@ fn a_locked_secret_service() {
         text.contains("failed its probe") && text.contains("cached in the kernel keyring"),
         "{text}"
     );
+    // The light client's write leaves a locked collection to the full one.
+    assert!(
+        text.contains("quick write: the default collection is locked; asking the full client"),
+        "{text}"
+    );
     assert!(!stderr(&out).contains(&token), "{text}");
     assert!(
         !text.contains(CLIENT_SECRET) && !text.contains(NEW_REFRESH),
