@@ -109,7 +109,7 @@ pub fn token(profile: &Profile, opts: &Options, ports: Ports<'_>) -> anyhow::Res
     let cached = cache.load(profile);
     if let Some(token) = cached.as_ref().filter(|t| usable(t)) {
         crate::log::debug!(
-            "cache hit for `{}` (fetched by another gettoken)",
+            "cache hit for `{}` (fetched by another gettoken, read under the lock)",
             profile.name
         );
         return Ok(token.clone());
