@@ -145,7 +145,7 @@ impl<'a> Scan<'a> {
         // Most `[` follow a line's end or something other than a blank.
         let line = match at.checked_sub(1).map(|i| lines[i]) {
             None | Some(b'\n') => at,
-            Some(b' ' | b'\t') => match line_start(lines, at) {
+            Some(b' ' | b'\t') => match line_start(lines, at - 1) {
                 Some(line) => line,
                 None => return Some(()),
             },
@@ -442,8 +442,14 @@ mod avx2 {
                 mark &= mark - 1;
             }
         };
-        for (i, bytes) in steps.iter().enumerate() {
-            put(i * 64, step(bytes, &wanted, &mut found));
+        // Two steps a turn of the loop, then the rest.
+        let (twos, one) = steps.as_chunks::<2>();
+        for (i, [a, b]) in twos.iter().enumerate() {
+            put(i * 128, step(a, &wanted, &mut found));
+            put(i * 128 + 64, step(b, &wanted, &mut found));
+        }
+        if let [a] = one {
+            put(twos.len() * 128, step(a, &wanted, &mut found));
         }
         if !rest.is_empty() {
             let mut last = [0; 64];
