@@ -729,7 +729,16 @@ mod tests {
         // A fixed pseudo-random sequence over the bytes that matter.
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         let alphabet = b"[\"'a\n ";
-        for len in [0, 1, 63, 64, 65, 200, 4095, 4096] {
+        for len in [
+            0,
+            1,
+            63,
+            64,
+            65,
+            200,
+            super::avx2::BATCH - 1,
+            super::avx2::BATCH,
+        ] {
             for _ in 0..20 {
                 let batch: Vec<u8> = (0..len)
                     .map(|_| {
