@@ -126,10 +126,10 @@ impl<'a> Scan<'a> {
         let mut at = [0; avx2::BATCH];
         let mut pairs = false;
         let mut from = 0;
-        for (n, batch) in lines.chunks(avx2::BATCH).enumerate() {
-            let found = avx2::brackets(batch, &mut at, &mut pairs);
+        for start in (0..lines.len()).step_by(avx2::BATCH) {
+            let found = avx2::brackets(lines, start, &mut at, &mut pairs);
             for i in &at[..found] {
-                self.bracket(lines, n * avx2::BATCH + usize::from(*i), &mut from)?;
+                self.bracket(lines, start + usize::from(*i), &mut from)?;
             }
         }
         if pairs && multi_line_quote(lines) {
@@ -208,6 +208,23 @@ fn multi_line_quote(lines: &[u8]) -> bool {
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"\"\""));
     memchr::memchr_iter(b'\'', lines).any(|at| lines.get(at..at + 3) == Some(b"'''"))
         || DOUBLE.find(lines).is_some()
+}
+
+/// Whether the `[` at `at` may be first on its line but for blanks: the
+/// first of [`line_start`]'s steps, for most `[` (a value's, after `=`
+/// and a blank, or after anything else) the only ones.
+#[inline(always)]
+fn may_begin_line(bytes: &[u8], at: usize) -> bool {
+    let blank_or_end = |i: usize| matches!(bytes[i], b'\n' | b' ' | b'\t');
+    match at {
+        0 => true,
+        1 => blank_or_end(0),
+        _ => match bytes[at - 1] {
+            b'\n' => true,
+            b' ' | b'\t' => blank_or_end(at - 2),
+            _ => false,
+        },
+    }
 }
 
 /// The start of the line holding `at` when only blanks come before it on
@@ -419,14 +436,22 @@ mod avx2 {
     /// The most bytes [`brackets`] reads at a time.
     pub(super) const BATCH: usize = 4096;
 
-    /// Where the `[` of `batch` (at most [`BATCH`] bytes) are, in `at`;
-    /// how many. Read 64 bytes a step (the last padded with zeros, which
-    /// are neither `[` nor quotes). `pairs` is set when a pair `""` or
+    /// Where the `[` of the (at most) [`BATCH`] bytes of `lines` from
+    /// `start` are, in `at` (from `start`), but for those that cannot
+    /// begin a header (see [`super::may_begin_line`]); how many. Read 64
+    /// bytes a step (the last padded with zeros, which are neither `[` nor
+    /// quotes). `pairs` is set when a pair `""` or
     /// `''` starts at an even offset: a `"""` or `'''` has one (starting
     /// at an even offset, its first two quotes; at an odd one, its last
     /// two), so without a pair there is no multi-line string.
     #[target_feature(enable = "avx2")]
-    pub(super) fn brackets(batch: &[u8], at: &mut [u16; BATCH], pairs: &mut bool) -> usize {
+    pub(super) fn brackets(
+        lines: &[u8],
+        start: usize,
+        at: &mut [u16; BATCH],
+        pairs: &mut bool,
+    ) -> usize {
+        let batch = &lines[start..lines.len().min(start + BATCH)];
         let (steps, rest) = batch.as_chunks::<64>();
         let wanted = Wanted {
             bracket: _mm256_set1_epi8(b'[' as i8),
@@ -435,13 +460,7 @@ mod avx2 {
         };
         let mut found = _mm256_setzero_si256();
         let mut n = 0;
-        let mut put = |from: usize, mut mark: u64| {
-            while mark != 0 {
-                at[n] = (from + mark.trailing_zeros() as usize) as u16;
-                n += 1;
-                mark &= mark - 1;
-            }
-        };
+        let mut put = |from, mark| put(lines, start, from, mark, at, &mut n);
         // Two steps a turn of the loop, then the rest.
         let (twos, one) = steps.as_chunks::<2>();
         for (i, [a, b]) in twos.iter().enumerate() {
@@ -458,6 +477,20 @@ mod avx2 {
         }
         *pairs |= _mm256_testz_si256(found, found) == 0;
         n
+    }
+
+    /// The `[` of `mark` (the bits of the step `from` bytes after
+    /// `start`) in `at[n..]`.
+    #[inline(always)]
+    fn put(lines: &[u8], start: usize, from: usize, mut mark: u64, at: &mut [u16], n: &mut usize) {
+        while mark != 0 {
+            let i = from + mark.trailing_zeros() as usize;
+            if super::may_begin_line(lines, start + i) {
+                at[*n] = i as u16;
+                *n += 1;
+            }
+            mark &= mark - 1;
+        }
     }
 
     /// The bytes [`step`] compares with.
@@ -728,7 +761,7 @@ mod tests {
         }
         // A fixed pseudo-random sequence over the bytes that matter.
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let alphabet = b"[\"'a\n ";
+        let alphabet = b"[\"'a\n \t";
         for len in [
             0,
             1,
@@ -745,15 +778,15 @@ mod tests {
                         state ^= state << 13;
                         state ^= state >> 7;
                         state ^= state << 17;
-                        alphabet[(state % 6) as usize]
+                        alphabet[(state % alphabet.len() as u64) as usize]
                     })
                     .collect();
                 let mut at = [0; super::avx2::BATCH];
                 let mut pairs = false;
                 // SAFETY: the CPU has AVX2 (just checked).
-                let n = unsafe { super::avx2::brackets(&batch, &mut at, &mut pairs) };
+                let n = unsafe { super::avx2::brackets(&batch, 0, &mut at, &mut pairs) };
                 let expect: Vec<u16> = (0..len)
-                    .filter(|i| batch[*i] == b'[')
+                    .filter(|i| batch[*i] == b'[' && super::may_begin_line(&batch, *i))
                     .map(|i| i as u16)
                     .collect();
                 assert_eq!(at[..n], expect[..]);
