@@ -213,6 +213,7 @@ fn multi_line_quote(lines: &[u8]) -> bool {
 /// Whether the `[` at `at` may be first on its line but for blanks: the
 /// first of [`line_start`]'s steps, for most `[` (a value's, after `=`
 /// and a blank, or after anything else) the only ones.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn may_begin_line(bytes: &[u8], at: usize) -> bool {
     let blank_or_end = |i: usize| matches!(bytes[i], b'\n' | b' ' | b'\t');
