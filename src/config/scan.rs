@@ -151,20 +151,22 @@ impl<'a> Scan<'a> {
             },
             Some(_) => return Some(()),
         };
-        self.take(&lines[*from..line])?;
+        if self.open != Some(false) {
+            self.take(&lines[*from..line])?;
+        }
         let keep = match header(lines, at, self.name)? {
             Table::Defaults => true,
             Table::Profile(n) if n == self.name => {
                 self.found = true;
                 true
             }
-            Table::Profile(n)
+            Table::Profile(n) | Table::Other(n)
                 if self.reserved_lens & len_bit(n.len()) != 0
                     && self.reserved.iter().any(|r| r.as_bytes() == n) =>
             {
                 return None;
             }
-            Table::Profile(_) | Table::Consumers => false,
+            Table::Profile(_) | Table::Other(_) | Table::Consumers => false,
         };
         self.open = Some(keep);
         *from = line;
@@ -256,6 +258,8 @@ enum Table<'a> {
     /// `[profiles.NAME]` or a sub-table of it: the name as written (bare,
     /// or quoted without escapes).
     Profile(&'a [u8]),
+    /// A [`Table::Profile`] known not to be the one asked for.
+    Other(&'a [u8]),
     Consumers,
 }
 
@@ -277,7 +281,7 @@ fn header<'b>(bytes: &'b [u8], at: usize, name: &[u8]) -> Option<Table<'b>> {
         if let (1..16, Some(b']' | b'.')) = (len, window.get(10 + len)) {
             let other = &window[10..10 + len];
             if other != name {
-                return Some(Table::Profile(other));
+                return Some(Table::Other(other));
             }
         }
     }
@@ -288,7 +292,7 @@ fn header<'b>(bytes: &'b [u8], at: usize, name: &[u8]) -> Option<Table<'b>> {
             .unwrap_or(rest.len());
         let other = &rest[..len];
         if len > 0 && other != name && matches!(rest.get(len), Some(b']' | b'.')) {
-            return Some(Table::Profile(other));
+            return Some(Table::Other(other));
         }
     }
     full_header(bytes, at)
