@@ -252,31 +252,42 @@ fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, Failure> {
 
 /// The tables of profile `name` of `file` (config/scan.rs), read through a
 /// buffer of 64 KiB: a large file is neither held whole nor faulted into
-/// memory page by page. `None` to parse the whole file (a read error
+/// memory page by page (and each read asks for all the room left, so a
+/// piece is one read). `None` to parse the whole file (a read error
 /// included: the full read says what it is); at most [`PROFILES_CAP`]
 /// bytes are read.
 fn scan_file(file: &mut std::fs::File, name: &str, reserved: &[&str]) -> Option<String> {
     use std::io::Read as _;
     const PIECE: usize = 64 * 1024;
     let mut scan = scan::Scan::new(name, reserved);
-    let mut buf: Vec<u8> = Vec::with_capacity(PIECE);
+    let mut buf = vec![0; PIECE];
+    // The bytes of `buf` read and not yet given to the scan.
+    let mut len = 0;
     let mut total = 0u64;
     loop {
-        // (read_to_end fills the spare room without zeroing it first)
-        buf.reserve(PIECE);
-        let n = (&mut *file).take(PIECE as u64).read_to_end(&mut buf).ok()?;
+        if len == buf.len() {
+            // A line longer than the buffer.
+            buf.resize(2 * len, 0);
+        }
+        let n = match file.read(&mut buf[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
         total += n as u64;
         if total > PROFILES_CAP {
             return None;
         }
+        len += n;
         if n == 0 {
-            scan.feed(&buf)?;
+            scan.feed(&buf[..len])?;
             return scan.finish();
         }
         // Whole lines to the scan; a line begun stays for the next read.
-        if let Some(end) = memchr::memrchr(b'\n', &buf) {
+        if let Some(end) = memchr::memrchr(b'\n', &buf[..len]) {
             scan.feed(&buf[..=end])?;
-            buf.drain(..=end);
+            buf.copy_within(end + 1..len, 0);
+            len -= end + 1;
         }
     }
 }

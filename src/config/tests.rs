@@ -996,3 +996,40 @@ fn a_profile_from_its_own_tables_is_the_profile_of_the_whole_file() {
     }
     assert!(compared > 20, "only {compared} profiles compared");
 }
+
+/// The file read through its buffer gives the scan what the whole text
+/// gives it: pieces of whole lines, a line longer than the buffer, a file
+/// without a last line end.
+#[test]
+fn a_file_read_piece_by_piece_gives_the_tables_of_its_whole_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profiles.toml");
+    let mut text = format!("# {}\n[defaults]\nclient_id = \"c\"\n", "x".repeat(200_000));
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "\n[profiles.p{i}]\nflavour = \"oauth2\"\nscope = [\"s{i}\"]\n"
+        ));
+        if i == 1500 {
+            text.push_str(&format!(
+                "token_url = \"https://{}\"\n",
+                "y".repeat(150_000)
+            ));
+        }
+    }
+    text.push_str("[profiles.last]\nflavour = \"oauth2\"");
+    std::fs::write(&path, &text).unwrap();
+    for name in ["p0", "p1500", "p2999", "last", "none"] {
+        let mut file = std::fs::File::open(&path).unwrap();
+        assert_eq!(
+            scan_file(&mut file, name, &RESERVED),
+            scan::tables_of(text.as_bytes(), name, &RESERVED),
+            "{name}"
+        );
+    }
+    let mut file = std::fs::File::open(&path).unwrap();
+    let last = scan_file(&mut file, "last", &RESERVED).unwrap();
+    assert!(
+        last.ends_with("[profiles.last]\nflavour = \"oauth2\""),
+        "{last}"
+    );
+}
