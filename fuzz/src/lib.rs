@@ -36,7 +36,18 @@ pub fn config(data: &[u8]) {
     assert_hidden(&format!("{config:?}"), &secrets, "the config's Debug");
     let names: Vec<String> = config.names().map(str::to_string).collect();
     for name in names {
-        match config.profile(&name) {
+        let whole = config.profile(&name);
+        // A cache hit reads only the profile's own tables: the same profile.
+        if let Some(part) =
+            Config::profile_from_its_tables(Path::new("fuzz.toml"), text, &name, &reserved)
+        {
+            assert_eq!(
+                format!("{:?}", part.as_ref().map_err(|f| &f.message)),
+                format!("{:?}", whole.as_ref().map_err(|f| &f.message)),
+                "profile `{name}` from its own tables"
+            );
+        }
+        match whole {
             Ok(profile) => {
                 assert_eq!(profile.name, name);
                 assert_eq!(profile.fingerprint.len(), 16, "{}", profile.fingerprint);

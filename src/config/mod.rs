@@ -103,6 +103,23 @@ impl Config {
         config.profile(name)
     }
 
+    /// The profile `name` of `text` as a cache hit reads it: from only its
+    /// own tables and `[defaults]` (config/scan.rs), parsed; `None` when the
+    /// scan leaves it to the full parse. For the `config` fuzz target,
+    /// which checks it is the whole file's profile.
+    #[doc(hidden)]
+    pub fn profile_from_its_tables(
+        path: &Path,
+        text: &str,
+        name: &str,
+        reserved: &[&str],
+    ) -> Option<Result<Profile, Failure>> {
+        let mut scan = scan::Scan::new(name, reserved);
+        scan.feed(text.as_bytes())?;
+        let tables = scan.finish()?;
+        Some(Config::parse(path, &tables, reserved).and_then(|c| c.profile(name)))
+    }
+
     pub fn parse(path: &Path, text: &str, reserved: &[&str]) -> Result<Config, Failure> {
         let file: raw::File = toml::from_str(text).map_err(|e| parse_error(path, text, &e))?;
         if let Some(defaults) = &file.defaults
