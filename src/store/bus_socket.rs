@@ -45,7 +45,8 @@ pub struct Bus {
     stream: Arc<UnixStream>,
     /// The waker of the read that found the socket empty.
     reader: Arc<Mutex<Option<Waker>>>,
-    deadline: Instant,
+    /// No wait goes past it; [`Bus::renew`] sets the next call's.
+    deadline: Arc<Mutex<Instant>>,
     /// Set once a wait ran into the deadline.
     expired: Arc<AtomicBool>,
 }
@@ -96,9 +97,26 @@ impl Bus {
         Ok(Bus {
             stream: Arc::new(stream),
             reader: Arc::default(),
-            deadline,
+            deadline: Arc::new(Mutex::new(deadline)),
             expired: Arc::default(),
         })
+    }
+
+    /// A new deadline, for the next call on a connection kept open.
+    pub fn renew(&self, deadline: Instant) {
+        if let Ok(mut d) = self.deadline.lock() {
+            *d = deadline;
+        }
+        self.expired.store(false, Ordering::Relaxed);
+    }
+
+    fn deadline(&self) -> Instant {
+        // A poisoned lock (no thread here panics holding it) is the past:
+        // the wait ends at once.
+        self.deadline
+            .lock()
+            .map(|d| *d)
+            .unwrap_or_else(|_| Instant::now())
     }
 
     /// Whether a wait ran into the deadline (an error zbus reports then is
@@ -139,7 +157,7 @@ impl Bus {
     /// deadline.
     fn wait(&self, flags: PollFlags) -> Result<(), Failure> {
         loop {
-            let timeout = Timespec::try_from(left(self.deadline).inspect_err(|_| self.expire())?)
+            let timeout = Timespec::try_from(left(self.deadline()).inspect_err(|_| self.expire())?)
                 .map_err(|_| other("bad timeout"))?;
             let mut fds = [PollFd::new(&*self.stream, flags)];
             match rustix::event::poll(&mut fds, Some(&timeout)) {

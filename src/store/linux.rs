@@ -5,7 +5,7 @@
 //! bus. A write to one store removes the entry from the other, so the two
 //! never disagree.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 
 use super::keyring::{KeyringBackend, LIMIT, bounded};
 use super::secret_direct::{self, Lookup, Written};
@@ -21,6 +21,9 @@ pub struct LinuxKeyring {
     probed: OnceCell<bool>,
     /// Set once a Secret Service call failed or timed out: not tried again.
     ss_dead: Cell<bool>,
+    /// The light client's connection, kept for this process's next read
+    /// or write.
+    link: RefCell<Option<secret_direct::Link>>,
 }
 
 impl LinuxKeyring {
@@ -30,6 +33,7 @@ impl LinuxKeyring {
             kernel: OnceCell::new(),
             probed: OnceCell::new(),
             ss_dead: Cell::new(false),
+            link: RefCell::new(None),
         }
     }
 
@@ -101,7 +105,7 @@ impl LinuxKeyring {
         if self.ss_dead.get() || !session_bus_configured() {
             return None;
         }
-        match secret_direct::lookup(SERVICE, key) {
+        match secret_direct::lookup(&mut self.link.borrow_mut(), SERVICE, key) {
             Lookup::Found(v) => {
                 crate::log::debug!("found in the Secret Service (direct lookup)");
                 Some(Some(v.to_string()))
@@ -127,7 +131,7 @@ impl LinuxKeyring {
         if self.ss_dead.get() || !session_bus_configured() {
             return false;
         }
-        match secret_direct::write(SERVICE, key, value) {
+        match secret_direct::write(&mut self.link.borrow_mut(), SERVICE, key, value) {
             Written::Done => {
                 crate::log::debug!("written to the Secret Service (direct)");
                 let _ = self.probed.set(true);

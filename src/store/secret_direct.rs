@@ -33,6 +33,15 @@
 //! daemon frees a client's sessions when the client leaves the bus); every
 //! reply is awaited before the connection ends.
 //!
+//! The connection stays open for the process's next call ([`Link`], held
+//! by the caller): a stampede's waiter read the old token before its wait
+//! and reads the new one after it on the same connection, the item it
+//! found asked for its secret and attributes together (one round trip; an
+//! item that is gone, locked or now has other attributes is searched for
+//! again), and the write after a fetch searches on the connection the read
+//! opened: half the connections a stampede used to make (bench/run.sh's
+//! stampede rows measure what that saves).
+//!
 //! The whole read, connecting included, ends by `keyring::LIMIT` (every
 //! wait on the socket is bounded by what is left of it): a bus or a
 //! service that never answers costs one wait, answered
@@ -49,6 +58,7 @@ use std::time::Instant;
 
 use secret_service::EncryptionType;
 use secret_service::SecretService;
+use zbus::zvariant::OwnedObjectPath;
 use zeroize::Zeroizing;
 
 use super::bus_socket::{Bus, Failure};
@@ -67,10 +77,42 @@ const SECRETS: &str = "org.freedesktop.secrets";
 const SECRETS_PATH: &str = "/org/freedesktop/secrets";
 const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
 
+/// A connection to the session bus with its plain session open, kept by
+/// the caller for the process's next lookup or write: no new client of the
+/// bus and of the daemon, and the item a lookup found read again in one
+/// round trip (the waiters of a stampede read the new token so, after
+/// their wait). Kept only after a call that went as expected; any other
+/// outcome closes it.
+pub struct Link {
+    bus: Bus,
+    conn: zbus::Connection,
+    ss: SecretService<'static>,
+    /// The item each (service, username) was last found as.
+    items: Vec<(String, String, OwnedObjectPath)>,
+}
+
+impl Link {
+    fn item(&self, service: &str, username: &str) -> Option<OwnedObjectPath> {
+        self.items
+            .iter()
+            .find(|(s, u, _)| s == service && u == username)
+            .map(|(_, _, path)| path.clone())
+    }
+
+    fn remember(&mut self, service: &str, username: &str, item: Option<OwnedObjectPath>) {
+        self.items.retain(|(s, u, _)| s != service || u != username);
+        if let Some(path) = item {
+            self.items
+                .push((service.to_string(), username.to_string(), path));
+        }
+    }
+}
+
 /// Looks up the item with these attributes, taking at most
-/// `keyring::LIMIT`.
-pub fn lookup(service: &str, username: &str) -> Lookup {
-    on_bus(|conn| async move { read_on(&conn, service, username).await })
+/// `keyring::LIMIT`, on `link` if it holds one (else on a new connection,
+/// left in `link`).
+pub fn lookup(link: &mut Option<Link>, service: &str, username: &str) -> Lookup {
+    on_link(link, service, username, Job::Read)
 }
 
 /// What became of a write.
@@ -84,9 +126,9 @@ pub enum Written {
 }
 
 /// Writes `value` as the item with these attributes, taking at most
-/// `keyring::LIMIT`.
-pub fn write(service: &str, username: &str, value: &str) -> Written {
-    match on_bus(|conn| async move { write_on(&conn, service, username, value).await }) {
+/// `keyring::LIMIT` (on `link`, as [`lookup`]).
+pub fn write(link: &mut Option<Link>, service: &str, username: &str, value: &str) -> Written {
+    match on_link(link, service, username, Job::Write(value)) {
         Lookup::Found(_) => Written::Done,
         Lookup::Absent => Written::Unsure("the item written is not there".into()),
         Lookup::Unsure(why) => Written::Unsure(why),
@@ -94,47 +136,167 @@ pub fn write(service: &str, username: &str, value: &str) -> Written {
     }
 }
 
-/// Runs `job` on a connection to the session bus, all of it within
-/// `keyring::LIMIT`.
-fn on_bus<F>(job: impl FnOnce(zbus::Connection) -> F) -> Lookup
-where
-    F: std::future::Future<Output = Result<Lookup, String>>,
-{
-    let deadline = Instant::now() + LIMIT;
-    let bus = match Bus::connect(deadline) {
-        Ok(bus) => bus,
-        Err(Failure::TimedOut) => return Lookup::TimedOut,
-        Err(Failure::Other(why)) => return Lookup::Unsure(why),
-    };
-    match bus.block_on(run(bus.clone(), job)) {
-        Ok(Ok(found)) => found,
-        Ok(Err(_)) | Err(Failure::TimedOut) if bus.expired() => Lookup::TimedOut,
-        Ok(Err(why)) | Err(Failure::Other(why)) => Lookup::Unsure(why),
-        Err(Failure::TimedOut) => Lookup::TimedOut,
-    }
+#[derive(Clone, Copy)]
+enum Job<'v> {
+    Read,
+    Write(&'v str),
 }
 
-/// `job` on the session bus. Everything runs on this thread: the
-/// connection's executor (which reads the socket) is ticked here too.
-async fn run<F>(bus: Bus, job: impl FnOnce(zbus::Connection) -> F) -> Result<Lookup, String>
-where
-    F: std::future::Future<Output = Result<Lookup, String>>,
-{
-    // A peer-to-peer connection to zbus: it sends no `Hello` of its own
-    // (which it would send with `BEGIN` and await before anything else
-    // could go out); `open` sends it, with the property read behind it.
-    let conn = zbus::connection::Builder::socket(bus)
+/// What a job did: its answer, the item it found or made, and the session
+/// it opened (on a new connection).
+struct Done {
+    answer: Lookup,
+    item: Option<OwnedObjectPath>,
+    opened: Option<SecretService<'static>>,
+}
+
+/// Runs `job` on the held connection or a new one, all of it within
+/// `keyring::LIMIT`, and keeps the connection after an expected answer.
+fn on_link(link: &mut Option<Link>, service: &str, username: &str, job: Job<'_>) -> Lookup {
+    let deadline = Instant::now() + LIMIT;
+    let outcome = match link.as_ref() {
+        Some(held) => {
+            held.bus.renew(deadline);
+            let known = held.item(service, username);
+            let work = act(&held.conn, Some(&held.ss), known, service, username, job);
+            let done = held.bus.block_on(ticking(&held.conn, work));
+            (held.bus.clone(), done.map(|d| d.map(|d| (d, None))))
+        }
+        None => {
+            let bus = match Bus::connect(deadline) {
+                Ok(bus) => bus,
+                Err(Failure::TimedOut) => return Lookup::TimedOut,
+                Err(Failure::Other(why)) => return Lookup::Unsure(why),
+            };
+            let done = bus.block_on(async {
+                let conn = greeted(bus.clone()).await?;
+                let work = act(&conn, None, None, service, username, job);
+                let done = ticking(&conn, work).await?;
+                Ok((done, Some(conn)))
+            });
+            (bus, done)
+        }
+    };
+    let (bus, done) = outcome;
+    let (done, conn) = match done {
+        Ok(Ok(done)) => done,
+        Ok(Err(_)) | Err(Failure::TimedOut) if bus.expired() => {
+            return dropped(link, Lookup::TimedOut);
+        }
+        Ok(Err(why)) | Err(Failure::Other(why)) => return dropped(link, Lookup::Unsure(why)),
+        Err(Failure::TimedOut) => return dropped(link, Lookup::TimedOut),
+    };
+    if !matches!(done.answer, Lookup::Found(_) | Lookup::Absent) {
+        return dropped(link, done.answer);
+    }
+    if let (Some(conn), Some(ss)) = (conn, done.opened) {
+        *link = Some(Link {
+            bus,
+            conn,
+            ss,
+            items: Vec::new(),
+        });
+    }
+    if let Some(held) = link.as_mut() {
+        held.remember(service, username, done.item);
+    }
+    done.answer
+}
+
+/// `answer`, the held connection closed (it is in no known state).
+fn dropped(link: &mut Option<Link>, answer: Lookup) -> Lookup {
+    *link = None;
+    answer
+}
+
+/// A peer-to-peer connection to zbus on `bus`: it sends no `Hello` of its
+/// own (which it would send with `BEGIN` and await before anything else
+/// could go out); `open` sends it, with the property read behind it.
+async fn greeted(bus: Bus) -> Result<zbus::Connection, String> {
+    zbus::connection::Builder::socket(bus)
         .p2p()
         .internal_executor(false)
         .build()
         .await
-        .map_err(|e| format!("session bus: {e}"))?;
-    let ticking = async {
+        .map_err(|e| format!("session bus: {e}"))
+}
+
+/// `work` on the connection, whose executor (which reads the socket) is
+/// ticked on this thread too.
+async fn ticking<T>(conn: &zbus::Connection, work: impl std::future::Future<Output = T>) -> T {
+    let ticks = async {
         loop {
             conn.executor().tick().await;
         }
     };
-    futures_lite::future::or(job(conn.clone()), ticking).await
+    futures_lite::future::or(work, ticks).await
+}
+
+/// The job on a connection: on a held session, first the item found last
+/// time (if it still is the one), else a search; on a new connection, the
+/// greeting, the session and the search.
+async fn act(
+    conn: &zbus::Connection,
+    held: Option<&SecretService<'static>>,
+    known: Option<OwnedObjectPath>,
+    service: &str,
+    username: &str,
+    job: Job<'_>,
+) -> Result<Done, String> {
+    let attributes = HashMap::from([("service", service), ("username", username)]);
+    if let (Some(ss), Some(path), Job::Read) = (held, &known, job)
+        && let Some(secret) = reread(ss, path, &attributes).await
+    {
+        crate::log::debug!("Secret Service: the item read again on the connection already open");
+        return Ok(Done {
+            answer: decoded(secret),
+            item: known,
+            opened: None,
+        });
+    }
+    let (opened, unlocked, locked) = match held {
+        Some(_) => {
+            let (unlocked, locked) = search(conn, &attributes).await.map_err(|e| failed(&e))?;
+            (None, unlocked, locked)
+        }
+        None => {
+            let o = open(conn, &attributes).await?;
+            (Some(o.ss), o.unlocked, o.locked)
+        }
+    };
+    let Some(ss) = held.or(opened.as_ref()) else {
+        return Err("no session".into());
+    };
+    let (answer, item) = match job {
+        Job::Read => read_on(ss, unlocked, locked).await?,
+        Job::Write(value) => {
+            let label = label(service, username);
+            write_on(ss, unlocked, locked, attributes, &label, value).await?
+        }
+    };
+    Ok(Done {
+        answer,
+        item,
+        opened,
+    })
+}
+
+/// The secret of the item at `path`, if it still has these attributes and
+/// is unlocked: the secret and the attributes asked together, one round
+/// trip. `None` for anything else (the caller searches again).
+async fn reread(
+    ss: &SecretService<'static>,
+    path: &OwnedObjectPath,
+    attributes: &HashMap<&str, &str>,
+) -> Option<Zeroizing<Vec<u8>>> {
+    let item = ss.get_item_by_path(path.clone()).await.ok()?;
+    let (has, secret) = futures_lite::future::zip(item.get_attributes(), item.get_secret()).await;
+    let secret = Zeroizing::new(secret.ok()?);
+    let has = has.ok()?;
+    attributes
+        .iter()
+        .all(|(k, v)| has.get(*k).is_some_and(|h| h == v))
+        .then_some(secret)
 }
 
 fn failed(e: &dyn std::fmt::Display) -> String {
@@ -190,19 +352,19 @@ async fn open<'c>(
     })
 }
 
-async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Result<Lookup, String> {
-    let attributes = HashMap::from([("service", service), ("username", username)]);
-    let Opened {
-        ss,
-        unlocked,
-        locked,
-    } = open(conn, &attributes).await?;
+/// The read of what a search found: the secret of the one unlocked item.
+async fn read_on(
+    ss: &SecretService<'static>,
+    unlocked: Paths,
+    locked: Paths,
+) -> Result<(Lookup, Option<OwnedObjectPath>), String> {
     match next_step(unlocked.len(), locked.len()) {
-        Step::Absent => Ok(Lookup::Absent),
-        Step::Ask(why) => Ok(Lookup::Unsure(why)),
+        Step::Absent => Ok((Lookup::Absent, None)),
+        Step::Ask(why) => Ok((Lookup::Unsure(why), None)),
         Step::Read => {
+            let path = unlocked[0].clone();
             let item = ss
-                .get_item_by_path(unlocked[0].clone())
+                .get_item_by_path(path.clone())
                 .await
                 .map_err(|e| failed(&e))?;
             let secret = item
@@ -210,7 +372,7 @@ async fn read_on(conn: &zbus::Connection, service: &str, username: &str) -> Resu
                 .await
                 .map(Zeroizing::new)
                 .map_err(|e| failed(&e))?;
-            Ok(decoded(secret))
+            Ok((decoded(secret), Some(path)))
         }
     }
 }
@@ -222,20 +384,18 @@ fn label(service: &str, username: &str) -> String {
     format!("keyring:{username}@{service}")
 }
 
+/// The write of what a search found: `SetSecret` on the one unlocked
+/// item, or `CreateItem` in the default collection.
 async fn write_on(
-    conn: &zbus::Connection,
-    service: &str,
-    username: &str,
+    ss: &SecretService<'static>,
+    unlocked: Paths,
+    locked: Paths,
+    attributes: HashMap<&str, &str>,
+    label: &str,
     value: &str,
-) -> Result<Lookup, String> {
-    let attributes = HashMap::from([("service", service), ("username", username)]);
-    let Opened {
-        ss,
-        unlocked,
-        locked,
-    } = open(conn, &attributes).await?;
+) -> Result<(Lookup, Option<OwnedObjectPath>), String> {
     match next_step(unlocked.len(), locked.len()) {
-        Step::Ask(why) => Ok(Lookup::Unsure(why)),
+        Step::Ask(why) => Ok((Lookup::Unsure(why), None)),
         Step::Read => {
             let item = ss
                 .get_item_by_path(unlocked[0].clone())
@@ -244,32 +404,33 @@ async fn write_on(
             item.set_secret(value.as_bytes(), CONTENT_TYPE)
                 .await
                 .map_err(|e| failed(&e))?;
-            read_back(&item, value).await
+            read_back(&item, value)
+                .await
+                .map(|answer| (answer, Some(item.item_path.clone())))
         }
         Step::Absent => {
             let collection = match ss.get_default_collection().await {
                 Ok(c) => c,
                 Err(secret_service::Error::NoResult) => {
-                    return Ok(Lookup::Unsure("no default collection".into()));
+                    return Ok((Lookup::Unsure("no default collection".into()), None));
                 }
                 Err(e) => return Err(failed(&e)),
             };
             // Unlocked, it takes the item without a prompt (a prompt is the
             // full client's to show).
             if collection.is_locked().await.map_err(|e| failed(&e))? {
-                return Ok(Lookup::Unsure("the default collection is locked".into()));
+                return Ok((
+                    Lookup::Unsure("the default collection is locked".into()),
+                    None,
+                ));
             }
             let item = collection
-                .create_item(
-                    &label(service, username),
-                    attributes,
-                    value.as_bytes(),
-                    true,
-                    CONTENT_TYPE,
-                )
+                .create_item(label, attributes, value.as_bytes(), true, CONTENT_TYPE)
                 .await
                 .map_err(|e| failed(&e))?;
-            read_back(&item, value).await
+            read_back(&item, value)
+                .await
+                .map(|answer| (answer, Some(item.item_path.clone())))
         }
     }
 }
@@ -290,7 +451,7 @@ async fn read_back(item: &secret_service::Item<'_>, value: &str) -> Result<Looku
     Ok(decoded(back))
 }
 
-type Paths = Vec<zbus::zvariant::OwnedObjectPath>;
+type Paths = Vec<OwnedObjectPath>;
 
 /// `SearchItems`, as the crate's `search_items` makes it, but callable
 /// alongside `OpenSession` (the crate's needs the session first): the

@@ -356,6 +356,73 @@ fn fifty_parallel_calls_make_one_request_secret_service() {
     stampede("keyring", &[("DBUS_SESSION_BUS_ADDRESS", bus.as_str())]);
 }
 
+/// A stampede on a token too old for the callers' `min_ttl`: every waiter
+/// read the old token before its wait, and reads the new one after it on
+/// the same Secret Service connection (one round trip, no new client of
+/// the bus), never a stale value.
+#[test]
+fn stampede_waiters_read_the_new_token_on_their_open_connection() {
+    let Some(bus) = secret_service_bus() else {
+        return;
+    };
+    let env = Env::new();
+    // The first token lives 100 s, every later one an hour: with
+    // `--min-ttl 1000s` the first is too old and the next is not.
+    let server = Server::start(|_, i| {
+        if i > 0 {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let life = if i == 0 { 100 } else { 3600 };
+        Reply::json(
+            200,
+            json!({"access_token": format!("tok-{i}"), "expires_in": life}),
+        )
+    });
+    let name = unique("ssreread");
+    let path = env.write_profiles(&profile(&name, &server, "keyring", ""));
+    let vars = [("DBUS_SESSION_BUS_ADDRESS", bus.as_str())];
+    let first = env.run_as_is(&env_profiles(&path), &[&name], &vars);
+    assert_eq!(ok_stdout(&first), "tok-0\n");
+    let children: Vec<std::process::Child> = (0..20)
+        .map(|_| {
+            let mut cmd = Command::new(crate::util::gettoken_bin());
+            env.isolate_std(&mut cmd);
+            cmd.arg("--config").arg(&path).arg(&name);
+            cmd.args(["--min-ttl", "1000s", "-v"]);
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus);
+            cmd.stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let outputs: Vec<std::process::Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for out in &outputs {
+        assert_eq!(ok_stdout(out), "tok-1\n");
+    }
+    assert_eq!(server.count(), 2, "the priming call and one for the 20");
+    let reread = outputs
+        .iter()
+        .filter(|o| {
+            let err = String::from_utf8_lossy(&o.stderr);
+            err.contains("the item read again on the connection already open")
+                && err.contains("fetched by another gettoken")
+        })
+        .count();
+    assert!(
+        reread > 0,
+        "no waiter read the new token on its open connection: {}",
+        String::from_utf8_lossy(&outputs[1].stderr)
+    );
+    assert_code(
+        &env.run_as_is(&env_profiles(&path), &["forget", &name], &vars),
+        0,
+    );
+}
+
 /// The items the Secret Service holds for `name`: (label, secret).
 fn secret_service_items(bus: &str, name: &str) -> Vec<(String, String)> {
     let out = Command::new("secret-tool")
