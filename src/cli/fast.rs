@@ -1,5 +1,6 @@
 //! The command lines scripts run on every call, `gettoken PROFILE`,
-//! `gettoken PROFILE -H` and either with `--config PATH`, read without
+//! `gettoken PROFILE -H`, any of them with `--config PATH` or
+//! `--min-ttl DURATION` (a job that needs its token to last), read without
 //! building the clap definition (most of a cache hit's instructions were
 //! clap's). Anything else, or anything unusual in these (a repeated
 //! option, a name like a command or an option, a word that is not UTF-8),
@@ -9,7 +10,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::args::{Cli, GetOptions};
+use super::args::{Cli, FetchOptions, GetOptions};
 
 /// The names clap reads as a command, not a profile (every subcommand and
 /// `help`); a unit test keeps it equal to the definition's.
@@ -42,6 +43,7 @@ pub fn parse(args: &[OsString]) -> Option<Cli> {
     let mut profile: Option<String> = None;
     let mut config: Option<PathBuf> = None;
     let mut header = false;
+    let mut min_ttl = None;
     let mut words = args.iter().skip(1);
     while let Some(word) = words.next() {
         let word = word.to_str()?;
@@ -61,6 +63,18 @@ pub fn parse(args: &[OsString]) -> Option<Cli> {
                 }
                 config = Some(PathBuf::from(value));
             }
+            // A value clap would refuse goes to clap, which says why.
+            "--min-ttl" if min_ttl.is_none() => {
+                let value = words.next()?.to_str()?;
+                if value.starts_with('-') {
+                    return None;
+                }
+                min_ttl = Some(crate::util::duration::parse(value).ok()?);
+            }
+            _ if word.starts_with("--min-ttl=") && min_ttl.is_none() => {
+                let value = &word["--min-ttl=".len()..];
+                min_ttl = Some(crate::util::duration::parse(value).ok()?);
+            }
             _ if profile.is_none() && plain_name(word) => profile = Some(word.to_string()),
             _ => return None,
         }
@@ -70,6 +84,10 @@ pub fn parse(args: &[OsString]) -> Option<Cli> {
         profile: Some(profile?),
         get: GetOptions {
             header,
+            fetch: FetchOptions {
+                min_ttl,
+                ..FetchOptions::default()
+            },
             ..GetOptions::default()
         },
         config,
@@ -126,6 +144,10 @@ mod tests {
             &["a.b"],
             &["prod", "--config", "~/p.toml"],
             &["é"],
+            &["prod", "--min-ttl", "5m"],
+            &["--min-ttl=90s", "prod", "-H"],
+            &["prod", "--min-ttl", "3595s", "--config", "p.toml"],
+            &["prod", "--min-ttl", " 2h "],
         ] {
             let fast = parse(&args(words)).unwrap_or_else(|| panic!("{words:?}"));
             let clap = Cli::try_parse_from(args(words)).unwrap();
@@ -154,6 +176,12 @@ mod tests {
             &["--", "prod"],
             &["-"],
             &["prod", "-Hv"],
+            &["prod", "--min-ttl"],
+            &["prod", "--min-ttl="],
+            &["prod", "--min-ttl", "5"],
+            &["prod", "--min-ttl", "-5m"],
+            &["prod", "--min-ttl", "5m", "--min-ttl", "6m"],
+            &["prod", "--min-ttl", "5m", "--force"],
             &["--version"],
             &["--help"],
         ] {
