@@ -67,29 +67,42 @@ const RESPONSE_WRITTEN_WHEN_UNSET: &[&str] = &[
     "error",
 ];
 
-/// A stable digest of the settings that decide which token comes back.
-/// Literal values of secret-looking keys are left out, so the digest never
-/// depends on (or reveals anything of) a secret.
+/// A profile's identity, from one serialized form of its keys (the form
+/// is most of the work a cache hit does here):
 ///
-/// The digest is of the keys as written, in canonical form (JSON with
-/// sorted keys; the keys of the first form also when unset, see
-/// [`WRITTEN_WHEN_UNSET`]). `fingerprints_of_existing_profiles_never_move`
-/// fails if one moves.
-pub fn fingerprint(raw: &RawProfile) -> String {
-    fnv1a64(canonical(raw).to_string().as_bytes())
-}
-
-/// The settings that decide which token comes back, secrets masked.
-fn canonical(raw: &RawProfile) -> Value {
+/// - the fingerprint, a stable digest of the settings that decide which
+///   token comes back. Literal values of secret-looking keys are left out,
+///   so the digest never depends on (or reveals anything of) a secret. It
+///   is of the keys as written, in canonical form (JSON with sorted keys;
+///   the keys of the first form also when unset, see
+///   [`WRITTEN_WHEN_UNSET`]); `fingerprints_of_existing_profiles_never_move`
+///   fails if one moves;
+/// - the credentials: the values the fingerprint leaves out or only names,
+///   which a cached token must still match (`secrets::identity` digests
+///   them): each secret written out under a credential key, and each
+///   `{ env = ... }` or `{ file = ... }` source, whatever its key (a client
+///   id from the environment decides the token as much as a secret does).
+///   By where they stand in the profile, as `client_secret` or
+///   `params.api_key`. `command`, `keyring` and `prompt` sources are only
+///   read for a request.
+pub fn fingerprint_and_credentials(raw: &RawProfile) -> (String, Vec<(String, Text)>) {
     // Keys marked `Ignored` in the table of keys (`config/raw.rs`) change
     // how a token is shown, kept or fetched, not which one.
     let mut value = serde_json::to_value(raw.identity()).unwrap_or_default();
-    drop_unset(&mut value, WRITTEN_WHEN_UNSET);
+    let mut credentials = Vec::new();
+    collect(&value, "", false, &mut credentials);
+    canonicalize(&mut value);
+    (fnv1a64(value.to_string().as_bytes()), credentials)
+}
+
+/// The form made canonical: unset keys dropped (but those of the first
+/// form), secrets masked.
+fn canonicalize(value: &mut Value) {
+    drop_unset(value, WRITTEN_WHEN_UNSET);
     if let Some(response) = value.get_mut("response") {
         drop_unset(response, RESPONSE_WRITTEN_WHEN_UNSET);
     }
-    mask_secrets(&mut value, false);
-    value
+    mask_secrets(value, false);
 }
 
 /// Drops the unset keys of a table, but those the first form wrote.
@@ -97,20 +110,6 @@ fn drop_unset(table: &mut Value, written: &[&str]) {
     if let Value::Object(map) = table {
         map.retain(|k, v| !v.is_null() || written.contains(&k.as_str()));
     }
-}
-
-/// The values the fingerprint leaves out or only names, which a cached
-/// token must still match (`secrets::identity` digests them): each secret
-/// written out under a credential key, and each `{ env = ... }` or
-/// `{ file = ... }` source, whatever its key (a client id from the
-/// environment decides the token as much as a secret does). By where they
-/// stand in the profile, as `client_secret` or `params.api_key`.
-/// `command`, `keyring` and `prompt` sources are only read for a request.
-pub fn credentials(raw: &RawProfile) -> Vec<(String, Text)> {
-    let value = serde_json::to_value(raw.identity()).unwrap_or_default();
-    let mut found = Vec::new();
-    collect(&value, "", false, &mut found);
-    found
 }
 
 fn collect(value: &Value, at: &str, secret_key: bool, found: &mut Vec<(String, Text)>) {
@@ -223,7 +222,8 @@ audience = "aud"
 params = { api_key = "p4", tenant = { file = "~/t" }, plain = "x" }
 headers = { Authorization = { env = "H" } }
 "#);
-        let found: Vec<String> = credentials(&r)
+        let found: Vec<String> = fingerprint_and_credentials(&r)
+            .1
             .into_iter()
             .map(|(k, t)| format!("{k}={t:?}"))
             .collect();

@@ -40,7 +40,7 @@ pub struct Profile {
     pub fingerprint: String,
     /// What the fingerprint only names or leaves out, which the cached
     /// token must match too: secrets written out, `env` and `file`
-    /// sources (see `config::fingerprint::credentials`).
+    /// sources (see `config::fingerprint::fingerprint_and_credentials`).
     pub credentials: Vec<(String, Text)>,
     /// Addresses written as a source (`token_url = { env = ... }`), by key:
     /// read only when fetching (`Profile::with_addresses`), their fields

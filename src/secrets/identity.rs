@@ -76,7 +76,7 @@ fn digest(salt: &str, credentials: &[(String, Text)]) -> String {
         }
     }
     let sum = ctx.finish();
-    sum.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    crate::util::text::hex(sum.as_ref())
 }
 
 /// The value of a written-out secret, an environment variable or a file;

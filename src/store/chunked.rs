@@ -7,8 +7,6 @@
 //! never a mix: a missing or changed part reads as no entry. The parts of
 //! the value replaced are removed after the new index is in place.
 
-use std::fmt::Write as _;
-
 use super::{Backend, StoreError};
 
 /// The most UTF-16 bytes the Windows Credential Manager keeps in one
@@ -63,13 +61,7 @@ fn part_key(key: &str, generation: &str, i: usize) -> String {
 /// SHA-256 of `value`, in hex.
 fn digest(value: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, value.as_bytes());
-    digest
-        .as_ref()
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
+    crate::util::text::hex(digest.as_ref())
 }
 
 /// `value` cut (between characters) into pieces of at most `limit` UTF-16

@@ -1,6 +1,6 @@
 //! Text from outside (an endpoint's reply, a URL, a JWT's claims, git's
 //! request) made safe to show on a terminal, and the character checks a
-//! token and an HTTP auth scheme must pass. Pure.
+//! token and an HTTP auth scheme must pass; bytes as hex. Pure.
 
 /// Whether `c` must never reach a terminal as it is: C0 and C1 controls,
 /// DEL, and the Unicode format characters that reorder or hide text
@@ -54,9 +54,29 @@ pub fn is_http_token(text: &str) -> bool {
         })
 }
 
+/// `bytes` in lower-case hex, two digits each (a digest as text).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lower_case_digits_a_byte() {
+        assert_eq!(hex(&[]), "");
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        let all: Vec<u8> = (0..=255).collect();
+        let formatted: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex(&all), formatted);
+    }
 
     #[test]
     fn line_breaks_and_tabs_become_spaces() {

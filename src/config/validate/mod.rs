@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::fingerprint::{credentials, fingerprint};
+use super::fingerprint::fingerprint_and_credentials;
 use super::model::{
     CacheKind, ClientAuth, DEFAULT_DOCKER_USERNAME, DEFAULT_GIT_USERNAME, Endpoint, Format, Profile,
 };
@@ -216,11 +216,12 @@ impl Profile {
                 "`client_auth` \"tls_client_auth\" or \"self_signed_tls_client_auth\" needs `client_cert` and `client_key`",
             ));
         }
+        let (fingerprint, credentials) = fingerprint_and_credentials(&raw);
         Ok(Profile {
             name: name.to_string(),
             client_cert,
-            fingerprint: fingerprint(&raw),
-            credentials: credentials(&raw),
+            fingerprint,
+            credentials,
             variant: None,
             id_token: raw.id_token.unwrap_or(false),
             endpoint,
