@@ -301,7 +301,9 @@ fn scan_file(file: &mut std::fs::File, name: &str, reserved: &[&str]) -> Option<
             return scan.finish();
         }
         // Whole lines to the scan; a line begun stays for the next read.
-        if let Some(end) = memchr::memrchr(b'\n', &buf[..len]) {
+        // (The last line's end is near the buffer's end: a plain search
+        // back, not memchr's, which asks the CPU for its features first.)
+        if let Some(end) = buf[..len].iter().rposition(|b| *b == b'\n') {
             scan.feed(&buf[..=end])?;
             buf.copy_within(end + 1..len, 0);
             len -= end + 1;
