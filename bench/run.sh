@@ -952,9 +952,12 @@ profile's lock is let go (a shared lock, granted to all at once), then read the 
 token side by side.
 
 Where the time goes on the Secret Service: every call reads the cached token first,
-to see it is too old, and a waiter reads the new one after the wait: about 100 reads,
-each a D-Bus connection (authentication, \`Hello\`, a session, a search, the secret)
-through dbus-daemon to gnome-keyring. CPU of the whole machine while the 50 calls
+to see it is too old, on a D-Bus connection of its own through dbus-daemon to
+gnome-keyring (authentication, \`Hello\`, a session, a search, the secret: what 50
+hits cost too); a waiter reads the new token after the wait on that same connection,
+the item it found asked again (one round trip), and the one that fetched writes on
+its own. So the stampede costs 50 hits and 49 short reads, a fetch and a write;
+the hits alone are the least it can cost. CPU of the whole machine while the 50 calls
 ran (median of the rounds; $(nproc) cores, so the wall clock is about half of it):
 
 | what ran | wall (ms) | CPU, machine (ms) | of it dbus-daemon (ms) | of it gnome-keyring (ms) |
