@@ -1012,7 +1012,9 @@ The hits of targets 1, 2, 3 and 6 are the static binary's, the Linux
 release artifact; the dynamic build's are beside them in the tables above.
 \`true\`, a process that does nothing, takes $(fmt "$m_true") ms here, and
 \`gettoken --version\` $(fmt "$m_version") ms. Where the instructions of a
-target not met go: see *Where a hit's instructions go*.
+hit go: see *Where a hit's instructions go*; where a stampede's time goes: see
+*Stampede*, its CPU table (target 5 on the Secret Service: 50 hits alone, with no
+fetch and no wait, take the least any stampede there can).
 
 $(cat "$gdir/google.md")
 
