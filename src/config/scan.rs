@@ -22,8 +22,9 @@
 //! every table of the profile is kept: its keys are the full parse's.
 //!
 //! What it costs: one pass over the bytes for the `[` and for the quotes
-//! of a multi-line string (on x86_64 with AVX2, 64 bytes a step for both;
-//! elsewhere memchr's searches), then a few byte comparisons at each `[`:
+//! of a multi-line string (up to 8 KiB byte by byte; beyond, on x86_64
+//! with AVX2, 64 bytes a step for both; elsewhere memchr's searches), then
+//! a few byte comparisons at each `[`:
 //! most are a value's (not first on their line) or another profile's
 //! header, dropped once its name is read.
 //!
