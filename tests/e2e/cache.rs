@@ -297,6 +297,35 @@ fn refresh_token_is_used_and_rotated_and_falls_back_when_refused() {
     );
 }
 
+/// `n` gettoken processes started at once with the profiles file at `path`
+/// and `args`, and what each printed.
+fn all_at_once(
+    env: &Env,
+    n: usize,
+    path: &std::path::Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> Vec<std::process::Output> {
+    let children: Vec<std::process::Child> = (0..n)
+        .map(|_| {
+            let mut cmd = Command::new(crate::util::gettoken_bin());
+            env.isolate_std(&mut cmd);
+            cmd.arg("--config").arg(path).args(args);
+            for (k, v) in vars {
+                cmd.env(k, v);
+            }
+            cmd.stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect()
+}
+
 fn stampede(cache: &str, vars: &[(&str, &str)]) {
     let env = Env::new();
     let server = Server::start(|_, i| {
@@ -308,24 +337,7 @@ fn stampede(cache: &str, vars: &[(&str, &str)]) {
     });
     let name = unique("stampede");
     let path = env.write_profiles(&profile(&name, &server, cache, ""));
-    let children: Vec<std::process::Child> = (0..50)
-        .map(|_| {
-            let mut cmd = Command::new(crate::util::gettoken_bin());
-            env.isolate_std(&mut cmd);
-            cmd.arg("--config").arg(&path).arg(&name);
-            for (k, v) in vars {
-                cmd.env(k, v);
-            }
-            cmd.stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
-    let outputs: Vec<std::process::Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outputs = all_at_once(&env, 50, &path, &[&name], vars);
     for out in &outputs {
         assert_eq!(ok_stdout(out), "tok-0\n");
     }
@@ -383,23 +395,7 @@ fn stampede_waiters_read_the_new_token_on_their_open_connection() {
     let vars = [("DBUS_SESSION_BUS_ADDRESS", bus.as_str())];
     let first = env.run_as_is(&env_profiles(&path), &[&name], &vars);
     assert_eq!(ok_stdout(&first), "tok-0\n");
-    let children: Vec<std::process::Child> = (0..20)
-        .map(|_| {
-            let mut cmd = Command::new(crate::util::gettoken_bin());
-            env.isolate_std(&mut cmd);
-            cmd.arg("--config").arg(&path).arg(&name);
-            cmd.args(["--min-ttl", "1000s", "-v"]);
-            cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus);
-            cmd.stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
-        .collect();
-    let outputs: Vec<std::process::Output> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outputs = all_at_once(&env, 20, &path, &[&name, "--min-ttl", "1000s", "-v"], &vars);
     for out in &outputs {
         assert_eq!(ok_stdout(out), "tok-1\n");
     }
