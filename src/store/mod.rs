@@ -5,11 +5,11 @@
 //!
 //! Keys are `token/PROFILE` and `secret/NAME`, all under one service name.
 
-#[cfg(target_os = "linux")]
-mod bus_socket;
 pub mod cache;
 pub mod chunked;
 pub mod cooldown;
+#[cfg(target_os = "linux")]
+mod dbus;
 pub mod file;
 mod keyring;
 pub mod lifetime;

@@ -1,37 +1,34 @@
 //! The Secret Service read of a cache hit, and the write after a fetch,
-//! through the `secret-service` crate on a `plain` session: one connection
-//! to the session bus, `SearchItems` by the attributes the keyring store
-//! writes (`service`, `username`; gettoken sets no `target`), then
-//! `GetSecret` (a read), or `SetSecret` on the one item found or
-//! `CreateItem` in the default collection, and `GetSecret` to see it took
-//! (a write: the item is the keyring store's, label included).
-//! The keyring store's own client negotiates a Diffie-Hellman session,
-//! which is most of the 10-20 ms it takes. A plain session hides nothing
-//! worth hiding: the session bus is a local socket of this user, and any
-//! process of the user that could read the secret off it could as well ask
-//! the Secret Service for it.
+//! on a `plain` session through the light D-Bus client ([`super::dbus`]):
+//! one connection to the session bus, `SearchItems` by the attributes the
+//! keyring store writes (`service`, `username`; gettoken sets no
+//! `target`), then `GetSecret` (a read), or `SetSecret` on the one item
+//! found or `CreateItem` in the default collection, and `GetSecret` to see
+//! it took (a write: the item is the keyring store's, label and content
+//! type included). The keyring store's own client negotiates a
+//! Diffie-Hellman session, which is most of the 10-20 ms it takes. A plain
+//! session hides nothing worth hiding: the session bus is a local socket
+//! of this user, and any process of the user that could read the secret
+//! off it could as well ask the Secret Service for it.
 //!
-//! Four round trips: the authentication (zbus's `AUTH EXTERNAL`); `BEGIN`,
-//! `Hello` and a property read, written together (the connection is a
-//! zbus `p2p` one, so zbus neither sends `Hello` itself nor waits for its
-//! answer before anything else goes out: the bus needs it first, and gets
-//! it first); the crate's `OpenSession` together with `SearchItems` (a
-//! plain zbus call, as the crate's `search_items` would make it after the
-//! session); the crate's `GetSecret`. All on the calling thread, no thread
-//! started: zbus's executor is ticked here, and the socket under it is
-//! `bus_socket`'s, which waits in `poll(2)` only when nothing else can
-//! move.
+//! Four round trips: the authentication; `BEGIN`, `Hello` and a property
+//! read, written together (the bus needs `Hello` first, and gets it
+//! first); `OpenSession` together with `SearchItems`; `GetSecret`. All on
+//! the calling thread, no thread started, no async runtime: calls go out
+//! together and their answers are read as they come (zbus and the
+//! `secret-service` crate did this before, at about ten times the
+//! instructions; the full client still uses them).
 //!
 //! gnome-keyring 42 admits a new client from an idle callback that its
 //! message filter schedules, and a method handled before that callback ran
 //! finds no client record and makes the daemon abort (`OpenSession`:
 //! "gkd_secret_service_publish_dispatch: assertion 'client' failed", then
-//! a fatal `g_variant_new`), seen after a few thousand fast clients. The
-//! crate's first call to the service is `OpenSession`, so the lookup reads
-//! a property (`Collections`) first and waits for its answer, as
-//! libsecret's proxy does. The crate does not close its session (the
-//! daemon frees a client's sessions when the client leaves the bus); every
-//! reply is awaited before the connection ends.
+//! a fatal `g_variant_new`), seen after a few thousand fast clients. So the
+//! first call to the service reads a property (`Collections`) and its
+//! answer is awaited before `OpenSession` goes out, as libsecret's proxy
+//! does. The session is not closed (the daemon frees a client's sessions
+//! when the client leaves the bus); every reply is awaited before the
+//! connection ends.
 //!
 //! The connection stays open for the process's next call ([`Link`], held
 //! by the caller): a stampede's waiter read the old token before its wait
@@ -47,21 +44,18 @@
 //! service that never answers costs one wait, answered
 //! [`Lookup::TimedOut`]. Anything out of the ordinary (a bus that is not a
 //! Unix socket, a locked or ambiguous item, a locked or missing default
-//! collection, an error reply, a secret that is not UTF-8, a write that
-//! reads back otherwise) answers [`Lookup::Unsure`], and the caller asks
-//! the full client, which knows how to unlock and report. A write the full
-//! client makes costs 20-25 ms (its Diffie-Hellman session, and the probe
-//! before it); the 49 waiters of a stampede wait for it.
+//! collection, a write that needs a prompt, an error reply, a reply of
+//! another shape, a secret that is not UTF-8, a write that reads back
+//! otherwise) answers [`Lookup::Unsure`], and the caller asks the full
+//! client, which knows how to unlock and report. A write the full client
+//! makes costs 20-25 ms (its Diffie-Hellman session, and the probe before
+//! it); the 49 waiters of a stampede wait for it.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
-use secret_service::EncryptionType;
-use secret_service::SecretService;
-use zbus::zvariant::OwnedObjectPath;
 use zeroize::Zeroizing;
 
-use super::bus_socket::{Bus, Failure};
+use super::dbus::{Call, Connection, Failure, Kind, Message, Value};
 use super::keyring::LIMIT;
 
 pub enum Lookup {
@@ -76,6 +70,9 @@ pub enum Lookup {
 const SECRETS: &str = "org.freedesktop.secrets";
 const SECRETS_PATH: &str = "/org/freedesktop/secrets";
 const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
+const ITEM_IFACE: &str = "org.freedesktop.Secret.Item";
+const COLLECTION_IFACE: &str = "org.freedesktop.Secret.Collection";
+const PROPERTIES: &str = "org.freedesktop.DBus.Properties";
 
 /// A connection to the session bus with its plain session open, kept by
 /// the caller for the process's next lookup or write: no new client of the
@@ -84,22 +81,21 @@ const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
 /// their wait). Kept only after a call that went as expected; any other
 /// outcome closes it.
 pub struct Link {
-    bus: Bus,
-    conn: zbus::Connection,
-    ss: SecretService<'static>,
+    conn: Connection,
+    session: String,
     /// The item each (service, username) was last found as.
-    items: Vec<(String, String, OwnedObjectPath)>,
+    items: Vec<(String, String, String)>,
 }
 
 impl Link {
-    fn item(&self, service: &str, username: &str) -> Option<OwnedObjectPath> {
+    fn item(&self, service: &str, username: &str) -> Option<String> {
         self.items
             .iter()
             .find(|(s, u, _)| s == service && u == username)
             .map(|(_, _, path)| path.clone())
     }
 
-    fn remember(&mut self, service: &str, username: &str, item: Option<OwnedObjectPath>) {
+    fn remember(&mut self, service: &str, username: &str, item: Option<String>) {
         self.items.retain(|(s, u, _)| s != service || u != username);
         if let Some(path) = item {
             self.items
@@ -143,235 +139,171 @@ enum Job<'v> {
 }
 
 /// What a job did: its answer, the item it found or made, and the session
-/// it opened (on a new connection).
+/// it worked in.
 struct Done {
     answer: Lookup,
-    item: Option<OwnedObjectPath>,
-    opened: Option<SecretService<'static>>,
+    item: Option<String>,
+    session: String,
 }
 
 /// Runs `job` on the held connection or a new one, all of it within
 /// `keyring::LIMIT`, and keeps the connection after an expected answer.
 fn on_link(link: &mut Option<Link>, service: &str, username: &str, job: Job<'_>) -> Lookup {
     let deadline = Instant::now() + LIMIT;
-    let outcome = match link.as_ref() {
-        Some(held) => {
-            held.bus.renew(deadline);
+    let (mut conn, session, known, items) = match link.take() {
+        Some(mut held) => {
+            held.conn.renew(deadline);
             let known = held.item(service, username);
-            let work = act(&held.conn, Some(&held.ss), known, service, username, job);
-            let done = held.bus.block_on(ticking(&held.conn, work));
-            (held.bus.clone(), done.map(|d| d.map(|d| (d, None))))
+            (held.conn, Some(held.session), known, held.items)
         }
-        None => {
-            let bus = match Bus::connect(deadline) {
-                Ok(bus) => bus,
-                Err(Failure::TimedOut) => return Lookup::TimedOut,
-                Err(Failure::Other(why)) => return Lookup::Unsure(why),
-            };
-            let done = bus.block_on(async {
-                let conn = greeted(bus.clone()).await?;
-                let work = act(&conn, None, None, service, username, job);
-                let done = ticking(&conn, work).await?;
-                Ok((done, Some(conn)))
-            });
-            (bus, done)
-        }
+        None => match Connection::open(deadline) {
+            Ok(conn) => (conn, None, None, Vec::new()),
+            Err(Failure::TimedOut) => return Lookup::TimedOut,
+            Err(Failure::Other(why)) => return Lookup::Unsure(why),
+        },
     };
-    let (bus, done) = outcome;
-    let (done, conn) = match done {
-        Ok(Ok(done)) => done,
-        Ok(Err(_)) | Err(Failure::TimedOut) if bus.expired() => {
-            return dropped(link, Lookup::TimedOut);
-        }
-        Ok(Err(why)) | Err(Failure::Other(why)) => return dropped(link, Lookup::Unsure(why)),
-        Err(Failure::TimedOut) => return dropped(link, Lookup::TimedOut),
+    let attributes = [("service", service), ("username", username)];
+    let done = match act(&mut conn, session, known, &attributes, job) {
+        Ok(done) => done,
+        Err(Failure::TimedOut) => return Lookup::TimedOut,
+        Err(Failure::Other(why)) => return Lookup::Unsure(why),
     };
     if !matches!(done.answer, Lookup::Found(_) | Lookup::Absent) {
-        return dropped(link, done.answer);
+        return done.answer;
     }
-    if let (Some(conn), Some(ss)) = (conn, done.opened) {
-        *link = Some(Link {
-            bus,
-            conn,
-            ss,
-            items: Vec::new(),
-        });
-    }
-    if let Some(held) = link.as_mut() {
-        held.remember(service, username, done.item);
-    }
+    let mut held = Link {
+        conn,
+        session: done.session,
+        items,
+    };
+    held.remember(service, username, done.item);
+    *link = Some(held);
     done.answer
 }
 
-/// `answer`, the held connection closed (it is in no known state).
-fn dropped(link: &mut Option<Link>, answer: Lookup) -> Lookup {
-    *link = None;
-    answer
-}
-
-/// A peer-to-peer connection to zbus on `bus`: it sends no `Hello` of its
-/// own (which it would send with `BEGIN` and await before anything else
-/// could go out); `open` sends it, with the property read behind it.
-async fn greeted(bus: Bus) -> Result<zbus::Connection, String> {
-    zbus::connection::Builder::socket(bus)
-        .p2p()
-        .internal_executor(false)
-        .build()
-        .await
-        .map_err(|e| format!("session bus: {e}"))
-}
-
-/// `work` on the connection, whose executor (which reads the socket) is
-/// ticked on this thread too.
-async fn ticking<T>(conn: &zbus::Connection, work: impl std::future::Future<Output = T>) -> T {
-    let ticks = async {
-        loop {
-            conn.executor().tick().await;
-        }
-    };
-    futures_lite::future::or(work, ticks).await
-}
+type Attributes<'a> = [(&'a str, &'a str); 2];
 
 /// The job on a connection: on a held session, first the item found last
 /// time (if it still is the one), else a search; on a new connection, the
 /// greeting, the session and the search.
-async fn act(
-    conn: &zbus::Connection,
-    held: Option<&SecretService<'static>>,
-    known: Option<OwnedObjectPath>,
-    service: &str,
-    username: &str,
+fn act(
+    conn: &mut Connection,
+    session: Option<String>,
+    known: Option<String>,
+    attributes: &Attributes<'_>,
     job: Job<'_>,
-) -> Result<Done, String> {
-    let attributes = HashMap::from([("service", service), ("username", username)]);
-    if let (Some(ss), Some(path), Job::Read) = (held, &known, job)
-        && let Some(secret) = reread(ss, path, &attributes).await
+) -> Result<Done, Failure> {
+    if let (Some(session), Some(path), Job::Read) = (&session, &known, job)
+        && let Some(secret) = reread(conn, session, path, attributes)?
     {
         crate::log::debug!("Secret Service: the item read again on the connection already open");
         return Ok(Done {
             answer: decoded(secret),
             item: known,
-            opened: None,
+            session: session.clone(),
         });
     }
-    let (opened, unlocked, locked) = match held {
-        Some(_) => {
-            let (unlocked, locked) = search(conn, &attributes).await.map_err(|e| failed(&e))?;
-            (None, unlocked, locked)
+    let (session, unlocked, locked) = match session {
+        Some(session) => {
+            let [found] = answers::<1>(conn.calls(&[search(attributes)])?)?;
+            let (unlocked, locked) = found_items(found)?;
+            (session, unlocked, locked)
         }
-        None => {
-            let o = open(conn, &attributes).await?;
-            (Some(o.ss), o.unlocked, o.locked)
-        }
-    };
-    let Some(ss) = held.or(opened.as_ref()) else {
-        return Err("no session".into());
+        None => open(conn, attributes)?,
     };
     let (answer, item) = match job {
-        Job::Read => read_on(ss, unlocked, locked).await?,
+        Job::Read => read_on(conn, &session, unlocked, locked)?,
         Job::Write(value) => {
-            let label = label(service, username);
-            write_on(ss, unlocked, locked, attributes, &label, value).await?
+            let label = label(attributes[0].1, attributes[1].1);
+            write_on(conn, &session, unlocked, locked, attributes, &label, value)?
         }
     };
     Ok(Done {
         answer,
         item,
-        opened,
+        session,
     })
 }
 
 /// The secret of the item at `path`, if it still has these attributes and
 /// is unlocked: the secret and the attributes asked together, one round
 /// trip. `None` for anything else (the caller searches again).
-async fn reread(
-    ss: &SecretService<'static>,
-    path: &OwnedObjectPath,
-    attributes: &HashMap<&str, &str>,
-) -> Option<Zeroizing<Vec<u8>>> {
-    let item = ss.get_item_by_path(path.clone()).await.ok()?;
-    let (has, secret) = futures_lite::future::zip(item.get_attributes(), item.get_secret()).await;
-    let secret = Zeroizing::new(secret.ok()?);
-    let has = has.ok()?;
-    attributes
+fn reread(
+    conn: &mut Connection,
+    session: &str,
+    path: &str,
+    attributes: &Attributes<'_>,
+) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
+    let [secret, has] = answers::<2>(conn.calls(&[
+        get_secret(path, session),
+        property(path, ITEM_IFACE, "Attributes"),
+    ])?)?;
+    let (Ok(secret), Ok(has)) = (secret_of(secret), ok(has)) else {
+        return Ok(None);
+    };
+    let Some(has) = has.first().and_then(|v| v.unwrapped().string_pairs()) else {
+        return Ok(None);
+    };
+    let same = attributes
         .iter()
-        .all(|(k, v)| has.get(*k).is_some_and(|h| h == v))
-        .then_some(secret)
+        .all(|(k, v)| has.iter().any(|(hk, hv)| hk == k && hv == v));
+    Ok(same.then_some(secret))
 }
 
-fn failed(e: &dyn std::fmt::Display) -> String {
-    format!("Secret Service: {e}")
-}
-
-/// What the search by these attributes found, on a session: the
-/// connection greeted, the session opened.
-struct Opened<'c> {
-    ss: SecretService<'c>,
-    unlocked: Paths,
-    locked: Paths,
-}
-
-async fn open<'c>(
-    conn: &zbus::Connection,
-    attributes: &HashMap<&str, &str>,
-) -> Result<Opened<'c>, String> {
+/// The greeting, the session and the search on a new connection: the
+/// session, and the unlocked and locked items found.
+fn open(
+    conn: &mut Connection,
+    attributes: &Attributes<'_>,
+) -> Result<(String, Paths, Paths), Failure> {
     // `Hello` (the bus's due first message), and behind it the harmless
     // first call (see the module doc): one round trip, answered before
     // anything that needs the daemon's client record goes out.
-    let (hello, greet) = futures_lite::future::zip(
-        conn.call_method(
-            Some("org.freedesktop.DBus"),
-            "/org/freedesktop/DBus",
-            Some("org.freedesktop.DBus"),
-            "Hello",
-            &(),
-        ),
-        conn.call_method(
-            Some(SECRETS),
-            SECRETS_PATH,
-            Some("org.freedesktop.DBus.Properties"),
-            "Get",
-            &(SERVICE_IFACE, "Collections"),
-        ),
-    )
-    .await;
-    hello.map_err(|e| format!("session bus: {e}"))?;
-    greet.map_err(|e| failed(&e))?;
+    let hello = Call {
+        destination: "org.freedesktop.DBus",
+        path: "/org/freedesktop/DBus",
+        interface: "org.freedesktop.DBus",
+        member: "Hello",
+        args: vec![],
+    };
+    let [hello, greet] =
+        answers::<2>(conn.calls(&[hello, property(SECRETS_PATH, SERVICE_IFACE, "Collections")])?)?;
+    ok(hello).map_err(|e| Failure::Other(format!("session bus: {e}")))?;
+    ok(greet).map_err(failed)?;
     // The session and the search go out together: one round trip.
-    let (ss, found) = futures_lite::future::zip(
-        SecretService::connect_with_existing(EncryptionType::Plain, conn.clone()),
-        search(conn, attributes),
-    )
-    .await;
-    let ss = ss.map_err(|e| failed(&e))?;
-    let (unlocked, locked) = found.map_err(|e| failed(&e))?;
-    Ok(Opened {
-        ss,
-        unlocked,
-        locked,
-    })
+    let open_session = Call {
+        destination: SECRETS,
+        path: SECRETS_PATH,
+        interface: SERVICE_IFACE,
+        member: "OpenSession",
+        args: vec![
+            Value::Str("plain".into()),
+            Value::Variant(Box::new(Value::Str(String::new()))),
+        ],
+    };
+    let [opened, found] = answers::<2>(conn.calls(&[open_session, search(attributes)])?)?;
+    let session = match ok(opened).map_err(failed)?.as_slice() {
+        [_, Value::Path(session)] => session.clone(),
+        _ => return Err(unexpected("OpenSession")),
+    };
+    let (unlocked, locked) = found_items(found)?;
+    Ok((session, unlocked, locked))
 }
 
 /// The read of what a search found: the secret of the one unlocked item.
-async fn read_on(
-    ss: &SecretService<'static>,
+fn read_on(
+    conn: &mut Connection,
+    session: &str,
     unlocked: Paths,
     locked: Paths,
-) -> Result<(Lookup, Option<OwnedObjectPath>), String> {
+) -> Result<(Lookup, Option<String>), Failure> {
     match next_step(unlocked.len(), locked.len()) {
         Step::Absent => Ok((Lookup::Absent, None)),
         Step::Ask(why) => Ok((Lookup::Unsure(why), None)),
         Step::Read => {
             let path = unlocked[0].clone();
-            let item = ss
-                .get_item_by_path(path.clone())
-                .await
-                .map_err(|e| failed(&e))?;
-            let secret = item
-                .get_secret()
-                .await
-                .map(Zeroizing::new)
-                .map_err(|e| failed(&e))?;
+            let [secret] = answers::<1>(conn.calls(&[get_secret(&path, session)])?)?;
+            let secret = secret_of(secret).map_err(failed)?;
             Ok((decoded(secret), Some(path)))
         }
     }
@@ -385,64 +317,102 @@ fn label(service: &str, username: &str) -> String {
 }
 
 /// The write of what a search found: `SetSecret` on the one unlocked
-/// item, or `CreateItem` in the default collection.
-async fn write_on(
-    ss: &SecretService<'static>,
+/// item, or `CreateItem` in the default collection; then the secret read
+/// back.
+fn write_on(
+    conn: &mut Connection,
+    session: &str,
     unlocked: Paths,
     locked: Paths,
-    attributes: HashMap<&str, &str>,
+    attributes: &Attributes<'_>,
     label: &str,
     value: &str,
-) -> Result<(Lookup, Option<OwnedObjectPath>), String> {
-    match next_step(unlocked.len(), locked.len()) {
-        Step::Ask(why) => Ok((Lookup::Unsure(why), None)),
+) -> Result<(Lookup, Option<String>), Failure> {
+    let item = match next_step(unlocked.len(), locked.len()) {
+        Step::Ask(why) => return Ok((Lookup::Unsure(why), None)),
         Step::Read => {
-            let item = ss
-                .get_item_by_path(unlocked[0].clone())
-                .await
-                .map_err(|e| failed(&e))?;
-            item.set_secret(value.as_bytes(), CONTENT_TYPE)
-                .await
-                .map_err(|e| failed(&e))?;
-            read_back(&item, value)
-                .await
-                .map(|answer| (answer, Some(item.item_path.clone())))
+            let item = unlocked[0].clone();
+            // The write and the read back go out together: the service
+            // answers them in order.
+            let set = Call {
+                destination: SECRETS,
+                path: &item,
+                interface: ITEM_IFACE,
+                member: "SetSecret",
+                args: vec![secret_struct(session, value)],
+            };
+            let [set, back] = answers::<2>(conn.calls(&[set, get_secret(&item, session)])?)?;
+            ok(set).map_err(failed)?;
+            return Ok((read_back(back, value)?, Some(item)));
         }
         Step::Absent => {
-            let collection = match ss.get_default_collection().await {
-                Ok(c) => c,
-                Err(secret_service::Error::NoResult) => {
+            let read_alias = Call {
+                destination: SECRETS,
+                path: SECRETS_PATH,
+                interface: SERVICE_IFACE,
+                member: "ReadAlias",
+                args: vec![Value::Str("default".into())],
+            };
+            let [alias] = answers::<1>(conn.calls(&[read_alias])?)?;
+            let collection = match ok(alias).map_err(failed)?.as_slice() {
+                [Value::Path(p)] if p == "/" => {
                     return Ok((Lookup::Unsure("no default collection".into()), None));
                 }
-                Err(e) => return Err(failed(&e)),
+                [Value::Path(p)] => p.clone(),
+                _ => return Err(unexpected("ReadAlias")),
             };
             // Unlocked, it takes the item without a prompt (a prompt is the
             // full client's to show).
-            if collection.is_locked().await.map_err(|e| failed(&e))? {
-                return Ok((
-                    Lookup::Unsure("the default collection is locked".into()),
-                    None,
-                ));
+            let [locked] =
+                answers::<1>(conn.calls(&[property(&collection, COLLECTION_IFACE, "Locked")])?)?;
+            match ok(locked).map_err(failed)?.first().map(Value::unwrapped) {
+                Some(Value::Bool(false)) => {}
+                Some(Value::Bool(true)) => {
+                    return Ok((
+                        Lookup::Unsure("the default collection is locked".into()),
+                        None,
+                    ));
+                }
+                _ => return Err(unexpected("Locked")),
             }
-            let item = collection
-                .create_item(label, attributes, value.as_bytes(), true, CONTENT_TYPE)
-                .await
-                .map_err(|e| failed(&e))?;
-            read_back(&item, value)
-                .await
-                .map(|answer| (answer, Some(item.item_path.clone())))
+            let properties = Value::Array(
+                "{sv}".into(),
+                vec![
+                    entry(
+                        "org.freedesktop.Secret.Item.Label",
+                        Value::Str(label.into()),
+                    ),
+                    entry(
+                        "org.freedesktop.Secret.Item.Attributes",
+                        Value::string_dict(attributes),
+                    ),
+                ],
+            );
+            let create = Call {
+                destination: SECRETS,
+                path: &collection,
+                interface: COLLECTION_IFACE,
+                member: "CreateItem",
+                args: vec![properties, secret_struct(session, value), Value::Bool(true)],
+            };
+            let [created] = answers::<1>(conn.calls(&[create])?)?;
+            match ok(created).map_err(failed)?.as_slice() {
+                [Value::Path(item), _] if item != "/" => item.clone(),
+                [Value::Path(_), _] => {
+                    return Ok((Lookup::Unsure("the new item needs a prompt".into()), None));
+                }
+                _ => return Err(unexpected("CreateItem")),
+            }
         }
-    }
+    };
+    let [back] = answers::<1>(conn.calls(&[get_secret(&item, session)])?)?;
+    Ok((read_back(back, value)?, Some(item)))
 }
 
 /// The item's secret read back: a store that takes a write and answers
 /// something else is not used (the full client's probe asks the same).
-async fn read_back(item: &secret_service::Item<'_>, value: &str) -> Result<Lookup, String> {
-    let back = item
-        .get_secret()
-        .await
-        .map(Zeroizing::new)
-        .map_err(|e| failed(&e))?;
+fn read_back(reply: Message, value: &str) -> Result<Lookup, Failure> {
+    let back = secret_of(reply).map_err(failed)?;
     if back.as_slice() != value.as_bytes() {
         return Ok(Lookup::Unsure(
             "the item written reads back otherwise".into(),
@@ -451,25 +421,103 @@ async fn read_back(item: &secret_service::Item<'_>, value: &str) -> Result<Looku
     Ok(decoded(back))
 }
 
-type Paths = Vec<OwnedObjectPath>;
+type Paths = Vec<String>;
 
-/// `SearchItems`, as the crate's `search_items` makes it, but callable
-/// alongside `OpenSession` (the crate's needs the session first): the
-/// unlocked and the locked items.
-async fn search(
-    conn: &zbus::Connection,
-    attributes: &HashMap<&str, &str>,
-) -> zbus::Result<(Paths, Paths)> {
-    let reply = conn
-        .call_method(
-            Some(SECRETS),
-            SECRETS_PATH,
-            Some(SERVICE_IFACE),
-            "SearchItems",
-            attributes,
-        )
-        .await?;
-    reply.body().deserialize()
+fn search(attributes: &Attributes<'_>) -> Call<'static> {
+    Call {
+        destination: SECRETS,
+        path: SECRETS_PATH,
+        interface: SERVICE_IFACE,
+        member: "SearchItems",
+        args: vec![Value::string_dict(attributes)],
+    }
+}
+
+fn get_secret<'a>(item: &'a str, session: &str) -> Call<'a> {
+    Call {
+        destination: SECRETS,
+        path: item,
+        interface: ITEM_IFACE,
+        member: "GetSecret",
+        args: vec![Value::Path(session.into())],
+    }
+}
+
+/// `org.freedesktop.DBus.Properties.Get` of `name` on `path`.
+fn property<'a>(path: &'a str, interface: &str, name: &str) -> Call<'a> {
+    Call {
+        destination: SECRETS,
+        path,
+        interface: PROPERTIES,
+        member: "Get",
+        args: vec![Value::Str(interface.into()), Value::Str(name.into())],
+    }
+}
+
+/// A secret as the Secret Service takes it on a plain session: the
+/// session, no parameters, the value, its content type.
+fn secret_struct(session: &str, value: &str) -> Value {
+    Value::Struct(vec![
+        Value::Path(session.into()),
+        Value::Bytes(Zeroizing::new(Vec::new())),
+        Value::Bytes(Zeroizing::new(value.as_bytes().to_vec())),
+        Value::Str(CONTENT_TYPE.into()),
+    ])
+}
+
+fn entry(key: &str, value: Value) -> Value {
+    Value::Entry(
+        Box::new(Value::Str(key.into())),
+        Box::new(Value::Variant(Box::new(value))),
+    )
+}
+
+/// The `N` answers of `N` calls.
+fn answers<const N: usize>(messages: Vec<Message>) -> Result<[Message; N], Failure> {
+    messages
+        .try_into()
+        .map_err(|_| Failure::Other("Secret Service: answers missing".into()))
+}
+
+/// A return's body; an error reply is its own text.
+fn ok(reply: Message) -> Result<Vec<Value>, String> {
+    match reply.kind {
+        Kind::Return => Ok(reply.body),
+        _ => Err(reply.error_text()),
+    }
+}
+
+/// The value of a `GetSecret` reply, `(oayays)`.
+fn secret_of(reply: Message) -> Result<Zeroizing<Vec<u8>>, String> {
+    let mut body = ok(reply)?;
+    match body.pop() {
+        Some(Value::Struct(mut fields)) if body.is_empty() && fields.len() == 4 => {
+            match fields.swap_remove(2) {
+                Value::Bytes(value) => Ok(value),
+                _ => Err("a secret of another shape".into()),
+            }
+        }
+        _ => Err("a GetSecret reply of another shape".into()),
+    }
+}
+
+/// The unlocked and locked items of a `SearchItems` reply, `(aoao)`.
+fn found_items(reply: Message) -> Result<(Paths, Paths), Failure> {
+    match ok(reply).map_err(failed)?.as_slice() {
+        [unlocked, locked] => match (unlocked.paths(), locked.paths()) {
+            (Some(u), Some(l)) => Ok((u, l)),
+            _ => Err(unexpected("SearchItems")),
+        },
+        _ => Err(unexpected("SearchItems")),
+    }
+}
+
+fn failed(e: String) -> Failure {
+    Failure::Other(format!("Secret Service: {e}"))
+}
+
+fn unexpected(member: &str) -> Failure {
+    Failure::Other(format!("Secret Service: a {member} reply of another shape"))
 }
 
 /// What a search's result calls for. Pure.
