@@ -101,24 +101,30 @@ impl Bus {
     /// `into` grows into a new buffer, the old one wiped: what it held
     /// (a secret, maybe) is left nowhere.
     pub fn receive(&mut self, into: &mut Zeroizing<Vec<u8>>) -> Result<(), Failure> {
-        let mut chunk = Zeroizing::new([0u8; 4096]);
-        loop {
-            match (&self.stream).read(&mut chunk[..]) {
-                Ok(0) => return Err(other("the session bus closed the connection")),
-                Ok(n) => {
-                    if into.capacity() - into.len() < n {
-                        let mut bigger = Vec::with_capacity((into.len() + n).next_power_of_two());
-                        bigger.extend_from_slice(into);
-                        *into = Zeroizing::new(bigger);
-                    }
-                    into.extend_from_slice(&chunk[..n]);
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait(PollFlags::IN)?,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(other(format!("session bus: {e}"))),
-            }
+        const CHUNK: usize = 4096;
+        let len = into.len();
+        if into.capacity() - len < CHUNK {
+            let mut bigger = Vec::with_capacity((len + CHUNK).next_power_of_two());
+            bigger.extend_from_slice(into);
+            *into = Zeroizing::new(bigger);
         }
+        // Read straight into the buffer's room (no copy anywhere else).
+        into.resize(len + CHUNK, 0);
+        let read = loop {
+            match (&self.stream).read(&mut into[len..]) {
+                Ok(0) => break Err(other("the session bus closed the connection")),
+                Ok(n) => break Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Err(e) = self.wait(PollFlags::IN) {
+                        break Err(e);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(other(format!("session bus: {e}"))),
+            }
+        };
+        into.truncate(len + *read.as_ref().unwrap_or(&0));
+        read.map(|_| ())
     }
 
     /// Waits until the socket is ready for `flags`, at most until the
