@@ -264,11 +264,14 @@ pub fn decode(buf: &[u8]) -> Result<Option<(Message, usize)>, String> {
     };
     let body_len = word(4) as usize;
     let fields_len = word(12) as usize;
+    if body_len > MAX_MESSAGE || fields_len > MAX_MESSAGE {
+        return Err("a D-Bus message too large".into());
+    }
     let header_len = (16 + fields_len).next_multiple_of(8);
-    let total = header_len
-        .checked_add(body_len)
-        .filter(|t| *t <= MAX_MESSAGE)
-        .ok_or("a D-Bus message too large")?;
+    let total = header_len + body_len;
+    if total > MAX_MESSAGE {
+        return Err("a D-Bus message too large".into());
+    }
     if buf.len() < total {
         return Ok(None);
     }
@@ -822,6 +825,9 @@ mod tests {
         let mut huge = good.clone();
         huge[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(decode(&huge[..16]).is_err());
+        let mut fields = good.clone();
+        fields[12..16].copy_from_slice(&(u32::MAX - 7).to_le_bytes());
+        assert!(decode(&fields[..16]).is_err());
         // Signatures that are not one type.
         for sig in ["a", "(", "()", "{s}", "{sss}", "{vs}", "z", "(s", "a{ss"] {
             assert!(split_signature(sig).is_err(), "`{sig}` accepted");
