@@ -102,6 +102,9 @@ impl Bus {
     /// (a secret, maybe) is left nowhere.
     pub fn receive(&mut self, into: &mut Zeroizing<Vec<u8>>) -> Result<(), Failure> {
         const CHUNK: usize = 4096;
+        // A peer that never stops sending (signals no one asked for) ends
+        // at the deadline too, not only one that stops answering.
+        left(self.deadline)?;
         let len = into.len();
         if into.capacity() - len < CHUNK {
             let mut bigger = Vec::with_capacity((len + CHUNK).next_power_of_two());
