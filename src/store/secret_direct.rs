@@ -16,8 +16,8 @@
 //! first); `OpenSession` together with `SearchItems`; `GetSecret`. All on
 //! the calling thread, no thread started, no async runtime: calls go out
 //! together and their answers are read as they come (zbus and the
-//! `secret-service` crate did this before, at about ten times the
-//! instructions; the full client still uses them).
+//! `secret-service` crate did this before, at 2.7 times the
+//! instructions: 384 k against 142 k; the full client still uses them).
 //!
 //! gnome-keyring 42 admits a new client from an idle callback that its
 //! message filter schedules, and a method handled before that callback ran
