@@ -55,7 +55,7 @@ use std::time::Instant;
 
 use zeroize::Zeroizing;
 
-use super::dbus::{Call, Connection, Failure, Kind, Message, Value};
+use super::dbus::{self, Bytes, Call, Connection, Failure, Kind, Message, Value};
 use super::keyring::LIMIT;
 
 pub enum Lookup {
@@ -259,15 +259,10 @@ fn open(
     // `Hello` (the bus's due first message), and behind it the harmless
     // first call (see the module doc): one round trip, answered before
     // anything that needs the daemon's client record goes out.
-    let hello = Call {
-        destination: "org.freedesktop.DBus",
-        path: "/org/freedesktop/DBus",
-        interface: "org.freedesktop.DBus",
-        member: "Hello",
-        args: vec![],
-    };
-    let [hello, greet] =
-        answers::<2>(conn.calls(&[hello, property(SECRETS_PATH, SERVICE_IFACE, "Collections")])?)?;
+    let [hello, greet] = answers::<2>(conn.calls(&[
+        dbus::hello(),
+        property(SECRETS_PATH, SERVICE_IFACE, "Collections"),
+    ])?)?;
     ok(hello).map_err(|e| Failure::Other(format!("session bus: {e}")))?;
     ok(greet).map_err(failed)?;
     // The session and the search go out together: one round trip.
@@ -459,8 +454,8 @@ fn property<'a>(path: &'a str, interface: &str, name: &str) -> Call<'a> {
 fn secret_struct(session: &str, value: &str) -> Value {
     Value::Struct(vec![
         Value::Path(session.into()),
-        Value::Bytes(Zeroizing::new(Vec::new())),
-        Value::Bytes(Zeroizing::new(value.as_bytes().to_vec())),
+        Value::bytes(Vec::new()),
+        Value::bytes(value.as_bytes().to_vec()),
         Value::Str(CONTENT_TYPE.into()),
     ])
 }
@@ -493,7 +488,7 @@ fn secret_of(reply: Message) -> Result<Zeroizing<Vec<u8>>, String> {
     match body.pop() {
         Some(Value::Struct(mut fields)) if body.is_empty() && fields.len() == 4 => {
             match fields.swap_remove(2) {
-                Value::Bytes(value) => Ok(value),
+                Value::Bytes(Bytes(value)) => Ok(value),
                 _ => Err("a secret of another shape".into()),
             }
         }

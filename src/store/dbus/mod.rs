@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use socket::Bus;
 pub use socket::Failure;
-pub use wire::{Call, Kind, Message, Value};
+pub use wire::{Bytes, Call, Kind, Message, Value, hello};
 
 /// What the inbox holds before it first grows (a Secret Service reply
 /// with a cached record fits).

@@ -17,6 +17,18 @@ pub const MAX_MESSAGE: usize = 1 << 20;
 /// Containers nest at most this deep (the specification allows 64).
 const MAX_DEPTH: usize = 32;
 
+/// The bytes of an `ay`: wiped when dropped, and shown by their length
+/// only (`{:?}` of a value, a message or a failed assertion never prints a
+/// secret).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bytes(pub Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
 /// A D-Bus value: what a call carries and what a reply is decoded into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -35,8 +47,8 @@ pub enum Value {
     Signature(String),
     /// A Unix file descriptor's index (none are ever passed here).
     Fd(u32),
-    /// `ay`, kept apart: a secret travels as one, and is wiped when dropped.
-    Bytes(Zeroizing<Vec<u8>>),
+    /// `ay`, kept apart: a secret travels as one.
+    Bytes(Bytes),
     /// Any other array, with the signature of its elements.
     Array(String, Vec<Value>),
     Struct(Vec<Value>),
@@ -78,7 +90,7 @@ impl Value {
     fn bound(&self) -> usize {
         8 + match self {
             Value::Str(s) | Value::Path(s) | Value::Signature(s) => s.len() + 8,
-            Value::Bytes(b) => b.len() + 8,
+            Value::Bytes(b) => b.0.len() + 8,
             Value::Array(elem, items) => {
                 elem.len() + 16 + items.iter().map(Value::bound).sum::<usize>()
             }
@@ -87,6 +99,11 @@ impl Value {
             Value::Variant(inner) => 2 * inner.bound(),
             _ => 8,
         }
+    }
+
+    /// An `ay` of these bytes.
+    pub fn bytes(b: Vec<u8>) -> Value {
+        Value::Bytes(Bytes(Zeroizing::new(b)))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -156,6 +173,17 @@ pub struct Call<'a> {
     pub interface: &'a str,
     pub member: &'a str,
     pub args: Vec<Value>,
+}
+
+/// The bus's `Hello`, a connection's due first message.
+pub fn hello() -> Call<'static> {
+    Call {
+        destination: "org.freedesktop.DBus",
+        path: "/org/freedesktop/DBus",
+        interface: "org.freedesktop.DBus",
+        member: "Hello",
+        args: vec![],
+    }
 }
 
 /// The bytes of `call` as message `serial` (little-endian). They hold the
@@ -453,7 +481,7 @@ impl Writer {
             Value::U64(n) | Value::F64(n) => self.number(n.to_le_bytes()),
             Value::Str(s) | Value::Path(s) => self.string(s)?,
             Value::Signature(s) => self.signature(s)?,
-            Value::Bytes(b) => {
+            Value::Bytes(Bytes(b)) => {
                 self.u32(u32::try_from(b.len()).map_err(|_| "an array too long")?);
                 self.out.extend_from_slice(b);
             }
@@ -612,7 +640,7 @@ impl<'b> Reader<'b> {
                     return Err("a D-Bus array longer than its message".into());
                 }
                 if elem == "y" {
-                    return Ok(Value::Bytes(Zeroizing::new(self.take(len)?.to_vec())));
+                    return Ok(Value::bytes(self.take(len)?.to_vec()));
                 }
                 let mut items = Vec::new();
                 while self.at < end {
@@ -730,14 +758,7 @@ mod tests {
     fn the_bytes_of_the_hello_call_match_a_real_clients() {
         // What zbus sent for `Hello` (seen with strace): the same header
         // byte for byte, serial 1.
-        let hello = Call {
-            destination: "org.freedesktop.DBus",
-            path: "/org/freedesktop/DBus",
-            interface: "org.freedesktop.DBus",
-            member: "Hello",
-            args: vec![],
-        };
-        let ours = encode_call(&hello, 1).unwrap();
+        let ours = encode_call(&hello(), 1).unwrap();
         let mut zbus = Vec::new();
         zbus.extend_from_slice(b"l\x01\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00m\x00\x00\x00");
         zbus.extend_from_slice(b"\x01\x01o\x00\x15\x00\x00\x00/org/freedesktop/DBus\x00\x00\x00");
@@ -755,8 +776,8 @@ mod tests {
     fn replies_decode_in_either_byte_order() {
         let secret = Value::Struct(vec![
             Value::Path("/org/freedesktop/secrets/session/s1".into()),
-            Value::Bytes(Zeroizing::new(vec![])),
-            Value::Bytes(Zeroizing::new(b"tok-0".to_vec())),
+            Value::bytes(vec![]),
+            Value::bytes(b"tok-0".to_vec()),
             Value::Str("text/plain".into()),
         ]);
         let paths = Value::Array("o".into(), vec![Value::Path("/a/1".into())]);
@@ -878,7 +899,7 @@ mod tests {
             Value::Path("/org/freedesktop/secrets/session/s1".into()),
             Value::Signature("a{sv}".into()),
             Value::Fd(0),
-            Value::Bytes(Zeroizing::new(vec![0, 1, 2, 255])),
+            Value::bytes(vec![0, 1, 2, 255]),
             Value::Array("s".into(), vec![]),
             Value::Array(
                 "(yu)".into(),
@@ -907,8 +928,8 @@ mod tests {
             &[
                 Value::Struct(vec![
                     Value::Path("/s".into()),
-                    Value::Bytes(Zeroizing::new(vec![])),
-                    Value::Bytes(Zeroizing::new(b"tok".to_vec())),
+                    Value::bytes(vec![]),
+                    Value::bytes(b"tok".to_vec()),
                     Value::Str("text/plain".into()),
                 ]),
                 Value::Array("o".into(), vec![Value::Path("/a".into())]),
@@ -934,5 +955,19 @@ mod tests {
             let _ = decode(&bad[..cut]);
             let _ = decode(&bad);
         }
+    }
+
+    #[test]
+    fn a_secret_in_a_value_is_never_shown() {
+        let secret = Value::Struct(vec![
+            Value::Path("/s".into()),
+            Value::bytes(b"tok-secret".to_vec()),
+        ]);
+        let shown = format!("{secret:?}");
+        assert!(
+            !shown.contains("tok-secret") && !shown.contains("116"),
+            "{shown}"
+        );
+        assert!(shown.contains("<10 bytes>"), "{shown}");
     }
 }
